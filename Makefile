@@ -1,0 +1,125 @@
+# vmatrace build. `make` builds build/vmatrace; `make test`, `make run`, `make bench`.
+# V=1 shows full commands.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+OUT       := build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+ARCH      := x86
+PREFIX    ?= /usr/local
+
+CFLAGS    ?= -g -O2
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE
+CPPFLAGS  += -Iinclude -I$(OUT)
+LDLIBS    += -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude
+
+# maps.bpf.c defines what the others declare extern: it must be linked first.
+BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
+SKEL      := $(OUT)/vmatrace_bpf.skel.h
+APP_SRCS  := $(wildcard src/*.c)
+APP_OBJS  := $(APP_SRCS:src/%.c=$(OUT)/src/%.o)
+LIB_OBJS  := $(filter-out $(OUT)/src/main.o,$(APP_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/unit/%.o)
+INT_SRCS  := $(wildcard tests/integration/*.c)
+INT_OBJS  := $(INT_SRCS:tests/integration/%.c=$(OUT)/tests/integration/%.o)
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(wildcard bench/*.c))
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all setup test unit-test integration-test run bench clean install vmlinux format
+all: $(OUT)/vmatrace $(WORKLOADS)
+
+$(OUT)/bpf $(OUT)/src $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/workloads $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/vmatrace.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUT)/vmatrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name vmatrace_bpf > $@
+
+# The skeleton must exist before any compile; -MMD then records who really uses it.
+$(OUT)/src/%.o: src/%.c | $(OUT)/src $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/vmatrace: $(APP_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
+
+$(OUT)/bench/%: bench/%.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
+
+$(OUT)/tests/unit/%.o: tests/unit/%.c | $(OUT)/tests/unit $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/tests/integration/%.o: tests/integration/%.c | $(OUT)/tests/integration $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+$(OUT)/integration-tests: $(INT_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+setup:
+	$(Q)scripts/setup.sh
+
+# Criterion runs tests in parallel by default; the root tests share the kernel's
+# tracepoints and the machine's two cores, so they run one at a time.
+test: setup
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests
+	$(Q)$(OUT)/unit-tests --jobs 2
+	$(Q)scripts/run-integration.sh $(OUT)/integration-tests
+
+unit-test: $(OUT)/unit-tests
+	$(Q)$(OUT)/unit-tests
+
+run: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run.sh
+
+bench: setup
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)bench/run.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux-h.sh
+
+format:
+	$(Q)clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/*/*.c
+
+install: all
+	install -D -m 0755 $(OUT)/vmatrace $(DESTDIR)$(PREFIX)/sbin/vmatrace
+
+clean:
+	$(Q)rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/src/*.d $(OUT)/tests/*/*.d $(OUT)/workloads/*.d $(OUT)/bench/*.d)

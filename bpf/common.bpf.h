@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Maps, load-time settings and helpers shared by every vmatrace BPF program. */
+#ifndef VMATRACE_COMMON_BPF_H
+#define VMATRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "vmatrace.h"
+
+#include "maps.bpf.h"
+
+extern struct events_map events SEC(".maps");
+extern struct traced_tgids_map traced_tgids SEC(".maps");
+extern struct stats_map stats SEC(".maps");
+extern const volatile bool trace_all;       /* every process, not only traced_tgids */
+extern const volatile __u32 self_tgid;      /* never trace ourselves: no feedback loop */
+extern const volatile bool capture_stack;   /* append the user stack to syscall records */
+extern const volatile __u64 wakeup_backlog; /* wake the consumer only past this many bytes */
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (trace_all)
+		return true;
+	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+}
+
+/*
+ * Reserve a record or count the loss. Every caller fills every byte of what
+ * it gets (the header here, the rest itself).
+ */
+static __always_inline void *rec_reserve(__u64 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		stat_inc(VMT_STAT_DROPS);
+	return rec;
+}
+
+/*
+ * Submit without waking the consumer unless the backlog is large: userspace
+ * polls on a short timer, so a wakeup per record (which costs more than the
+ * rest of the program) is not needed.
+ */
+static __always_inline void rec_submit(void *rec)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_backlog)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+	stat_inc(VMT_STAT_EVENTS);
+}
+
+static __always_inline void hdr_fill(struct vmt_hdr *h, __u32 type, __u32 tgid, __u32 tid)
+{
+	h->type = type;
+	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->tgid = tgid;
+	h->tid = tid;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+struct vmt_mm_state {
+	__u32 map_count;
+	__u64 start_brk;
+	__u64 brk;
+	__u64 total_vm;
+};
+
+static __always_inline void mm_state_read(struct task_struct *task, struct vmt_mm_state *s)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	if (!mm) {
+		s->map_count = 0;
+		s->start_brk = s->brk = s->total_vm = 0;
+		return;
+	}
+	s->map_count = BPF_CORE_READ(mm, map_count);
+	s->start_brk = BPF_CORE_READ(mm, start_brk);
+	s->brk = BPF_CORE_READ(mm, brk);
+	s->total_vm = BPF_CORE_READ(mm, total_vm);
+}
+
+static __always_inline void vma_fill(struct vmt_vma *out, struct vm_area_struct *vma)
+{
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+
+	out->start = BPF_CORE_READ(vma, vm_start);
+	out->end = BPF_CORE_READ(vma, vm_end);
+	out->vm_flags = BPF_CORE_READ(vma, vm_flags);
+	out->pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	out->ino = 0;
+	out->dev = 0;
+	if (file) {
+		out->ino = BPF_CORE_READ(file, f_inode, i_ino);
+		out->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	}
+	out->valid = 1;
+}
+
+#endif

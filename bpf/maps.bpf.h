@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef VMATRACE_MAPS_BPF_H
+#define VMATRACE_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vmatrace.h"
+
+/*
+ * The maps are defined once, in maps.bpf.c; every other object sees them as
+ * extern and the static linker (bpftool gen object) joins them.
+ */
+struct events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by userspace before load */
+};
+
+struct traced_tgids_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct vmt_traced);
+};
+
+struct stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMT_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+#endif

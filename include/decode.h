@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names for syscalls, errnos and flag words, as strace prints them. */
+#ifndef VMATRACE_DECODE_H
+#define VMATRACE_DECODE_H
+
+#include <stdbool.h>
+#include "strbuf.h"
+#include "vmatrace.h"
+
+const char *decode_sys_name(unsigned int sys);
+/* Our syscall id for a name ("mmap" -> VMT_SYS_MMAP), or -1. */
+int decode_sys_by_name(const char *name);
+/* "ENOMEM" for 12; NULL when unknown. */
+const char *decode_errno_name(int err);
+/* Does this syscall return an address (printed in hex)? */
+bool decode_sys_returns_addr(unsigned int sys);
+/* The value of a raw return that means failure, or 0 if ret is a success. */
+int decode_ret_errno(unsigned int sys, long long ret);
+
+void decode_prot(struct strbuf *sb, unsigned long prot);
+void decode_map_flags(struct strbuf *sb, unsigned long flags);
+void decode_madvise(struct strbuf *sb, unsigned long advice);
+void decode_mremap_flags(struct strbuf *sb, unsigned long flags);
+void decode_mlock2_flags(struct strbuf *sb, unsigned long flags);
+void decode_mlockall_flags(struct strbuf *sb, unsigned long flags);
+void decode_shmat_flags(struct strbuf *sb, unsigned long flags);
+void decode_mbind_mode(struct strbuf *sb, unsigned long mode);
+/* "rw-p" from a VMA's vm_flags. */
+void decode_vm_perms(char out[5], unsigned long long vm_flags);
+
+/* One argument of a traced syscall: its name and how to print it. */
+enum arg_kind { ARG_ADDR, ARG_LEN, ARG_INT, ARG_PROT, ARG_MAPFLAGS, ARG_FD, ARG_ADVICE,
+		ARG_MREMAP, ARG_MLOCK2, ARG_MLOCKALL, ARG_SHMAT, ARG_MBIND, ARG_HEX, ARG_CONST };
+struct arg_desc {
+	const char *name;
+	enum arg_kind kind;
+	const char *constant; /* ARG_CONST: printed as is */
+};
+/* Arguments of a syscall; returns their number. */
+int decode_sys_args(unsigned int sys, const struct arg_desc **out);
+/* Append one argument value (decoded flags, hex address, NULL...). */
+void decode_arg(struct strbuf *sb, const struct arg_desc *d, unsigned long long v);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A growable string buffer, and JSON string escaping into it. */
+#ifndef VMATRACE_STRBUF_H
+#define VMATRACE_STRBUF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int oom; /* an allocation failed: content is truncated */
+};
+
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_reset(struct strbuf *sb);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_putc(struct strbuf *sb, char c);
+void sb_puts(struct strbuf *sb, const char *s);
+/* Append s (at most n bytes, stopping at NUL) as a quoted JSON string. */
+void sb_json_str(struct strbuf *sb, const char *s, size_t n);
+/* Human size: 4096 -> "4KiB", 1572864 -> "1.5MiB". */
+void sb_size(struct strbuf *sb, unsigned long long bytes);
+int sb_write(const struct strbuf *sb, FILE *f);
+
+#endif

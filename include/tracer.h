@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Loading, configuring and reading the BPF side. */
+#ifndef VMATRACE_TRACER_H
+#define VMATRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "vmatrace.h"
+
+struct tracer;
+
+/* Called for every record, in ring-buffer order. Return 0 to go on. */
+typedef int (*tracer_record_fn)(void *ctx, void *data, size_t size);
+
+struct tracer_opts {
+	bool trace_all;         /* every process (minus ourselves) */
+	bool capture_stack;     /* user stacks on syscall records */
+	size_t ringbuf_bytes;   /* rounded up to a power of two, at least one page */
+	size_t wakeup_backlog;  /* 0: an eighth of the ring buffer */
+	tracer_record_fn on_record;
+	void *ctx;
+};
+
+/* Exit code for environment problems: not root, no BTF, no tracepoints. */
+#define TRACER_EXIT_ENV 2
+
+/* Checks the environment, loads and attaches; logs why on failure. */
+struct tracer *tracer_new(const struct tracer_opts *opts);
+void tracer_free(struct tracer *t);
+
+int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children);
+int tracer_remove_tgid(struct tracer *t, pid_t tgid);
+/* An fd that becomes readable when the kernel wakes us (large backlog). */
+int tracer_epoll_fd(struct tracer *t);
+/* Deliver everything in the ring buffer; returns records consumed or -errno. */
+int tracer_consume(struct tracer *t);
+/* Sums of the per-CPU counters. */
+int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT]);
+/* Syscalls whose tracepoint this kernel lacks (bitmask by enum vmt_sys). */
+unsigned long tracer_missing_syscalls(const struct tracer *t);
+
+/* Helpers also used by the commands. */
+int tracer_check_privileges(void);
+int tracer_ensure_tracefs(void);
+
+#endif

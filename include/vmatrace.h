@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Records shared by the BPF programs (bpf/) and userspace (src/).
+ * Only fixed-width __u32/__u64-style types: this header is compiled for both targets.
+ */
+#ifndef VMATRACE_H
+#define VMATRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define VMT_COMM_LEN 16
+#define VMT_MAX_STACK 32
+#define VMT_MAX_ARGS 6
+#define VMT_PATH_LEN 64
+
+/* Every ring-buffer record starts with one of these in struct vmt_hdr.type. */
+enum vmt_record_type {
+	VMT_REC_SYSCALL = 1, /* a VMA/brk-changing syscall returned */
+	VMT_REC_FORK = 2,    /* a new process (not thread) was created */
+	VMT_REC_EXEC = 3,    /* a process replaced its image */
+	VMT_REC_EXIT = 4,    /* a thread exited; group_dead marks the process's end */
+	VMT_REC_OOM = 5,     /* the OOM killer chose a victim */
+	VMT_REC_VMA = 6,     /* one VMA of a freshly exec'd address space */
+};
+
+/* Syscalls we trace, in our own numbering (stable across architectures). */
+enum vmt_sys {
+	VMT_SYS_MMAP = 0,
+	VMT_SYS_MUNMAP,
+	VMT_SYS_BRK,
+	VMT_SYS_MREMAP,
+	VMT_SYS_MPROTECT,
+	VMT_SYS_PKEY_MPROTECT,
+	VMT_SYS_MADVISE,
+	VMT_SYS_MLOCK,
+	VMT_SYS_MLOCK2,
+	VMT_SYS_MUNLOCK,
+	VMT_SYS_MLOCKALL,
+	VMT_SYS_MUNLOCKALL,
+	VMT_SYS_SHMAT,
+	VMT_SYS_SHMDT,
+	VMT_SYS_REMAP_FILE_PAGES,
+	VMT_SYS_MSEAL,
+	VMT_SYS_MBIND,
+	VMT_SYS_SET_MEMPOLICY_HOME_NODE,
+	VMT_SYS_PRCTL_SET_VMA, /* prctl(PR_SET_VMA, ...): naming anon VMAs splits them */
+	VMT_SYS__COUNT,
+};
+
+/* Per-CPU statistics kept by the BPF side (index into the stats array). */
+enum vmt_stat_idx {
+	VMT_STAT_EVENTS = 0, /* records submitted */
+	VMT_STAT_DROPS,      /* bpf_ringbuf_reserve() failed: ring buffer full */
+	VMT_STAT_FIND_VMA_BUSY, /* bpf_find_vma() could not take mmap_lock */
+	VMT_STAT__COUNT,
+};
+
+/* Bits of struct vmt_hdr.flags */
+#define VMT_F_GROUP_DEAD (1u << 0) /* exit: last thread of the process */
+#define VMT_F_HAS_STACK (1u << 1)  /* syscall: user stack follows */
+#define VMT_F_TRACED_NEW (1u << 2) /* fork: child added to the traced set */
+
+struct vmt_hdr {
+	__u32 type; /* enum vmt_record_type */
+	__u32 flags;
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 tgid;
+	__u32 tid;
+	char comm[VMT_COMM_LEN];
+};
+
+/* One VMA as bpf_find_vma() (or the exec walk) saw it. */
+struct vmt_vma {
+	__u64 start;
+	__u64 end;
+	__u64 vm_flags; /* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_GROWSDOWN... */
+	__u64 pgoff;    /* in pages */
+	__u64 ino;      /* 0 for anonymous */
+	__u32 dev;      /* kernel dev_t (MAJOR << 20 | MINOR) */
+	__u32 valid;    /* 0: no VMA at that address (or lookup failed) */
+};
+
+struct vmt_syscall_rec {
+	struct vmt_hdr hdr;
+	__u16 sys;       /* enum vmt_sys */
+	__u16 nstack;    /* user stack frames in stack[] when VMT_F_HAS_STACK */
+	__u32 map_count; /* mm->map_count after the call */
+	__s64 ret;
+	__u64 args[VMT_MAX_ARGS];
+	__u64 start_brk;
+	__u64 brk;
+	__u64 total_vm;  /* pages */
+	struct vmt_vma vma[2]; /* resulting VMA at the start and at the end of the range */
+};
+
+struct vmt_syscall_stack_rec {
+	struct vmt_syscall_rec rec;
+	__u64 stack[VMT_MAX_STACK];
+};
+
+struct vmt_fork_rec {
+	struct vmt_hdr hdr; /* the parent */
+	__u32 child_tgid;
+	__u32 child_tid;
+	char child_comm[VMT_COMM_LEN];
+	__u32 map_count; /* parent's, which the child inherits */
+	__u32 pad;
+	__u64 start_brk;
+	__u64 brk;
+};
+
+struct vmt_exec_rec {
+	struct vmt_hdr hdr; /* comm is the new one */
+	__u32 old_tid;     /* the thread that called exec (its tid becomes tgid) */
+	__u32 map_count;   /* of the new address space */
+	__u64 start_brk;
+	__u64 brk;
+	__u32 nvmas;       /* VMT_REC_VMA records that follow (may be fewer if truncated) */
+	__u32 pad;
+	char filename[VMT_PATH_LEN];
+};
+
+struct vmt_vma_rec {
+	struct vmt_hdr hdr;
+	__u32 index;
+	__u32 pad;
+	struct vmt_vma vma;
+};
+
+struct vmt_exit_rec {
+	struct vmt_hdr hdr; /* VMT_F_GROUP_DEAD set when the whole process is gone */
+	__s32 exit_code;   /* raw wait status: (code << 8) | signal */
+	__u32 map_count;   /* 0 when the mm was already released */
+	__u64 start_brk;
+	__u64 brk;
+	__u64 total_vm;
+};
+
+struct vmt_oom_rec {
+	struct vmt_hdr hdr; /* the triggering task (current when the victim was marked) */
+	__u32 victim_pid;
+	__u32 uid;
+	char victim_comm[VMT_COMM_LEN];
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__u64 pgtables_kb;
+	__s16 oom_score_adj;
+	__u16 present;    /* VMT_OOM_HAS_* bits: which fields this kernel reports */
+	__u32 victim_map_count;
+};
+
+#define VMT_OOM_HAS_TOTAL_VM (1u << 0)
+#define VMT_OOM_HAS_RSS (1u << 1)
+#define VMT_OOM_HAS_UID (1u << 2)
+#define VMT_OOM_HAS_PGTABLES (1u << 3)
+#define VMT_OOM_HAS_SCORE_ADJ (1u << 4)
+
+/* Value in the traced_tgids map. */
+struct vmt_traced {
+	__u32 follow_children; /* a fork of this process adds the child */
+	__u32 pad;
+};
+
+#endif /* VMATRACE_H */

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `vmatrace trace`: strace-like live tracing of the memory-mapping calls of
+ * some processes (-p, or a command to start), or of all of them (-a).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "decode.h"
+#include "format.h"
+#include "log.h"
+#include "summary.h"
+#include "sysinfo.h"
+#include "tracer.h"
+
+#define POLL_INTERVAL_MS 50
+#define MAX_PIDS 64
+
+struct trace_args {
+	pid_t pids[MAX_PIDS];
+	int npids;
+	bool follow;
+	bool all;
+	bool errors_only;
+	bool json;
+	bool stack;
+	bool quiet_summary;
+	const char *output;
+	double duration;
+	double summary_interval;
+	size_t ringbuf_bytes;
+	char **command;
+};
+
+struct trace_session {
+	struct trace_args a;
+	struct tracer *tracer;
+	struct format_opts fo;
+	struct strbuf line;
+	FILE *out;
+	struct summary sum;
+	struct hmap live; /* traced tgids still running (not with -a) */
+	unsigned long max_map_count;
+	unsigned long long drops_reported;
+	unsigned long long last_ts;
+	pid_t child;
+	int child_status;
+	bool child_reaped;
+	bool write_failed;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	/* A second Ctrl-C means now: skip the drain and the summary. */
+	if (stop_requested)
+		_exit(128 + sig);
+	stop_requested = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmatrace trace [options] -p PID [-p PID...]\n"
+		"       vmatrace trace [options] -- COMMAND [ARGS...]\n"
+		"       vmatrace trace [options] -a\n"
+		"\n"
+		"Print every call that changes a process's memory mappings or heap break\n"
+		"(mmap, munmap, brk, mremap, mprotect, madvise, mlock..., shmat, shmdt...),\n"
+		"with decoded flags, errno names and the VMA count after the call.\n"
+		"\n"
+		"  -p, --pid PID          trace this process (any thread id selects its process)\n"
+		"  -f, --follow           also trace children forked by traced processes\n"
+		"  -a, --all              trace every process on the system\n"
+		"  -e, --errors           print only calls that failed\n"
+		"  -j, --json             JSON lines instead of text\n"
+		"  -o, --output FILE      write the trace to FILE instead of stdout\n"
+		"  -d, --duration SECS    stop after SECS (accepts 500ms, 10s, 2m)\n"
+		"  -k, --stack            capture the user stack of each call (addresses)\n"
+		"  -s, --summary-interval SECS  print a summary to stderr every SECS\n"
+		"      --no-summary       do not print the closing summary\n"
+		"      --ringbuf-size SIZE   ring buffer size (default 8M; K/M/G suffixes)\n"
+		"  -v, --verbose          debug output (libbpf, verifier)\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Stops when every traced process has exited, on Ctrl-C, or after --duration,\n"
+		"and prints a summary: calls by syscall, failures, peak VMA count, heap growth,\n"
+		"records dropped.\n");
+}
+
+static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosity)
+{
+	enum { OPT_RINGBUF = 256, OPT_NO_SUMMARY };
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "errors", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "stack", no_argument, NULL, 'k' },
+		{ "summary-interval", required_argument, NULL, 's' },
+		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	/* '+': stop at the first non-option, so the command's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+p:faejo:d:ks:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': {
+			pid_t pid;
+
+			if (!sys_parse_pid(optarg, &pid)) {
+				log_err("invalid pid '%s': expected a positive number", optarg);
+				return -1;
+			}
+			if (a->npids == MAX_PIDS) {
+				log_err("too many -p options (at most %d)", MAX_PIDS);
+				return -1;
+			}
+			a->pids[a->npids++] = pid;
+			break;
+		}
+		case 'f': a->follow = true; break;
+		case 'a': a->all = true; break;
+		case 'e': a->errors_only = true; break;
+		case 'j': a->json = true; break;
+		case 'o': a->output = optarg; break;
+		case 'k': a->stack = true; break;
+		case 'v': (*verbosity)++; break;
+		case OPT_NO_SUMMARY: a->quiet_summary = true; break;
+		case 'd':
+			if (!cli_parse_seconds(optarg, &a->duration) || a->duration <= 0) {
+				log_err("invalid --duration '%s': expected seconds, e.g. 10, 1.5, 500ms, 2m",
+					optarg);
+				return -1;
+			}
+			break;
+		case 's':
+			if (!cli_parse_seconds(optarg, &a->summary_interval) || a->summary_interval <= 0) {
+				log_err("invalid --summary-interval '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (!cli_parse_size(optarg, &a->ringbuf_bytes) || a->ringbuf_bytes < 4096 ||
+			    a->ringbuf_bytes > (1ul << 30)) {
+				log_err("invalid --ringbuf-size '%s': expected 4K to 1G, e.g. 16M", optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		a->command = &argv[optind];
+	if (!a->npids && !a->command && !a->all) {
+		log_err("nothing to trace: give -p PID, -a, or -- COMMAND");
+		usage(stderr);
+		return -1;
+	}
+	if (a->all && (a->npids || a->command)) {
+		log_err("-a traces every process: it does not combine with -p or a command");
+		return -1;
+	}
+	return 0;
+}
+
+static void emit_line(struct trace_session *s)
+{
+	if (sb_write(&s->line, s->out) && !s->write_failed) {
+		log_err("cannot write the trace: %s", strerror(errno));
+		s->write_failed = true;
+		stop_requested = SIGPIPE;
+	}
+	sb_reset(&s->line);
+}
+
+static void live_add(struct trace_session *s, unsigned int tgid)
+{
+	if (!hmap_get(&s->live, tgid) && hmap_put(&s->live, tgid, (void *)1))
+		log_warn("out of memory tracking pid %u", tgid);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct trace_session *s = ctx;
+	const struct vmt_hdr *h = data;
+	struct format_extra ex = { .max_map_count = s->max_map_count };
+	bool show = true;
+
+	if (size < sizeof(*h))
+		return 0;
+	s->last_ts = h->ts_ns;
+	summary_add(&s->sum, data, size, &ex.prev_brk, &ex.prev_brk_known);
+
+	switch (h->type) {
+	case VMT_REC_SYSCALL: {
+		const struct vmt_syscall_rec *r = data;
+
+		if (s->a.errors_only && !decode_ret_errno(r->sys, r->ret))
+			show = false;
+		break;
+	}
+	case VMT_REC_FORK: {
+		const struct vmt_fork_rec *r = data;
+
+		if (r->hdr.flags & VMT_F_TRACED_NEW)
+			live_add(s, r->child_tgid);
+		break;
+	}
+	case VMT_REC_EXIT:
+		hmap_del(&s->live, h->tgid);
+		break;
+	}
+	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
+		if (!s->fo.json && h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK)) {
+			const struct vmt_syscall_stack_rec *sr = data;
+
+			for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++)
+				sb_printf(&s->line, " > [%#llx]\n", (unsigned long long)sr->stack[i]);
+		}
+		emit_line(s);
+	}
+	return 0;
+}
+
+static void check_drops(struct trace_session *s)
+{
+	unsigned long long st[VMT_STAT__COUNT];
+
+	if (tracer_read_stats(s->tracer, st))
+		return;
+	if (st[VMT_STAT_DROPS] > s->drops_reported) {
+		format_drops(&s->line, &s->fo, s->last_ts, st[VMT_STAT_DROPS] - s->drops_reported,
+			     st[VMT_STAT_DROPS]);
+		emit_line(s);
+		s->drops_reported = st[VMT_STAT_DROPS];
+		s->sum.dropped = st[VMT_STAT_DROPS];
+	}
+}
+
+/*
+ * Start the command stopped at a pipe read, so that its pid is in the traced
+ * set before it runs its first instruction. A failed exec is reported back
+ * through a close-on-exec pipe.
+ */
+static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
+{
+	int go[2], err[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+		log_err("cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_err("cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	*go_fd = go[1];
+	*err_fd = err[0];
+	return pid;
+}
+
+static int start_targets(struct trace_session *s)
+{
+	for (int i = 0; i < s->a.npids; i++) {
+		pid_t tgid = sys_tgid_of(s->a.pids[i]);
+		int err;
+
+		if (tgid < 0) {
+			log_err("no process with pid %d", (int)s->a.pids[i]);
+			return -1;
+		}
+		if (tgid == getpid()) {
+			log_err("pid %d is vmatrace itself", (int)tgid);
+			return -1;
+		}
+		err = tracer_add_tgid(s->tracer, tgid, s->a.follow);
+		if (err) {
+			log_err("cannot trace pid %d: %s", (int)tgid, strerror(-err));
+			return -1;
+		}
+		/* It may have exited between the check and the map update. */
+		if (kill(tgid, 0) && errno == ESRCH) {
+			log_err("process %d exited before tracing started", (int)tgid);
+			return -1;
+		}
+		live_add(s, tgid);
+		if (tgid != s->a.pids[i])
+			log_info("pid %d is a thread of process %d: tracing the whole process",
+				 (int)s->a.pids[i], (int)tgid);
+	}
+	if (s->a.command) {
+		int go_fd, err_fd, e = 0, err;
+
+		s->child = spawn_stopped(s->a.command, &go_fd, &err_fd);
+		if (s->child < 0)
+			return -1;
+		err = tracer_add_tgid(s->tracer, s->child, s->a.follow);
+		if (err) {
+			log_err("cannot trace the command: %s", strerror(-err));
+			kill(s->child, SIGKILL);
+			return -1;
+		}
+		live_add(s, s->child);
+		if (write(go_fd, "g", 1) != 1)
+			log_warn("cannot start the command: %s", strerror(errno));
+		close(go_fd);
+		if (read(err_fd, &e, sizeof(e)) == sizeof(e)) {
+			log_err("cannot run '%s': %s", s->a.command[0], strerror(e));
+			close(err_fd);
+			waitpid(s->child, NULL, 0);
+			s->child_reaped = true;
+			return -1;
+		}
+		close(err_fd);
+	}
+	return 0;
+}
+
+static void reap_child(struct trace_session *s)
+{
+	if (s->child > 0 && !s->child_reaped && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+		s->child_reaped = true;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run_loop(struct trace_session *s)
+{
+	struct itimerspec its = { .it_interval = { 0, POLL_INTERVAL_MS * 1000000L },
+				  .it_value = { 0, POLL_INTERVAL_MS * 1000000L } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	double start = now_s(), next_summary;
+	int epfd, tfd, ret = 0;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (epfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	ev.data.fd = tfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = tracer_epoll_fd(s->tracer);
+	epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	next_summary = start + s->a.summary_interval;
+
+	while (!stop_requested) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(epfd, evs, 4, -1);
+		uint64_t ticks;
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.fd == tfd && read(tfd, &ticks, sizeof(ticks)) < 0)
+				break;
+		if (tracer_consume(s->tracer) < 0)
+			log_warn("reading the ring buffer failed");
+		check_drops(s);
+		fflush(s->out);
+		reap_child(s);
+		if (!s->a.all && s->live.len == 0)
+			break;
+		if (s->a.duration > 0 && now_s() - start >= s->a.duration)
+			break;
+		if (s->a.summary_interval > 0 && now_s() >= next_summary) {
+			summary_print_text(&s->sum, stderr, s->max_map_count);
+			next_summary += s->a.summary_interval;
+		}
+	}
+	/* Deliver what is still in the buffer before summing up. */
+	tracer_consume(s->tracer);
+	check_drops(s);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (epfd >= 0)
+		close(epfd);
+	return ret;
+}
+
+int cli_trace(int argc, char **argv)
+{
+	struct trace_session s = { .child = -1 };
+	struct tracer_opts topts = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int verbosity = 0, rc = 1;
+
+	if (parse_args(argc, argv, &s.a, &verbosity))
+		return EXIT_USAGE;
+	log_init("vmatrace", verbosity);
+
+	s.out = stdout;
+	if (s.a.output) {
+		s.out = fopen(s.a.output, "w");
+		if (!s.out) {
+			log_err("cannot open output file %s: %s", s.a.output, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	sb_init(&s.line);
+	hmap_init(&s.live);
+	summary_init(&s.sum, s.a.all ? 256 : 4096);
+	s.fo.json = s.a.json;
+	s.fo.realtime_offset_ns = format_realtime_offset();
+	s.max_map_count = sys_max_map_count();
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	topts.trace_all = s.a.all;
+	topts.capture_stack = s.a.stack;
+	topts.ringbuf_bytes = s.a.ringbuf_bytes;
+	topts.on_record = on_record;
+	topts.ctx = &s;
+	s.tracer = tracer_new(&topts);
+	if (!s.tracer) {
+		rc = TRACER_EXIT_ENV;
+		goto out;
+	}
+	if (start_targets(&s)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (run_loop(&s) == 0)
+		rc = 0;
+	if (!s.a.quiet_summary) {
+		summary_print_text(&s.sum, stderr, s.max_map_count);
+		if (s.fo.json) {
+			summary_json(&s.sum, &s.line, s.max_map_count);
+			emit_line(&s);
+		}
+	}
+	/* Like strace: a traced command's exit status becomes ours. */
+	if (s.child > 0) {
+		if (!s.child_reaped) {
+			if (stop_requested)
+				kill(s.child, SIGTERM);
+			waitpid(s.child, &s.child_status, 0);
+		}
+		if (WIFEXITED(s.child_status))
+			rc = WEXITSTATUS(s.child_status);
+		else if (WIFSIGNALED(s.child_status))
+			rc = 128 + WTERMSIG(s.child_status);
+	}
+out:
+	if (s.child > 0 && rc == EXIT_USAGE && !s.child_reaped)
+		kill(s.child, SIGKILL);
+	tracer_free(s.tracer);
+	summary_free(&s.sum);
+	hmap_free(&s.live);
+	sb_free(&s.line);
+	if (s.out && s.out != stdout)
+		fclose(s.out);
+	else
+		fflush(stdout);
+	return rc;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vmatrace: one binary, subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+#define VMATRACE_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmatrace COMMAND [options]\n"
+		"\n"
+		"Trace the memory mappings (VMAs) and heap break of Linux processes with eBPF.\n"
+		"\n"
+		"commands:\n"
+		"  trace      live tracing of mmap/munmap/brk/... (like strace -f -e trace=memory)\n"
+		"  version    print the version\n"
+		"\n"
+		"Run 'vmatrace COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_init("vmatrace", 0);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "trace"))
+		return cli_trace(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("vmatrace %s\n", VMATRACE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	log_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+void sb_init(struct strbuf *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb_init(sb);
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = 0;
+}
+
+static int sb_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+	size_t cap;
+	char *p;
+
+	if (need <= sb->cap)
+		return 0;
+	cap = sb->cap ? sb->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(sb->buf, cap);
+	if (!p) {
+		sb->oom = 1;
+		return -1;
+	}
+	sb->buf = p;
+	sb->cap = cap;
+	return 0;
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || sb_grow(sb, n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	sb->len += n;
+}
+
+void sb_putc(struct strbuf *sb, char c)
+{
+	if (sb_grow(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = 0;
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (sb_grow(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, s, n + 1);
+	sb->len += n;
+}
+
+void sb_json_str(struct strbuf *sb, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	sb_putc(sb, '"');
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		switch (c) {
+		case '"':
+			sb_puts(sb, "\\\"");
+			break;
+		case '\\':
+			sb_puts(sb, "\\\\");
+			break;
+		case '\n':
+			sb_puts(sb, "\\n");
+			break;
+		case '\r':
+			sb_puts(sb, "\\r");
+			break;
+		case '\t':
+			sb_puts(sb, "\\t");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f || c >= 0x80) {
+				/* comm and paths are bytes, not UTF-8: keep them lossless. */
+				sb_puts(sb, "\\u00");
+				sb_putc(sb, hex[c >> 4]);
+				sb_putc(sb, hex[c & 15]);
+			} else {
+				sb_putc(sb, c);
+			}
+		}
+	}
+	sb_putc(sb, '"');
+}
+
+void sb_size(struct strbuf *sb, unsigned long long bytes)
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0 || v >= 100 || v == (unsigned long long)v)
+		sb_printf(sb, "%.0f%s", v, units[u]);
+	else
+		sb_printf(sb, "%.1f%s", v, units[u]);
+}
+
+int sb_write(const struct strbuf *sb, FILE *f)
+{
+	if (!sb->len)
+		return 0;
+	return fwrite(sb->buf, 1, sb->len, f) == sb->len ? 0 : -1;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "decode.h"
+#include "log.h"
+#include "tracer.h"
+#include "vmatrace_bpf.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+struct tracer {
+	struct tracer_opts opts;
+	struct vmatrace_bpf *skel;
+	struct ring_buffer *rb;
+	unsigned long missing_syscalls;
+	int ncpus;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_LVL_WARN : LOG_LVL_DEBUG;
+
+	/* libbpf warns on every failed probe; only -v shows its chatter. */
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return 0;
+	log_vmsg(lvl, fmt, ap);
+	return 0;
+}
+
+int tracer_check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool has_bpf, has_perfmon, has_admin;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		log_err("cannot read capabilities: %s", strerror(errno));
+		return -errno;
+	}
+#define HAS(cap) (!!(data[(cap) / 32].effective & (1u << ((cap) % 32))))
+	has_admin = HAS(CAP_SYS_ADMIN);
+	has_bpf = HAS(CAP_BPF);
+	has_perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	if (has_admin || (has_bpf && has_perfmon))
+		return 0;
+	log_err("vmatrace needs root, or CAP_BPF and CAP_PERFMON (missing:%s%s): "
+		"run it with sudo, or grant the capabilities to the binary with setcap",
+		has_bpf ? "" : " CAP_BPF", has_perfmon ? "" : " CAP_PERFMON");
+	return -EPERM;
+}
+
+static bool path_exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+int tracer_ensure_tracefs(void)
+{
+	/* libbpf resolves tracepoint ids through debugfs when that directory exists. */
+	if (path_exists(TRACEFS "/events/syscalls") || path_exists(DEBUGFS_TRACING "/events/syscalls"))
+		return 0;
+	if (!path_exists(TRACEFS "/events")) {
+		if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+			log_err("tracefs is not mounted and mounting it at " TRACEFS " failed: %s "
+				"(mount it yourself: mount -t tracefs tracefs " TRACEFS ")",
+				strerror(errno));
+			return -errno;
+		}
+		log_info("tracefs was not mounted: mounted it at " TRACEFS);
+	}
+	if (!path_exists(TRACEFS "/events/syscalls")) {
+		log_err("this kernel has no syscall tracepoints (" TRACEFS "/events/syscalls is "
+			"missing: CONFIG_FTRACE_SYSCALLS is off); vmatrace cannot trace here");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool tracepoint_exists(const char *category, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/id", category, name);
+	if (path_exists(path))
+		return true;
+	snprintf(path, sizeof(path), DEBUGFS_TRACING "/events/%s/%s/id", category, name);
+	return path_exists(path);
+}
+
+/* Syscalls without which vmatrace cannot keep a VMA count at all. */
+static bool syscall_required(unsigned int sys)
+{
+	return sys == VMT_SYS_MMAP || sys == VMT_SYS_MUNMAP || sys == VMT_SYS_BRK;
+}
+
+static int disable_missing(struct tracer *t, struct btf *vmlinux)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *name;
+
+		if (!strncmp(sec, "tracepoint/syscalls/sys_exit_", 29)) {
+			const char *sysname = sec + 29;
+			int sys = decode_sys_by_name(sysname);
+
+			if (tracepoint_exists("syscalls", sec + 20))
+				continue;
+			if (sys >= 0 && syscall_required(sys)) {
+				log_err("this kernel has no tracepoint syscalls/%s: vmatrace cannot "
+					"trace VMAs without it", sec + 20);
+				return -ENOENT;
+			}
+			log_warn("this kernel has no tracepoint syscalls/%s: %s calls are not traced",
+				 sec + 20, sysname);
+			if (sys >= 0)
+				t->missing_syscalls |= 1ul << sys;
+			bpf_program__set_autoload(prog, false);
+		} else if (!strcmp(sec, "tracepoint/oom/mark_victim")) {
+			if (tracepoint_exists("oom", "mark_victim"))
+				continue;
+			log_warn("this kernel has no tracepoint oom/mark_victim: OOM kills are not "
+				 "recorded");
+			bpf_program__set_autoload(prog, false);
+		} else if (!strncmp(sec, "tp_btf/", 7)) {
+			char tname[128];
+
+			name = sec + 7;
+			snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+			if (btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) > 0)
+				continue;
+			log_err("this kernel has no BTF tracepoint %s: process lifecycle cannot be "
+				"followed", name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static size_t round_pow2(size_t v)
+{
+	size_t p = (size_t)sysconf(_SC_PAGESIZE);
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	return t->opts.on_record(t->opts.ctx, data, size);
+}
+
+struct tracer *tracer_new(const struct tracer_opts *opts)
+{
+	struct tracer *t;
+	struct btf *vmlinux = NULL;
+	size_t rb_bytes;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	if (tracer_check_privileges())
+		return NULL;
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		log_err("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; "
+			"CONFIG_DEBUG_INFO_BTF=y is needed for CO-RE)");
+		return NULL;
+	}
+	if (tracer_ensure_tracefs())
+		return NULL;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->opts = *opts;
+	t->ncpus = libbpf_num_possible_cpus();
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		log_err("cannot load the kernel's BTF: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel = vmatrace_bpf__open();
+	if (!t->skel) {
+		log_err("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->trace_all = opts->trace_all;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->capture_stack = opts->capture_stack;
+	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 8u << 20);
+	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
+	/* Without the open-coded VMA iterator, exec does not send the new address space. */
+	if (btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) <= 0) {
+		log_warn("this kernel lacks bpf_iter_task_vma_new: VMAs of exec'd processes are "
+			 "read from /proc instead");
+		t->skel->rodata->exec_walk_vmas = false;
+	}
+	err = bpf_map__set_max_entries(t->skel->maps.events, rb_bytes);
+	if (err) {
+		log_err("cannot size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
+		goto fail;
+	}
+	err = disable_missing(t, vmlinux);
+	if (err)
+		goto fail;
+
+	err = vmatrace_bpf__load(t->skel);
+	if (err) {
+		log_err("cannot load the BPF programs: %s%s", strerror(-err),
+			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" :
+					" (run with -v to see the verifier's log)");
+		goto fail;
+	}
+	err = vmatrace_bpf__attach(t->skel);
+	if (err) {
+		log_err("cannot attach the BPF programs: %s (run with -v for the failing tracepoint)",
+			strerror(-err));
+		goto fail;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ringbuf, t, NULL);
+	if (!t->rb) {
+		log_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	btf__free(vmlinux);
+	log_debug("BPF programs attached; ring buffer %zu KiB, wakeup past %llu KiB", rb_bytes >> 10,
+		  (unsigned long long)t->skel->rodata->wakeup_backlog >> 10);
+	return t;
+fail:
+	btf__free(vmlinux);
+	tracer_free(t);
+	return NULL;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	vmatrace_bpf__destroy(t->skel);
+	free(t);
+}
+
+int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children)
+{
+	struct vmt_traced v = { .follow_children = follow_children };
+	__u32 key = tgid;
+
+	if (bpf_map__update_elem(t->skel->maps.traced_tgids, &key, sizeof(key), &v, sizeof(v), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int tracer_remove_tgid(struct tracer *t, pid_t tgid)
+{
+	__u32 key = tgid;
+
+	if (bpf_map__delete_elem(t->skel->maps.traced_tgids, &key, sizeof(key), 0))
+		return -errno;
+	return 0;
+}
+
+int tracer_epoll_fd(struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int tracer_consume(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT])
+{
+	__u64 *vals = calloc(t->ncpus, sizeof(__u64));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < VMT_STAT__COUNT; i++) {
+		out[i] = 0;
+		if (bpf_map__lookup_elem(t->skel->maps.stats, &i, sizeof(i), vals,
+					 sizeof(__u64) * t->ncpus, 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+unsigned long tracer_missing_syscalls(const struct tracer *t)
+{
+	return t->missing_syscalls;
+}
