@@ -69,9 +69,10 @@ $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
 
-$(OUT)/bench/%: bench/%.c | $(OUT)/bench
+# Benchmarks may use the project's modules (e.g. the VMA map), so they link them.
+$(OUT)/bench/%: bench/%.c $(LIB_OBJS) | $(OUT)/bench $(SKEL)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $< $(LIB_OBJS) $(LDLIBS) -lpthread -o $@
 
 $(OUT)/tests/unit/%.o: tests/unit/%.c | $(OUT)/tests/unit $(SKEL)
 	$(call msg,CC,$@)
