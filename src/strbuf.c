@@ -47,16 +47,27 @@ static int sb_grow(struct strbuf *sb, size_t extra)
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || sb_grow(sb, n))
+	/* Format straight into the spare room; only a line that does not fit is formatted twice. */
+	if (!sb->buf && sb_grow(sb, 0))
 		return;
+	room = sb->cap - sb->len;
 	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	n = vsnprintf(sb->buf + sb->len, room, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		if (sb_grow(sb, n)) {
+			sb->buf[sb->len] = 0;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += n;
 }
 

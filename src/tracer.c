@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -251,10 +252,46 @@ fail:
 	return NULL;
 }
 
+static void *link_destroy_thread(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Detaching a tracepoint waits for an RCU grace period (~70 ms here); one
+ * after the other, twenty of them made every exit take 1.5 s. Detached in
+ * parallel, the waits overlap.
+ */
+static void detach_parallel(struct vmatrace_bpf *skel)
+{
+	struct bpf_object_skeleton *s = skel->skeleton;
+	pthread_t *th = calloc(s->prog_cnt, sizeof(*th));
+	bool *started = calloc(s->prog_cnt, sizeof(*started));
+
+	for (int i = 0; th && started && i < s->prog_cnt; i++) {
+		struct bpf_link **link = s->progs[i].link;
+
+		if (!*link)
+			continue;
+		if (pthread_create(&th[i], NULL, link_destroy_thread, *link) == 0) {
+			started[i] = true;
+			*link = NULL;
+		}
+	}
+	for (int i = 0; th && started && i < s->prog_cnt; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	free(th);
+	free(started);
+}
+
 void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	if (t->skel)
+		detach_parallel(t->skel);
 	ring_buffer__free(t->rb);
 	vmatrace_bpf__destroy(t->skel);
 	free(t);

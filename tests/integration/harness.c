@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char tmpdir[256];
+static char pathbuf[8][512];
+static int pathidx;
+
+const char *h_path(const char *rel)
+{
+	const char *b = getenv("VMATRACE_BUILD");
+	char *p = pathbuf[pathidx++ % 8];
+
+	snprintf(p, sizeof(pathbuf[0]), "%s/%s", b && *b ? b : "build", rel);
+	return p;
+}
+
+const char *h_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/vmatrace-test.XXXXXX");
+		if (!mkdtemp(tmpdir))
+			cr_assert_fail("mkdtemp: %s", strerror(errno));
+	}
+	return tmpdir;
+}
+
+const char *h_tmpfile(const char *name)
+{
+	char *p = pathbuf[pathidx++ % 8];
+
+	snprintf(p, sizeof(pathbuf[0]), "%s/%s", h_tmpdir(), name);
+	return p;
+}
+
+void h_cleanup(void)
+{
+	if (tmpdir[0]) {
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", tmpdir);
+		tmpdir[0] = 0;
+	}
+}
+
+int h_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
+void h_require_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root (loads BPF programs)");
+}
+
+int h_read_lines(const char *path, struct lines *out)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	ssize_t n;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!f)
+		return -errno;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		if (n && line[n - 1] == '\n')
+			line[n - 1] = 0;
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			out->v = realloc(out->v, alloc * sizeof(*out->v));
+		}
+		out->v[out->n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+void h_free_lines(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static const char *find_key(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	return p ? p + strlen(pat) : NULL;
+}
+
+bool h_json_str(const char *line, const char *key, char *out, size_t len)
+{
+	const char *p = find_key(line, key);
+	size_t i = 0;
+
+	if (!p || *p != '"')
+		return false;
+	for (p++; *p && *p != '"' && i + 1 < len; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		out[i++] = *p;
+	}
+	out[i] = 0;
+	return true;
+}
+
+bool h_json_num(const char *line, const char *key, long long *out)
+{
+	const char *p = find_key(line, key);
+	char *end;
+
+	if (!p)
+		return false;
+	if (*p == '"') /* hex addresses are strings */
+		p++;
+	errno = 0;
+	*out = strtoll(p, &end, 0);
+	return end != p && !errno;
+}
+
+bool h_is_event(const char *line, const char *event, long long pid)
+{
+	char ev[64];
+	long long p;
+
+	if (!h_json_str(line, "event", ev, sizeof(ev)) || strcmp(ev, event))
+		return false;
+	return !pid || (h_json_num(line, "pid", &p) && p == pid);
+}
+
+bool h_kv(const char *line, const char *key, long long *out)
+{
+	char pat[64];
+	const char *p;
+	char *end;
+
+	snprintf(pat, sizeof(pat), "%s=", key);
+	for (p = strstr(line, pat); p; p = strstr(p + 1, pat)) {
+		if (p == line || p[-1] == ' ') {
+			*out = strtoll(p + strlen(pat), &end, 0);
+			return end != p + strlen(pat);
+		}
+	}
+	return false;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Helpers for the root integration tests: run vmatrace and workloads, read JSON lines. */
+#ifndef VMATRACE_TEST_HARNESS_H
+#define VMATRACE_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lines {
+	char **v;
+	size_t n;
+};
+
+/* build/ (or $VMATRACE_BUILD), with a trailing component appended. */
+const char *h_path(const char *rel);
+/* A fresh temporary directory for this test, removed by h_cleanup(). */
+const char *h_tmpdir(void);
+const char *h_tmpfile(const char *name);
+void h_cleanup(void);
+/* Run a shell command; returns its exit status (128+sig if killed), -1 on error. */
+int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Skip the test unless root. */
+void h_require_root(void);
+
+int h_read_lines(const char *path, struct lines *out);
+void h_free_lines(struct lines *l);
+
+/* Flat JSON field lookups by key (the first occurrence of "key":). */
+bool h_json_str(const char *line, const char *key, char *out, size_t len);
+bool h_json_num(const char *line, const char *key, long long *out);
+/* Convenience: is this an event of that name from that pid (0: any pid)? */
+bool h_is_event(const char *line, const char *event, long long pid);
+/* The value of "key=NUMBER" in a workload's output line, or false. */
+bool h_kv(const char *line, const char *key, long long *out);
+
+#endif
