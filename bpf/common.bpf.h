@@ -79,6 +79,7 @@ struct vmt_mm_state {
 	__u64 start_brk;
 	__u64 brk;
 	__u64 total_vm;
+	__u64 stack_vm;
 };
 
 static __always_inline void mm_state_read(struct task_struct *task, struct vmt_mm_state *s)
@@ -87,13 +88,14 @@ static __always_inline void mm_state_read(struct task_struct *task, struct vmt_m
 
 	if (!mm) {
 		s->map_count = 0;
-		s->start_brk = s->brk = s->total_vm = 0;
+		s->start_brk = s->brk = s->total_vm = s->stack_vm = 0;
 		return;
 	}
 	s->map_count = BPF_CORE_READ(mm, map_count);
 	s->start_brk = BPF_CORE_READ(mm, start_brk);
 	s->brk = BPF_CORE_READ(mm, brk);
 	s->total_vm = BPF_CORE_READ(mm, total_vm);
+	s->stack_vm = BPF_CORE_READ(mm, stack_vm);
 }
 
 static __always_inline void vma_fill(struct vmt_vma *out, struct vm_area_struct *vma)

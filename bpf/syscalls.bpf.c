@@ -87,9 +87,14 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	rec->start_brk = mm.start_brk;
 	rec->brk = mm.brk;
 	rec->total_vm = mm.total_vm;
+	rec->stack_vm = mm.stack_vm;
 
-	/* Failed calls (-4095..-1) changed nothing worth looking up. */
-	if (ret < 0 && ret >= -4095)
+	/*
+	 * Failed calls (-4095..-1) changed nothing worth looking up, except range calls
+	 * failing with ENOMEM: mprotect, mlock and madvise act on the mapped part of a
+	 * range with holes before they report the hole.
+	 */
+	if (ret < 0 && ret >= -4095 && !(ret == -12 && lookup == LOOKUP_ARG_RANGE))
 		lookup = LOOKUP_NONE;
 	switch (lookup) {
 	case LOOKUP_RET_LEN:

@@ -10,6 +10,9 @@
 #define EXIT_USAGE 2
 
 int cli_trace(int argc, char **argv);
+int cli_daemon(int argc, char **argv);
+/* status, snapshot, timeline: argv[0] is the command. */
+int cli_query(int argc, char **argv);
 
 /* "8M", "64k", "1048576", "1G" -> bytes. */
 bool cli_parse_size(const char *s, size_t *out);

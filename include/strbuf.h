@@ -21,6 +21,8 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 /* Append s (at most n bytes, stopping at NUL) as a quoted JSON string. */
 void sb_json_str(struct strbuf *sb, const char *s, size_t n);
+/* Append s (at most n bytes, stopping at NUL) with control and non-ASCII bytes as \\xNN. */
+void sb_printable(struct strbuf *sb, const char *s, size_t n);
 /* Human size: 4096 -> "4KiB", 1572864 -> "1.5MiB". */
 void sb_size(struct strbuf *sb, unsigned long long bytes);
 int sb_write(const struct strbuf *sb, FILE *f);

@@ -40,6 +40,14 @@ int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT])
 /* Syscalls whose tracepoint this kernel lacks (bitmask by enum vmt_sys). */
 unsigned long tracer_missing_syscalls(const struct tracer *t);
 
+/*
+ * Read the VMAs of one process (tgid > 0) or of every process (0) with the
+ * iter/task_vma iterator; fn gets a PROC record, then its VMA records.
+ * Returns the number of processes read, or -errno.
+ */
+typedef int (*tracer_seed_fn)(void *ctx, const struct vmt_iter_rec *rec);
+int tracer_seed(struct tracer *t, pid_t tgid, tracer_seed_fn fn, void *ctx);
+
 /* Helpers also used by the commands. */
 int tracer_check_privileges(void);
 int tracer_ensure_tracefs(void);

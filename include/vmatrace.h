@@ -92,6 +92,7 @@ struct vmt_syscall_rec {
 	__u64 start_brk;
 	__u64 brk;
 	__u64 total_vm;  /* pages */
+	__u64 stack_vm;  /* pages of the grows-down stack: tells where it starts now */
 	struct vmt_vma vma[2]; /* resulting VMA at the start and at the end of the range */
 };
 
@@ -158,6 +159,23 @@ struct vmt_oom_rec {
 #define VMT_OOM_HAS_UID (1u << 2)
 #define VMT_OOM_HAS_PGTABLES (1u << 3)
 #define VMT_OOM_HAS_SCORE_ADJ (1u << 4)
+
+/*
+ * Records of the iter/task_vma seeding iterator (read from its fd, not from
+ * the ring buffer): a PROC record, then that process's VMA records.
+ */
+enum vmt_iter_kind { VMT_ITER_PROC = 1, VMT_ITER_VMA = 2 };
+
+struct vmt_iter_rec {
+	__u32 kind; /* enum vmt_iter_kind */
+	__u32 tgid;
+	__u32 map_count;
+	__u32 pad;
+	__u64 start_brk;
+	__u64 brk;
+	char comm[VMT_COMM_LEN];
+	struct vmt_vma vma; /* VMT_ITER_VMA */
+};
 
 /* Value in the traced_tgids map. */
 struct vmt_traced {

@@ -137,7 +137,7 @@ void decode_map_flags(struct strbuf *sb, unsigned long flags)
 		F(MAP_FIXED), F(MAP_ANONYMOUS), { 0x40, "MAP_32BIT" }, F(MAP_GROWSDOWN),
 		F(MAP_DENYWRITE), F(MAP_EXECUTABLE), F(MAP_LOCKED), F(MAP_NORESERVE),
 		F(MAP_POPULATE), F(MAP_NONBLOCK), F(MAP_STACK), F(MAP_HUGETLB), F(MAP_SYNC),
-		F(MAP_FIXED_NOREPLACE), { 0x8000000, "MAP_UNINITIALIZED" },
+		F(MAP_FIXED_NOREPLACE), { 0x4000000, "MAP_UNINITIALIZED" },
 	};
 	unsigned long type = flags & 0x0f;
 	unsigned long huge = (flags >> 26) & 0x3f;
@@ -152,11 +152,17 @@ void decode_map_flags(struct strbuf *sb, unsigned long flags)
 		sb_printf(sb, "%#lx", type);
 	flags &= ~0x0ful;
 	if ((flags & MAP_HUGETLB) && huge) {
+		/* The page size is 2^huge bytes; strace's spelling where no unit fits. */
 		flags &= ~(0x3ful << 26);
-		sb_printf(sb, "|%s|MAP_HUGE_%lu%s", "MAP_HUGETLB",
-			  huge >= 30 ? 1ul << (huge - 30) : huge >= 20 ? 1ul << (huge - 20) : 1ul << (huge - 10),
-			  huge >= 30 ? "GB" : huge >= 20 ? "MB" : "KB");
 		flags &= ~(unsigned long)MAP_HUGETLB;
+		if (huge >= 30)
+			sb_printf(sb, "|MAP_HUGETLB|MAP_HUGE_%luGB", 1ul << (huge - 30));
+		else if (huge >= 20)
+			sb_printf(sb, "|MAP_HUGETLB|MAP_HUGE_%luMB", 1ul << (huge - 20));
+		else if (huge >= 10)
+			sb_printf(sb, "|MAP_HUGETLB|MAP_HUGE_%luKB", 1ul << (huge - 10));
+		else
+			sb_printf(sb, "|MAP_HUGETLB|%lu<<MAP_HUGE_SHIFT", huge);
 	}
 	if (flags) {
 		sb_putc(sb, '|');

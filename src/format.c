@@ -46,7 +46,9 @@ static void prefix(struct strbuf *sb, const struct format_opts *fo, const struct
 		return;
 	}
 	format_ts(sb, fo, h->ts_ns);
-	sb_printf(sb, " %.*s[%u/%u] ", (int)sizeof(h->comm), h->comm, h->tgid, h->tid);
+	sb_putc(sb, ' ');
+	sb_printable(sb, h->comm, sizeof(h->comm));
+	sb_printf(sb, "[%u/%u] ", h->tgid, h->tid);
 }
 
 static void json_hex(struct strbuf *sb, const char *key, unsigned long long v)
@@ -219,8 +221,10 @@ static void format_exec(struct strbuf *sb, const struct format_opts *fo, const s
 		sb_puts(sb, "}\n");
 		return;
 	}
-	sb_printf(sb, "exec(\"%.*s\")  vmas=%u/%lu  brk=%#llx\n", (int)sizeof(r->filename), r->filename,
-		  r->map_count, ex->max_map_count, (unsigned long long)r->brk);
+	sb_puts(sb, "exec(\"");
+	sb_printable(sb, r->filename, sizeof(r->filename));
+	sb_printf(sb, "\")  vmas=%u/%lu  brk=%#llx\n", r->map_count, ex->max_map_count,
+		  (unsigned long long)r->brk);
 }
 
 static void format_exit(struct strbuf *sb, const struct format_opts *fo, const struct vmt_exit_rec *r)
@@ -267,8 +271,9 @@ static void format_oom(struct strbuf *sb, const struct format_opts *fo, const st
 		sb_puts(sb, "}\n");
 		return;
 	}
-	sb_printf(sb, "oom_kill victim=%.*s[%u]", (int)sizeof(r->victim_comm), r->victim_comm,
-		  r->victim_pid);
+	sb_puts(sb, "oom_kill victim=");
+	sb_printable(sb, r->victim_comm, sizeof(r->victim_comm));
+	sb_printf(sb, "[%u]", r->victim_pid);
 	if (r->present & VMT_OOM_HAS_UID)
 		sb_printf(sb, " uid=%u", r->uid);
 	if (r->present & VMT_OOM_HAS_TOTAL_VM)

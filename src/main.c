@@ -17,6 +17,10 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  trace      live tracing of mmap/munmap/brk/... (like strace -f -e trace=memory)\n"
+		"  daemon     trace every process and keep a live model of each address space\n"
+		"  status     processes ranked by VMA count, and the daemon's health\n"
+		"  snapshot   a process's VMAs as the model sees them (/proc/PID/maps format)\n"
+		"  timeline   a process's VMA count, mapped bytes and heap over time\n"
 		"  version    print the version\n"
 		"\n"
 		"Run 'vmatrace COMMAND --help' for a command's options.\n");
@@ -31,6 +35,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "trace"))
 		return cli_trace(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "daemon"))
+		return cli_daemon(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
+	    !strcmp(argv[1], "timeline"))
+		return cli_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vmatrace %s\n", VMATRACE_VERSION);
 		return 0;

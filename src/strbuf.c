@@ -127,6 +127,19 @@ void sb_json_str(struct strbuf *sb, const char *s, size_t n)
 	sb_putc(sb, '"');
 }
 
+void sb_printable(struct strbuf *sb, const char *s, size_t n)
+{
+	/* A process names itself: a newline in its comm must not forge a trace line. */
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			sb_printf(sb, "\\x%02x", c);
+		else
+			sb_putc(sb, c);
+	}
+}
+
 void sb_size(struct strbuf *sb, unsigned long long bytes)
 {
 	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -220,6 +220,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 		log_err("cannot size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
 		goto fail;
 	}
+	/* The seeding iterator runs on demand (tracer_seed), not at attach. */
+	bpf_program__set_autoattach(t->skel->progs.seed_vmas, false);
 	err = disable_missing(t, vmlinux);
 	if (err)
 		goto fail;
@@ -347,4 +349,53 @@ int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT])
 unsigned long tracer_missing_syscalls(const struct tracer *t)
 {
 	return t->missing_syscalls;
+}
+
+int tracer_seed(struct tracer *t, pid_t tgid, tracer_seed_fn fn, void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info linfo;
+	struct vmt_iter_rec rec;
+	struct bpf_link *link;
+	size_t have = 0;
+	int fd, err = 0, procs = 0;
+
+	memset(&linfo, 0, sizeof(linfo));
+	if (tgid > 0) {
+		linfo.task.pid = tgid;
+		opts.link_info = &linfo;
+		opts.link_info_len = sizeof(linfo);
+	}
+	link = bpf_program__attach_iter(t->skel->progs.seed_vmas, &opts);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, (char *)&rec + have, sizeof(rec) - have);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		if (have < sizeof(rec))
+			continue;
+		have = 0;
+		procs += rec.kind == VMT_ITER_PROC;
+		err = fn(ctx, &rec);
+		if (err)
+			break;
+	}
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err ? err : procs;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -175,5 +176,87 @@ bool h_kv(const char *line, const char *key, long long *out)
 			return end != p + strlen(pat);
 		}
 	}
+	return false;
+}
+
+void h_daemon_start(struct h_daemon *d, const char *extra_args)
+{
+	char pidfile[300];
+	FILE *f;
+
+	snprintf(d->socket, sizeof(d->socket), "%s", h_tmpfile("ctl.sock"));
+	snprintf(d->log, sizeof(d->log), "%s", h_tmpfile("daemon.log"));
+	snprintf(pidfile, sizeof(pidfile), "%s", h_tmpfile("daemon.pid"));
+	cr_assert_eq(h_sh("%s daemon --foreground --socket %s %s 2>%s & echo $! > %s", h_path("vmatrace"),
+			  d->socket, extra_args ? extra_args : "", d->log, pidfile), 0);
+	f = fopen(pidfile, "r");
+	cr_assert(f && fscanf(f, "%d", &d->pid) == 1);
+	fclose(f);
+	/* Ready when it answers. */
+	for (int i = 0; i < 200; i++) {
+		if (h_sh("%s status --socket %s >/dev/null 2>&1", h_path("vmatrace"), d->socket) == 0)
+			return;
+		if (kill(d->pid, 0)) {
+			h_sh("cat %s >&2", d->log);
+			cr_assert_fail("the daemon died at start");
+		}
+		usleep(50000);
+	}
+	cr_assert_fail("the daemon did not answer within 10 s");
+}
+
+void h_daemon_stop(struct h_daemon *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 100 && kill(d->pid, 0) == 0; i++)
+		usleep(50000);
+	if (kill(d->pid, 0) == 0)
+		kill(d->pid, SIGKILL);
+	d->pid = 0;
+}
+
+int h_run_stopping(char *const argv[], bool stop_env, h_stop_fn on_stop, void *ctx)
+{
+	int st, k = 0;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (stop_env)
+			setenv("VMATRACE_CHECKPOINT_STOP", "1", 1);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (;;) {
+		if (waitpid(pid, &st, WUNTRACED) != pid)
+			return -1;
+		if (WIFSTOPPED(st)) {
+			on_stop(ctx, pid, k++);
+			kill(pid, SIGCONT);
+			continue;
+		}
+		if (WIFEXITED(st))
+			return WEXITSTATUS(st);
+		if (WIFSIGNALED(st))
+			return 128 + WTERMSIG(st);
+	}
+}
+
+bool h_snapshot_matches(const struct h_daemon *d, int pid)
+{
+	const char *snap = h_tmpfile("snapshot.txt"), *proc = h_tmpfile("proc.txt");
+
+	if (h_sh("%s snapshot --socket %s -p %d > %s", h_path("vmatrace"), d->socket, pid, snap))
+		return false;
+	if (h_sh("grep -v '\\[vsyscall\\]' /proc/%d/maps > %s", pid, proc) > 1)
+		return false;
+	if (h_sh("cmp -s %s %s", proc, snap) == 0)
+		return true;
+	fprintf(stderr, "snapshot of %d differs from /proc/%d/maps (< kernel, > model):\n", pid, pid);
+	h_sh("diff %s %s | head -20 >&2", proc, snap);
 	return false;
 }

@@ -34,3 +34,22 @@ bool h_is_event(const char *line, const char *event, long long pid);
 bool h_kv(const char *line, const char *key, long long *out);
 
 #endif
+
+/* The daemon, started on a socket in the test's temporary directory. */
+struct h_daemon {
+	int pid;
+	char socket[256];
+	char log[256];
+};
+void h_daemon_start(struct h_daemon *d, const char *extra_args);
+void h_daemon_stop(struct h_daemon *d);
+
+/*
+ * Run argv (with VMATRACE_CHECKPOINT_STOP=1 when stop_env) and call on_stop each time it
+ * stops itself, then continue it. Returns its wait status decoded like h_sh().
+ */
+typedef void (*h_stop_fn)(void *ctx, int pid, int k);
+int h_run_stopping(char *const argv[], bool stop_env, h_stop_fn on_stop, void *ctx);
+
+/* Compare the daemon's snapshot of pid with /proc/pid/maps; true if identical (else prints a diff). */
+bool h_snapshot_matches(const struct h_daemon *d, int pid);

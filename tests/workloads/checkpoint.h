@@ -5,11 +5,15 @@
  * then makes a marker call that vmatrace sees: madvise(MADV_NORMAL) of a
  * private page with len = CHECKPOINT_LEN. The test compares the `vmas` of the
  * k-th marker record with the k-th count printed here ("checkpoint K vmas=N").
+ * With VMATRACE_CHECKPOINT_STOP set, the workload also stops itself (SIGSTOP)
+ * after the marker, so that a test can look at it while nothing moves.
  */
 #ifndef WORKLOAD_CHECKPOINT_H
 #define WORKLOAD_CHECKPOINT_H
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,6 +54,8 @@ static void checkpoint(void)
 	if (checkpoint_n < CHECKPOINT_MAX)
 		checkpoint_counts[checkpoint_n++] = checkpoint_count_vmas();
 	syscall(SYS_madvise, page, CHECKPOINT_LEN, MADV_NORMAL);
+	if (getenv("VMATRACE_CHECKPOINT_STOP"))
+		raise(SIGSTOP);
 }
 
 static void checkpoint_report(FILE *f)

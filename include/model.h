@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The live model of every traced address space: per process, the exact set
+ * of VMAs (as /proc/PID/maps would show them), the VMA count, mapped bytes by
+ * kind, the heap break and its high-water mark, a consolidated timeline and a
+ * flight recorder of the last raw events. Everything downstream (status,
+ * snapshot, alerts, journal, metrics) reads from here.
+ */
+#ifndef VMATRACE_MODEL_H
+#define VMATRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hmap.h"
+#include "strbuf.h"
+#include "vmamap.h"
+#include "vmatrace.h"
+
+/* What a VMA is, for the census. */
+enum vma_kind {
+	VK_ANON = 0,     /* private or shared anonymous memory */
+	VK_HEAP,         /* the brk heap */
+	VK_STACK,        /* the main thread's stack (grows down) */
+	VK_THREAD_STACK, /* mapped with MAP_STACK (glibc thread stacks) */
+	VK_FILE,         /* file-backed, including shared memory files */
+	VK_RESERVED,     /* PROT_NONE anonymous, larger than a guard: arena reservations */
+	VK_GUARD,        /* PROT_NONE anonymous, small: guard pages */
+	VK_SPECIAL,      /* vdso, vvar and other kernel-installed mappings */
+	VK__COUNT,
+};
+
+/* struct vma_entry.flags */
+#define VF_READ (1u << 0)
+#define VF_WRITE (1u << 1)
+#define VF_EXEC (1u << 2)
+#define VF_MAYSHARE (1u << 3)
+#define VF_GROWSDOWN (1u << 4)
+#define VF_SPECIAL (1u << 5)   /* no file, installed by the kernel (VM_DONTEXPAND/PFNMAP/IO...) */
+#define VF_STACKHINT (1u << 6) /* MAP_STACK (the kernel marks it VM_NOHUGEPAGE) */
+
+#define VK_GUARD_MAX (64u << 10) /* PROT_NONE regions up to this size count as guards */
+
+const char *model_kind_name(enum vma_kind k);
+
+/* One point of the consolidated timeline: an interval in which something happened. */
+struct tl_point {
+	uint64_t t_ns; /* start of the interval, CLOCK_MONOTONIC */
+	uint32_t vmas_min, vmas_max, vmas_last;
+	uint32_t calls, failures;
+	uint32_t pad;
+	uint64_t mapped; /* bytes, at the end of the interval */
+	uint64_t brk;    /* heap size (brk - start_brk) at the end of the interval */
+};
+
+/* One raw event in the flight recorder, compact. */
+struct fr_event {
+	uint64_t ts_ns;
+	uint32_t tid;
+	uint8_t type; /* enum vmt_record_type */
+	uint8_t sys;  /* enum vmt_sys, for syscalls */
+	uint16_t pad;
+	uint64_t args[3];
+	int64_t ret;
+	uint32_t map_count;
+	uint32_t pad2;
+	uint64_t brk;
+};
+
+struct model_proc {
+	uint32_t tgid;
+	char comm[VMT_COMM_LEN];
+	struct vmamap *map;
+	uint64_t start_brk, brk, brk_hwm, first_brk;
+	uint64_t bytes[VK__COUNT];
+	uint32_t count[VK__COUNT];
+	uint32_t kernel_count; /* mm->map_count from the last event */
+	uint64_t events, failures, resyncs;
+	uint64_t first_ns, last_ns;
+	/* An exec's VMA records are arriving: expect this many, this next index. */
+	uint32_t exec_expect, exec_next;
+	bool exec_pending;
+	bool need_resync; /* the model could not follow an event: read the kernel's VMAs */
+	bool seeded;      /* the address space was read from the kernel at least once */
+	/*
+	 * After a read from the kernel: events older than skip_before_ns are already in it;
+	 * events until settle_ns may be in it too, so they are applied (idempotent) without
+	 * judging the count.
+	 */
+	uint64_t skip_before_ns, settle_ns;
+	/* Timeline: a ring of points (oldest first from tl_head), plus the open one. */
+	struct tl_point *tl;
+	uint32_t tl_cap, tl_len, tl_head;
+	struct tl_point tl_cur;
+	bool tl_open;
+	/* Flight recorder: ring of the last events. */
+	struct fr_event *fr;
+	uint32_t fr_cap, fr_len, fr_head;
+	uint64_t fr_lost; /* events pushed out (ring full, or memory budget hit) */
+};
+
+/* Reads a process's VMAs from the kernel into the model (model_seed_* calls). */
+typedef int (*model_reseed_fn)(void *ctx, uint32_t tgid);
+
+struct model_config {
+	uint64_t timeline_resolution_ns; /* default 1 s */
+	uint32_t timeline_points;        /* per process, default 3600 */
+	uint32_t flight_events;          /* per process, default 4096 */
+	uint64_t memory_limit;           /* bytes for timelines + flight recorders, default 256 MiB */
+	model_reseed_fn reseed;          /* NULL: never resync (tests) */
+	void *reseed_ctx;
+};
+
+struct model_stats {
+	uint64_t events, resyncs, resync_failures, seeds, procs_created, procs_exited;
+	uint64_t fr_lost, tl_dropped;
+	uint64_t detail_bytes; /* timelines + flight recorders */
+};
+
+struct model {
+	struct model_config cfg;
+	struct hmap procs; /* tgid -> struct model_proc */
+	struct model_stats st;
+	/*
+	 * File identities (dev, inode), shared by all processes. Paths are not kept: an
+	 * inode number is reused by the next file, so a path is read when it is shown.
+	 */
+	struct hmap file_ids; /* (dev << 32 ^ ino) hash -> index */
+	struct model_file *files;
+	uint32_t nfiles, files_cap;
+	bool in_reseed;
+	uint64_t walk_start_ns; /* a read from the kernel is under way since then */
+};
+
+struct model_file {
+	uint64_t ino;
+	uint32_t dev;
+	uint32_t pad;
+};
+
+struct model *model_new(const struct model_config *cfg);
+void model_free(struct model *m);
+
+/* Apply one ring-buffer record. */
+void model_apply(struct model *m, const void *rec, size_t size);
+
+struct model_proc *model_proc_get(struct model *m, uint32_t tgid);
+/* Forget a process (it exited or we stop tracing it). */
+void model_proc_drop(struct model *m, uint32_t tgid);
+
+/* Bracket a walk of the kernel's VMAs (one process or all): see skip_before_ns. */
+void model_seed_walk_begin(struct model *m);
+void model_seed_walk_end(struct model *m);
+/* Replace a process's address space with one read from the kernel. */
+struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *comm,
+				    uint32_t map_count, uint64_t start_brk, uint64_t brk);
+int model_seed_vma(struct model *m, struct model_proc *p, const struct vmt_vma *v);
+void model_seed_end(struct model *m, struct model_proc *p);
+/* Read /proc/PID/maps into the model (the fallback to the BPF iterator). */
+int model_seed_from_proc(struct model *m, uint32_t tgid);
+
+
+/* Output. */
+size_t model_vma_count(const struct model_proc *p);
+uint64_t model_mapped_bytes(const struct model_proc *p);
+/* The VMAs in /proc/PID/maps format (without [vsyscall]). */
+void model_format_maps(struct model *m, struct model_proc *p, struct strbuf *sb);
+/* Census by kind and size classes. */
+void model_format_census(struct model *m, struct model_proc *p, struct strbuf *sb, bool json);
+void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf *sb, bool json,
+			   long long realtime_offset_ns);
+/* VMA count growth per second over the last `window_ns` of the timeline (0 if unknown). */
+double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
+/* Bytes used by the model: maps, timelines, flight recorders. */
+uint64_t model_memory(const struct model *m);
+/* Close open timeline intervals older than now (call periodically). */
+void model_tick(struct model *m, uint64_t now_ns);
+
+#endif

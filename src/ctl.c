@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+
+#define CTL_MAX_CLIENTS 16
+
+struct ctl_client {
+	int fd;
+	char req[CTL_MAX_REQUEST];
+	size_t req_len;
+	struct strbuf out; /* answer being written */
+	size_t out_pos;
+	bool answering;
+};
+
+struct ctl_server {
+	int fd;
+	int epfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ctl_handler_fn fn;
+	void *ctx;
+	struct ctl_client clients[CTL_MAX_CLIENTS];
+};
+
+struct ctl_server *ctl_server_new(const char *path, ctl_handler_fn fn, void *ctx)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct ctl_server *s;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		log_err("control socket path too long: %s", path);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	s->epfd = -1;
+	s->fn = fn;
+	s->ctx = ctx;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	strcpy(addr.sun_path, path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		log_err("cannot create the control socket: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	/* A stale socket from a crashed run: replace it, but never a live one. */
+	if (connect(s->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+		log_err("control socket %s is in use: is another vmatrace daemon running?", path);
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	unlink(path);
+	old = umask(077); /* root only: the socket gives away every process's memory layout */
+	if (bind(s->fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(s->fd, 8)) {
+		log_err("cannot listen on control socket %s: %s", path, strerror(errno));
+		umask(old);
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	umask(old);
+	return s;
+}
+
+static void client_close(struct ctl_server *s, struct ctl_client *c)
+{
+	if (c->fd < 0)
+		return;
+	if (s->epfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	sb_free(&c->out);
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		client_close(s, &s->clients[i]);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}
+
+int ctl_server_epoll_add(struct ctl_server *s, int epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->fd };
+
+	s->epfd = epfd;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev);
+}
+
+int ctl_server_owns(struct ctl_server *s, int fd)
+{
+	if (fd == s->fd)
+		return 1;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->clients[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+static void accept_client(struct ctl_server *s)
+{
+	struct ctl_client *c = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* The file mode already keeps others out; check the peer too. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
+		static const char msg[] = "error: the control socket is for root only\n";
+
+		if (write(fd, msg, sizeof(msg) - 1) < 0)
+			log_debug("control client went away");
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < CTL_MAX_CLIENTS && !c; i++)
+		if (s->clients[i].fd < 0)
+			c = &s->clients[i];
+	if (!c) {
+		close(fd);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	sb_init(&c->out);
+	ev.data.fd = fd;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void client_write(struct ctl_server *s, struct ctl_client *c)
+{
+	while (c->out_pos < c->out.len) {
+		ssize_t n = write(c->fd, c->out.buf + c->out_pos, c->out.len - c->out_pos);
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return; /* EPOLLOUT brings us back */
+			break;
+		}
+		c->out_pos += n;
+	}
+	client_close(s, c);
+}
+
+static void client_read(struct ctl_server *s, struct ctl_client *c)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.fd = c->fd };
+	ssize_t n = read(c->fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len);
+	char *nl;
+	struct strbuf body;
+
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		client_close(s, c);
+		return;
+	}
+	c->req_len += n;
+	c->req[c->req_len] = 0;
+	nl = strchr(c->req, '\n');
+	if (!nl && c->req_len < sizeof(c->req) - 1)
+		return;
+	if (nl)
+		*nl = 0;
+	sb_init(&body);
+	if (s->fn(s->ctx, c->req, &body) == 0) {
+		sb_puts(&c->out, "ok\n");
+	} else {
+		sb_puts(&c->out, "error: ");
+		if (!body.len || body.buf[body.len - 1] != '\n')
+			sb_putc(&body, '\n');
+	}
+	if (body.len)
+		sb_puts(&c->out, body.buf);
+	sb_free(&body);
+	c->answering = true;
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	client_write(s, c);
+}
+
+void ctl_server_handle(struct ctl_server *s, int fd, unsigned int events)
+{
+	if (fd == s->fd) {
+		accept_client(s);
+		return;
+	}
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &s->clients[i];
+
+		if (c->fd != fd)
+			continue;
+		if (c->answering && (events & EPOLLOUT))
+			client_write(s, c);
+		else if (!c->answering && (events & (EPOLLIN | EPOLLHUP)))
+			client_read(s, c);
+		else if (events & (EPOLLERR | EPOLLHUP))
+			client_close(s, c);
+		return;
+	}
+}
+
+int ctl_request(const char *path, const char *request, FILE *out)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char buf[65536];
+	bool first = true, failed = false;
+	size_t req_len = strlen(request);
+	int fd;
+	ssize_t n;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		log_err("control socket path too long: %s", path);
+		return 2;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		log_err("cannot reach the vmatrace daemon at %s: %s (is it running? start it with "
+			"'vmatrace daemon', or give its --socket)", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 2;
+	}
+	if (write(fd, request, req_len) != (ssize_t)req_len || write(fd, "\n", 1) != 1) {
+		log_err("cannot send the request to %s: %s", path, strerror(errno));
+		close(fd);
+		return 2;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+		size_t len = n;
+
+		if (first) {
+			char *nl = memchr(buf, '\n', n);
+
+			first = false;
+			if (n >= 3 && !memcmp(buf, "ok\n", 3)) {
+				p += 3;
+				len -= 3;
+			} else {
+				/* "error: why": say it on stderr with our prefix. */
+				failed = true;
+				fprintf(stderr, "vmatrace: %.*s\n", (int)(nl ? nl - buf : n), buf);
+				if (nl) {
+					p = nl + 1;
+					len = n - (p - buf);
+				} else {
+					len = 0;
+				}
+			}
+		}
+		if (len && fwrite(p, 1, len, failed ? stderr : out) != len)
+			break;
+	}
+	close(fd);
+	if (first) {
+		log_err("the daemon closed the connection without an answer");
+		return 2;
+	}
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Root integration tests of the live model: the daemon traces everything and
+ * its view of a process (vmatrace snapshot) must equal /proc/PID/maps exactly
+ * whenever the process is stopped.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct h_daemon daemon_;
+
+static void suite_fini(void)
+{
+	h_daemon_stop(&daemon_);
+	h_cleanup();
+}
+
+TestSuite(model, .init = h_require_root, .fini = suite_fini, .timeout = 300);
+
+/* Ask the daemon; the answer's first line into buf. */
+static bool query(char *buf, size_t len, const char *fmt, ...)
+{
+	const char *out = h_tmpfile("query.txt");
+	char args[512];
+	va_list ap;
+	FILE *f;
+	bool ok;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (h_sh("%s %s --socket %s > %s", h_path("vmatrace"), args, daemon_.socket, out))
+		return false;
+	f = fopen(out, "r");
+	ok = f && fgets(buf, len, f);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/* In a census JSON line: the field `field` of kind `kind`. */
+static long long census_kind(const char *line, const char *kind, const char *field)
+{
+	char pat[64];
+	const char *p;
+	long long v = -1;
+
+	snprintf(pat, sizeof(pat), "\"%s\":{", kind);
+	p = strstr(line, pat);
+	cr_assert(p, "no kind %s in %s", kind, line);
+	cr_assert(h_json_num(p, field, &v));
+	return v;
+}
+
+static long long resyncs(void)
+{
+	char line[8192];
+	long long v = -1;
+
+	cr_assert(query(line, sizeof(line), "status --json"));
+	cr_assert(h_json_num(line, "resyncs", &v));
+	return v;
+}
+
+struct torture_ctx {
+	int stops, mismatches;
+};
+
+static void torture_stop(void *ctx, int pid, int k)
+{
+	struct torture_ctx *t = ctx;
+
+	(void)k;
+	t->stops++;
+	if (!h_snapshot_matches(&daemon_, pid))
+		t->mismatches++;
+}
+
+Test(model, accuracy_torture)
+{
+	char *argv[] = { (char *)h_path("workloads/torture"), "42", "12000", "200", NULL };
+	struct torture_ctx t = { 0 };
+	long long before, after;
+	int rc;
+
+	h_daemon_start(&daemon_, "--ringbuf-size 64M");
+	before = resyncs();
+	rc = h_run_stopping(argv, false, torture_stop, &t);
+	after = resyncs();
+	fprintf(stderr, "accuracy: 12000 random operations, %d comparison points, %d mismatches, "
+			"%lld resyncs\n", t.stops, t.mismatches, after - before);
+	cr_log_info("resyncs during the torture run: %lld", after - before);
+	cr_assert_eq(rc, 0, "torture exited with %d", rc);
+	cr_assert_eq(t.stops, 60);
+	cr_assert_eq(t.mismatches, 0, "%d of %d snapshots differ from /proc", t.mismatches, t.stops);
+}
+
+struct explode_ctx {
+	int stops;
+	bool matched;
+	long long vmas[4];
+};
+
+static void explode_stop(void *ctx, int pid, int k)
+{
+	struct explode_ctx *e = ctx;
+	char line[65536];
+
+	e->stops++;
+	e->matched = h_snapshot_matches(&daemon_, pid) && (k == 0 || e->matched);
+	cr_assert(query(line, sizeof(line), "snapshot -p %d --census --json", pid));
+	if (k < 4)
+		h_json_num(line, "vmas", &e->vmas[k]);
+}
+
+Test(model, scenario1_vma_count_follows_kernel_to_the_limit)
+{
+	char *argv[] = { (char *)h_path("workloads/vma_explode"), NULL };
+	struct explode_ctx e = { 0 };
+
+	h_daemon_start(&daemon_, "--ringbuf-size 64M");
+	cr_assert_eq(h_run_stopping(argv, true, explode_stop, &e), 0);
+	cr_assert_eq(e.stops, 2);
+	cr_assert(e.matched, "a snapshot differs from /proc");
+	cr_assert_eq(e.vmas[1], 65530, "model count at the end: %lld", e.vmas[1]);
+}
+
+struct census_ctx {
+	char lines[4][65536];
+	int stops;
+	bool matched;
+};
+
+static void census_stop(void *ctx, int pid, int k)
+{
+	struct census_ctx *c = ctx;
+
+	c->matched = h_snapshot_matches(&daemon_, pid) && (k == 0 || c->matched);
+	if (k < 4)
+		cr_assert(query(c->lines[k], sizeof(c->lines[k]), "snapshot -p %d --census --json", pid));
+	c->stops++;
+}
+
+Test(model, scenario1_malloc_129k_grows_heap_not_vmas)
+{
+	char *argv[] = { (char *)h_path("workloads/malloc_129k"), "4000", NULL };
+	static struct census_ctx c;
+	long long vmas = 0;
+
+	h_daemon_start(&daemon_, NULL);
+	cr_assert_eq(h_run_stopping(argv, true, census_stop, &c), 0);
+	cr_assert_eq(c.stops, 2);
+	cr_assert(c.matched);
+	cr_assert(h_json_num(c.lines[0], "vmas", &vmas));
+	cr_assert_lt(vmas, 100, "%lld VMAs for 4000 blocks of 129 KiB", vmas);
+	cr_assert_geq(census_kind(c.lines[0], "heap", "bytes"), 4000LL * 129 * 1024);
+}
+
+Test(model, scenario3_arenas_and_thread_stacks_classified)
+{
+	char *argv[] = { (char *)h_path("workloads/arenas"), NULL };
+	static struct census_ctx c;
+
+	h_daemon_start(&daemon_, NULL);
+	cr_assert_eq(h_run_stopping(argv, true, census_stop, &c), 0);
+	cr_assert_eq(c.stops, 1);
+	cr_assert(c.matched);
+	/* Three threads: three 8 MiB stacks (with guards), each with a 64 MiB arena reservation. */
+	cr_assert_geq(census_kind(c.lines[0], "thread_stack", "count"), 3, "%s", c.lines[0]);
+	cr_assert_geq(census_kind(c.lines[0], "guard", "count"), 3, "%s", c.lines[0]);
+	cr_assert_geq(census_kind(c.lines[0], "reserved", "count"), 3, "%s", c.lines[0]);
+	cr_assert_geq(census_kind(c.lines[0], "reserved", "bytes"), 3LL * 60 * 1024 * 1024);
+}
+
+Test(model, scenario4_brk_high_water_stays_while_memory_is_freed)
+{
+	char *argv[] = { (char *)h_path("workloads/brk_frag"), NULL };
+	static struct census_ctx c;
+	long long heap[3], hwm[3];
+
+	h_daemon_start(&daemon_, NULL);
+	cr_assert_eq(h_run_stopping(argv, true, census_stop, &c), 0);
+	cr_assert_eq(c.stops, 3);
+	cr_assert(c.matched);
+	for (int i = 0; i < 3; i++) {
+		heap[i] = census_kind(c.lines[i], "heap", "bytes");
+		cr_assert(h_json_num(c.lines[i], "heap_hwm", &hwm[i]), "%s", c.lines[i]);
+	}
+	cr_assert_geq(heap[0], 4096LL * 4000, "the heap grew by brk");
+	cr_assert_eq(heap[1], heap[0], "freeing all but the top chunk returned nothing");
+	cr_assert_eq(hwm[1], hwm[0]);
+	cr_assert_lt(heap[2], heap[1], "freeing the top chunk trimmed the heap");
+	cr_assert_eq(hwm[2], hwm[0], "the high-water mark stays");
+}
+
+Test(model, seeded_process_matches_proc)
+{
+	const char *fifo = h_tmpfile("hold");
+	char cmd[512];
+	FILE *p;
+	int pid = 0, wfd;
+
+	cr_assert_eq(h_sh("mkfifo %s", fifo), 0);
+	/* Started before the daemon: its model comes from the VMA iterator. It waits on
+	 * the fifo until we close our end. */
+	snprintf(cmd, sizeof(cmd), "%s wait < %s > /dev/null & echo $!", h_path("workloads/arenas"),
+		 fifo);
+	p = popen(cmd, "r");
+	cr_assert(p && fscanf(p, "%d", &pid) == 1);
+	pclose(p);
+	wfd = open(fifo, O_WRONLY);
+	cr_assert_geq(wfd, 0);
+	usleep(500000);
+	h_daemon_start(&daemon_, NULL);
+	cr_assert(h_snapshot_matches(&daemon_, pid));
+	close(wfd);
+	waitpid(pid, NULL, 0);
+}
+
+Test(model, timeline_and_status)
+{
+	char *argv[] = { (char *)h_path("workloads/brk_frag"), NULL };
+	static struct census_ctx c;
+	char line[8192];
+
+	h_daemon_start(&daemon_, "--timeline-resolution 10ms");
+	cr_assert_eq(h_run_stopping(argv, true, census_stop, &c), 0);
+	cr_assert(query(line, sizeof(line), "status --json"));
+	cr_assert(strstr(line, "\"processes\":"));
+	cr_assert(strstr(line, "\"drops\":0"));
+	cr_assert_neq(h_sh("%s timeline -p 999999999 --socket %s 2>/dev/null", h_path("vmatrace"),
+			   daemon_.socket), 0, "an unknown pid is an error");
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The growable string buffer, JSON escaping and human sizes (src/strbuf.c). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+static void check_json_str(const char *in, size_t n, const char *expected)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_json_str(&sb, in, n);
+	cr_assert_str_eq(sb.buf, expected);
+	cr_assert_eq(sb.len, strlen(expected));
+	sb_free(&sb);
+}
+
+static void check_size(unsigned long long bytes, const char *expected)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_size(&sb, bytes);
+	cr_assert_str_eq(sb.buf, expected, "sb_size(%llu)", bytes);
+	sb_free(&sb);
+}
+
+Test(strbuf, empty_after_init)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	cr_assert_eq(sb.len, 0);
+	cr_assert_eq(sb.oom, 0);
+	sb_reset(&sb); /* no buffer yet: must not crash */
+	sb_free(&sb);
+	cr_assert_null(sb.buf);
+	cr_assert_eq(sb.cap, 0);
+}
+
+Test(strbuf, puts_putc_printf)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "mmap");
+	sb_putc(&sb, '(');
+	sb_printf(&sb, "%#llx, %d", 0x7f00ULL, 4096);
+	sb_putc(&sb, ')');
+	sb_puts(&sb, "");
+	cr_assert_str_eq(sb.buf, "mmap(0x7f00, 4096)");
+	cr_assert_eq(sb.len, strlen("mmap(0x7f00, 4096)"));
+
+	sb_reset(&sb);
+	cr_assert_eq(sb.len, 0);
+	cr_assert_str_eq(sb.buf, "");
+	sb_printf(&sb, "%s", "");
+	cr_assert_str_eq(sb.buf, "");
+	sb_puts(&sb, "again");
+	cr_assert_str_eq(sb.buf, "again");
+	sb_free(&sb);
+}
+
+Test(strbuf, printf_grows_past_256)
+{
+	struct strbuf sb;
+	char expected[4096];
+	size_t n = 0;
+
+	sb_init(&sb);
+	/* Appends that cross the initial 256 bytes both in small steps and in one big step. */
+	for (int i = 0; i < 100; i++) {
+		sb_printf(&sb, "%03d,", i);
+		n += snprintf(expected + n, sizeof(expected) - n, "%03d,", i);
+		cr_assert_eq(sb.len, n);
+		cr_assert_lt(sb.len, sb.cap);
+		cr_assert_eq(sb.buf[sb.len], 0);
+	}
+	sb_printf(&sb, "%1000s|", "x");
+	n += snprintf(expected + n, sizeof(expected) - n, "%1000s|", "x");
+	cr_assert_eq(sb.len, n);
+	cr_assert_eq(sb.len, 400 + 1001);
+	cr_assert_str_eq(sb.buf, expected);
+	cr_assert_geq(sb.cap, sb.len + 1);
+	cr_assert_eq(sb.oom, 0);
+	sb_free(&sb);
+}
+
+Test(strbuf, first_append_larger_than_initial_capacity)
+{
+	struct strbuf sb;
+	char big[700];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	sb_init(&sb);
+	sb_puts(&sb, big);
+	cr_assert_eq(sb.len, sizeof(big) - 1);
+	cr_assert_str_eq(sb.buf, big);
+	for (int i = 0; i < 300; i++)
+		sb_putc(&sb, 'b');
+	cr_assert_eq(sb.len, sizeof(big) - 1 + 300);
+	cr_assert_eq(sb.buf[sizeof(big) - 2], 'a');
+	cr_assert_eq(sb.buf[sizeof(big) - 1], 'b');
+	cr_assert_eq(sb.buf[sb.len - 1], 'b');
+	cr_assert_eq(sb.buf[sb.len], 0);
+	sb_free(&sb);
+}
+
+Test(strbuf, json_plain_and_quotes)
+{
+	check_json_str("bash", 16, "\"bash\"");
+	check_json_str("", 16, "\"\"");
+	check_json_str("say \"hi\"", 16, "\"say \\\"hi\\\"\"");
+	check_json_str("a\\b", 16, "\"a\\\\b\"");
+	check_json_str("/", 16, "\"/\"");
+}
+
+Test(strbuf, json_control_chars)
+{
+	check_json_str("a\nb\rc\td", 16, "\"a\\nb\\rc\\td\"");
+	check_json_str("\x01", 16, "\"\\u0001\"");
+	check_json_str("x\x1fy", 16, "\"x\\u001fy\"");
+	check_json_str("\x1b[0m", 16, "\"\\u001b[0m\"");
+	check_json_str("\x7f", 16, "\"\\u007f\"");
+	check_json_str("\b\f", 16, "\"\\u0008\\u000c\"");
+}
+
+Test(strbuf, json_high_bytes)
+{
+	/* Raw bytes, not UTF-8: each byte is kept as \u00XX. */
+	check_json_str("caf\xc3\xa9", 16, "\"caf\\u00c3\\u00a9\"");
+	check_json_str("\x80\xff", 16, "\"\\u0080\\u00ff\"");
+}
+
+Test(strbuf, json_length_limit)
+{
+	/* comm is 16 bytes with no NUL when the name fills it. */
+	char comm[16];
+
+	memcpy(comm, "0123456789abcdef", 16);
+	check_json_str(comm, sizeof(comm), "\"0123456789abcdef\"");
+	check_json_str("abcdef", 3, "\"abc\"");
+	check_json_str("ab\0cd", 5, "\"ab\"");
+	check_json_str("abc", 0, "\"\"");
+}
+
+Test(strbuf, json_appends)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "{\"comm\":");
+	sb_json_str(&sb, "x\"y", 16);
+	sb_putc(&sb, '}');
+	cr_assert_str_eq(sb.buf, "{\"comm\":\"x\\\"y\"}");
+	sb_free(&sb);
+}
+
+Test(strbuf, size)
+{
+	check_size(0, "0B");
+	check_size(1, "1B");
+	check_size(1023, "1023B");
+	check_size(1024, "1KiB");
+	check_size(1536, "1.5KiB");
+	check_size(4096, "4KiB");
+	check_size(135168, "132KiB");
+	check_size(150 * 1024, "150KiB");
+	check_size(1572864, "1.5MiB");
+	check_size(1ULL << 20, "1MiB");
+	check_size((10ULL << 20) | (512ULL << 10), "10.5MiB");
+	check_size(1ULL << 30, "1GiB");
+	check_size(3ULL << 40, "3TiB");
+	check_size(1ULL << 50, "1PiB");
+	check_size(2048ULL << 50, "2048PiB"); /* no unit above PiB */
+}
+
+Test(strbuf, write)
+{
+	struct strbuf sb;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	cr_assert_not_null(f);
+	sb_init(&sb);
+	cr_assert_eq(sb_write(&sb, f), 0); /* nothing to write */
+	sb_puts(&sb, "line one\n");
+	sb_printf(&sb, "line %s\n", "two");
+	cr_assert_eq(sb_write(&sb, f), 0);
+	fclose(f);
+	cr_assert_eq(outlen, sb.len);
+	cr_assert_str_eq(out, "line one\nline two\n");
+	free(out);
+	sb_free(&sb);
+}
