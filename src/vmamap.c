@@ -28,11 +28,10 @@
 
 #include "vmamap.h"
 
-/* A leaf is 80 + 63 * 32 = 2096 bytes. */
+/* A leaf is 24 + 63 * 32 = 2040 bytes, which glibc serves from a 2 KiB chunk. */
 #define LEAF_CAP 63
-/* Entries per group; the leaf keeps the first start of each group but the first. */
-#define LEAF_GROUP 8
-#define LEAF_FENCES ((LEAF_CAP - 1) / LEAF_GROUP)
+/* Searches scan nodes in groups of this many keys (see inner_slot()). */
+#define SCAN_GROUP 8
 /* Guaranteed fill of a non-root leaf. */
 #define LEAF_MIN (LEAF_CAP / 3)
 /* Fill under which erase tries to merge or borrow. */
@@ -45,17 +44,10 @@
 /* Fanout of at least 32 below the root: 16 levels are far more than memory can hold. */
 #define MAX_HEIGHT 16
 
-/*
- * A binary search over 2 KiB of entries is a chain of six dependent cache misses once the map
- * outgrows the caches. The fences (e[8].start, e[16].start, ... of the groups in use) sit in
- * the header instead: a search reads them, then the one group of 8 entries that can hold the
- * key, each with independent loads that the CPU overlaps. They cost 1.8 bytes per entry.
- */
 struct leaf {
 	struct leaf *prev;
 	struct leaf *next;
 	uint32_t count;
-	uint64_t fence[LEAF_FENCES];
 	struct vma_entry e[LEAF_CAP];
 };
 
@@ -100,35 +92,29 @@ static void node_free(struct vmamap *m, void *p, size_t size)
 	m->node_bytes -= size;
 }
 
-/* Refresh the fences from entry `from` on, after the entries there moved. */
-static void leaf_refence(struct leaf *l, unsigned int from)
-{
-	unsigned int g = (from + LEAF_GROUP - 1) / LEAF_GROUP;
-
-	for (g = g ? g : 1; g * LEAF_GROUP < l->count; g++)
-		l->fence[g - 1] = l->e[g * LEAF_GROUP].start;
-}
-
 /*
- * The searches count rather than branch: which way a random lookup goes is a coin toss, and
- * independent loads overlap their cache misses where a branchy search would serialise them.
+ * Searches count keys rather than branch on them. A binary search over a 2 KiB leaf is a chain
+ * of six dependent loads, each a cache miss once the map outgrows the caches, and a coin-toss
+ * branch for random lookups. Counting the keys every SCAN_GROUP entries that are below the
+ * target, then the keys in the one group that can hold it, takes two rounds of independent
+ * loads, which the CPU overlaps.
  */
 
-/* The entries before which key must be: its group's first index (see struct leaf). */
-static unsigned int leaf_group(const struct leaf *l, uint64_t key, bool inclusive)
+/* The first index of the group that holds the boundary for key: < key, or <= key if incl. */
+static unsigned int leaf_group(const struct leaf *l, uint64_t key, bool incl)
 {
-	unsigned int groups = (l->count + LEAF_GROUP - 1) / LEAF_GROUP, g = 0;
+	unsigned int g = 0;
 
-	for (unsigned int i = 1; i < groups; i++)
-		g += inclusive ? l->fence[i - 1] <= key : l->fence[i - 1] < key;
-	return g * LEAF_GROUP;
+	for (unsigned int i = SCAN_GROUP; i < l->count; i += SCAN_GROUP)
+		g += incl ? l->e[i].start <= key : l->e[i].start < key;
+	return g * SCAN_GROUP;
 }
 
 /* Index of the first entry with start >= key, or count. */
 static unsigned int leaf_lower(const struct leaf *l, uint64_t key)
 {
 	unsigned int first = leaf_group(l, key, false);
-	unsigned int end = first + LEAF_GROUP < l->count ? first + LEAF_GROUP : l->count;
+	unsigned int end = first + SCAN_GROUP < l->count ? first + SCAN_GROUP : l->count;
 	unsigned int i = first;
 
 	for (unsigned int k = first; k < end; k++)
@@ -140,7 +126,7 @@ static unsigned int leaf_lower(const struct leaf *l, uint64_t key)
 static unsigned int leaf_upper(const struct leaf *l, uint64_t key)
 {
 	unsigned int first = leaf_group(l, key, true);
-	unsigned int end = first + LEAF_GROUP < l->count ? first + LEAF_GROUP : l->count;
+	unsigned int end = first + SCAN_GROUP < l->count ? first + SCAN_GROUP : l->count;
 	unsigned int i = first;
 
 	for (unsigned int k = first; k < end; k++)
@@ -150,17 +136,16 @@ static unsigned int leaf_upper(const struct leaf *l, uint64_t key)
 
 /*
  * The child whose range holds key: the number of separators <= key (there is at least one).
- * Count the groups of 8 separators that are wholly <= key by their last one, then the rest
- * within the next group: two rounds of independent loads.
+ * Groups of separators wholly <= key are counted by their last one.
  */
 static unsigned int inner_slot(const struct inner *node, uint64_t key)
 {
 	unsigned int n = node->count - 1, g = 0, i, end;
 
-	for (unsigned int k = LEAF_GROUP - 1; k < n; k += LEAF_GROUP)
+	for (unsigned int k = SCAN_GROUP - 1; k < n; k += SCAN_GROUP)
 		g += node->key[k] <= key;
-	i = g * LEAF_GROUP;
-	end = i + LEAF_GROUP < n ? i + LEAF_GROUP : n;
+	i = g * SCAN_GROUP;
+	end = i + SCAN_GROUP < n ? i + SCAN_GROUP : n;
 	for (unsigned int k = i; k < end; k++)
 		i += node->key[k] <= key;
 	return i;
@@ -246,7 +231,6 @@ static void *subtree_clone(struct vmamap *dst, const void *node, unsigned int lv
 		if (!d)
 			return NULL;
 		d->count = s->count;
-		memcpy(d->fence, s->fence, sizeof(d->fence));
 		memcpy(d->e, s->e, s->count * sizeof(s->e[0]));
 		d->next = NULL;
 		d->prev = *last;
@@ -436,7 +420,6 @@ static uint64_t leaf_redistribute(struct vmamap *m, struct inner *parent, unsign
 	for (i = 0; i < nk; i++) {
 		memcpy(nodes[i]->e, &buf[off], cnt[i] * sizeof(buf[0]));
 		nodes[i]->count = cnt[i];
-		leaf_refence(nodes[i], 0);
 		off += cnt[i];
 		if (i > 0 && i < k)
 			parent->key[a + i - 1] = nodes[i]->e[0].start;
@@ -636,7 +619,6 @@ int vmamap_insert(struct vmamap *m, const struct vma_entry *e)
 		memmove(&l->e[pos + 1], &l->e[pos], (l->count - pos) * sizeof(l->e[0]));
 		l->e[pos] = *e;
 		l->count++;
-		leaf_refence(l, pos);
 		m->count++;
 		return 0;
 	}
@@ -806,7 +788,6 @@ int vmamap_erase(struct vmamap *m, uint64_t start)
 	memmove(&l->e[i], &l->e[i + 1], (l->count - i - 1) * sizeof(l->e[0]));
 	l->count--;
 	m->count--;
-	leaf_refence(l, i);
 
 	if (!m->height) {
 		if (!l->count) {
@@ -857,11 +838,6 @@ static int check_node(struct check *c, const void *node, unsigned int lvl, bool 
 			if (i && s <= l->e[i - 1].start)
 				return check_fail(c, "leaf %p entry %u start %#llx not ascending",
 						  (void *)l, i, (unsigned long long)s);
-			if (i && i % LEAF_GROUP == 0 && l->fence[i / LEAF_GROUP - 1] != s)
-				return check_fail(c, "leaf %p fence %u is %#llx, not %#llx", (void *)l,
-						  i / LEAF_GROUP - 1,
-						  (unsigned long long)l->fence[i / LEAF_GROUP - 1],
-						  (unsigned long long)s);
 		}
 		if (l->prev != c->last || (c->last && c->last->next != l))
 			return check_fail(c, "leaf %p is linked out of key order", (void *)l);

@@ -19,12 +19,14 @@
 #define THREADS 3
 
 static pthread_barrier_t done;
+/* Published, so the compiler cannot drop the malloc/free pair. */
+static char *volatile blocks[THREADS];
 
 static void *worker(void *arg)
 {
 	char *p = malloc(1000);
 
-	(void)arg;
+	blocks[(long)arg] = p;
 	if (p)
 		memset(p, 0, 1000);
 	/* Keep the arena busy until every thread allocated, so each gets its own. */
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
 
 	pthread_barrier_init(&done, NULL, THREADS + 1);
 	for (int i = 0; i < THREADS; i++)
-		if (pthread_create(&th[i], NULL, worker, NULL))
+		if (pthread_create(&th[i], NULL, worker, (void *)(long)i))
 			return 1;
 	pthread_barrier_wait(&done);
 	tmp = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Scenario 1, the contrast: the same loop with glibc malloc of 129 KiB blocks
- * does not exhaust VMAs: glibc's mmap threshold rises after the first free
- * and the heap grows by brk instead. Prints the number of blocks.
+ * does not exhaust VMAs. Blocks above the mmap threshold are mmapped (and the
+ * kernel merges adjacent ones into one VMA) until glibc has M_MMAP_MAX mmapped
+ * chunks (65536 by default); past that the heap grows by brk instead. Here
+ * M_MMAP_MAX is set to MMAP_MAX so that the switch comes after fewer blocks.
+ * malloc_129k [N]: N blocks (default 4000), then free them all.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "checkpoint.h"
 
 #define SIZE (129 * 1024)
+#define MMAP_MAX 1000
 
 int main(int argc, char **argv)
 {
@@ -19,8 +23,7 @@ int main(int argc, char **argv)
 
 	if (!v)
 		return 1;
-	/* One block freed first: glibc raises its mmap threshold above 129 KiB. */
-	free(malloc(SIZE));
+	mallopt(M_MMAP_MAX, MMAP_MAX);
 	for (long i = 0; i < n; i++) {
 		v[i] = malloc(SIZE);
 		if (!v[i])
@@ -31,7 +34,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		free(v[i]);
 	checkpoint();
-	printf("blocks=%ld\n", n);
+	printf("blocks=%ld mmap_max=%d\n", n, MMAP_MAX);
 	checkpoint_report(stdout);
 	return 0;
 }
