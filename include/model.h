@@ -76,6 +76,7 @@ struct model_proc {
 	uint64_t bytes[VK__COUNT];
 	uint32_t count[VK__COUNT];
 	uint32_t kernel_count; /* mm->map_count from the last event */
+	uint64_t stack_end;    /* end of the grows-down stack VMA (it only moves down) */
 	uint64_t events, failures, resyncs;
 	uint64_t first_ns, last_ns;
 	/* An exec's VMA records are arriving: expect this many, this next index. */

@@ -91,7 +91,7 @@ static void usage(FILE *f)
 		"  -k, --stack            capture the user stack of each call (addresses)\n"
 		"  -s, --summary-interval SECS  print a summary to stderr every SECS\n"
 		"      --no-summary       do not print the closing summary\n"
-		"      --ringbuf-size SIZE   ring buffer size (default 8M; K/M/G suffixes)\n"
+		"      --ringbuf-size SIZE   ring buffer size (default 16M; K/M/G suffixes)\n"
 		"  -v, --verbose          debug output (libbpf, verifier)\n"
 		"  -h, --help             this help\n"
 		"\n"

@@ -145,6 +145,8 @@ static int ent_add(struct model_proc *p, struct vma_entry e)
 	if (err)
 		return err;
 	account(p, &e, +1);
+	if (e.flags & VF_GROWSDOWN)
+		p->stack_end = e.end;
 	return 0;
 }
 
@@ -656,37 +658,28 @@ static uint64_t first_hole(struct model_proc *p, uint64_t a, uint64_t b)
  */
 static void follow_stack(struct model_proc *p, uint64_t stack_pages)
 {
-	struct vmamap_iter it;
-	struct vma_entry *e, *stack = NULL;
-	uint64_t other = 0, start;
+	struct vma_entry *stack, *below, moved;
+	uint64_t start;
 
-	if (!stack_pages)
+	/* Only the common case, one grows-down VMA, found from its fixed end: O(log n). */
+	if (!stack_pages || p->count[VK_STACK] != 1 || !p->stack_end)
 		return;
-	/* The stack is near the top of the address space: look there first. */
-	vmamap_iter_init(p->map, &it, 0x7f0000000000ull);
-	while ((e = vmamap_iter_next(&it))) {
-		if (!(e->flags & VF_GROWSDOWN))
-			continue;
-		if (stack)
-			other += (stack->end - stack->start) / 4096;
-		stack = e;
-	}
-	if (!stack)
+	stack = vmamap_find(p->map, p->stack_end - 1);
+	if (!stack || !(stack->flags & VF_GROWSDOWN) || stack->end != p->stack_end)
 		return;
-	start = stack->end - (stack_pages - other) * 4096;
-	if (stack_pages <= other || start == stack->start || start >= stack->end)
+	if (stack_pages * 4096 >= stack->end)
 		return;
-	{
-		struct vma_entry moved = *stack;
-		struct vma_entry *below = vmamap_floor(p->map, start);
-
-		/* Never overlap a neighbour: the model would be wrong, so leave it to resync. */
-		if (below && below != stack && below->end > start)
-			return;
-		ent_del(p, stack);
-		moved.start = start;
-		ent_add(p, moved);
-	}
+	start = stack->end - stack_pages * 4096;
+	if (start == stack->start)
+		return;
+	below = vmamap_floor(p->map, start);
+	/* Never overlap a neighbour: the model would be wrong, so leave it to resync. */
+	if (below && below != stack && below->end > start)
+		return;
+	moved = *stack;
+	moved.start = start;
+	ent_del(p, stack);
+	ent_add(p, moved);
 }
 
 static void apply_syscall(struct model *m, struct model_proc *p, const struct vmt_syscall_rec *r)

@@ -207,7 +207,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->trace_all = opts->trace_all;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->capture_stack = opts->capture_stack;
-	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 8u << 20);
+	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 16u << 20);
 	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
 	if (btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) <= 0) {

@@ -38,6 +38,8 @@
 #define LEAF_SOFT (2 * LEAF_CAP / 3)
 /* Merges leave this much room per leaf, so that the next insert does not split them again. */
 #define LEAF_MERGE_ROOM 4
+/* A pair that fails to merge holds enough entries for two leaves above the minimum. */
+_Static_assert(2 * LEAF_MIN <= LEAF_CAP - LEAF_MERGE_ROOM + 1, "leaf fill bounds");
 /* An inner node is 8 + 63 * 8 + 64 * 8 = 1024 bytes. */
 #define INNER_CAP 64
 #define INNER_MIN (INNER_CAP / 2)
@@ -737,9 +739,9 @@ static void leaf_underflow(struct vmamap *m, struct path *p)
 		return;
 	}
 
-	/* Two into one. Below the hard minimum, a merge into a full leaf is fine too. */
+	/* Two into one. */
 	best = n;
-	best_total = (self < LEAF_MIN ? LEAF_CAP : LEAF_CAP - LEAF_MERGE_ROOM) + 1;
+	best_total = LEAF_CAP - LEAF_MERGE_ROOM + 1;
 	for (i = pi ? pi - 1 : 0; i <= pi && i + 1 <= hi; i++) {
 		unsigned int t = c[i - lo] + c[i + 1 - lo];
 
@@ -757,7 +759,7 @@ static void leaf_underflow(struct vmamap *m, struct path *p)
 
 	/*
 	 * Borrow from the fuller sibling: to restore the hard minimum, or when it has entries to
-	 * spare above the soft one. The pair holds more than LEAF_CAP entries, so both halves
+	 * spare above the soft one. No pair fitted in one leaf with room to spare, so both halves
 	 * end up above the minimum.
 	 */
 	if (pi > 0 && (pi + 1 > hi || c[pi - 1 - lo] >= c[pi + 1 - lo]))

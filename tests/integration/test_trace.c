@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -28,8 +29,9 @@ static void run_traced(struct run *r, const char *opts, const char *workload)
 	const char *t = h_tmpfile("trace.json"), *o = h_tmpfile("out.txt"), *e = h_tmpfile("err.txt");
 
 	memset(r, 0, sizeof(*r));
-	r->rc = h_sh("%s trace --json %s -o %s -- %s >%s 2>%s", h_path("vmatrace"), opts, t, workload,
-		     o, e);
+	/* A large ring buffer: these tests check that every call is seen. */
+	r->rc = h_sh("%s trace --json --ringbuf-size 64M %s -o %s -- %s >%s 2>%s", h_path("vmatrace"),
+		     opts, t, workload, o, e);
 	cr_assert_eq(h_read_lines(t, &r->trace), 0, "no trace file");
 	h_read_lines(o, &r->out);
 	h_read_lines(e, &r->err);
@@ -425,4 +427,92 @@ Test(trace, mounts_tracefs_when_missing, .fini = tracefs_restore)
 		said |= strstr(l.v[i], "tracefs was not mounted: mounted it at /sys/kernel/tracing") != NULL;
 	cr_assert(said, "no log line about mounting tracefs");
 	h_free_lines(&l);
+}
+
+/* Scenario 2: an OOM kill inside a memcg v1 child with a 64 MiB limit, removed afterwards. */
+static char memcg[128];
+
+static void memcg_cleanup(void)
+{
+	if (memcg[0]) {
+		/* The victim is gone by now; retry briefly while the kernel finishes with it. */
+		for (int i = 0; i < 50 && rmdir(memcg); i++)
+			usleep(100000);
+		memcg[0] = 0;
+	}
+	h_cleanup();
+}
+
+Test(trace, scenario2_oom_kill_recorded, .fini = memcg_cleanup)
+{
+	struct run r;
+	bool oom = false, killed = false;
+
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK))
+		cr_skip_test("no memcg v1 hierarchy at /sys/fs/cgroup/memory");
+	snprintf(memcg, sizeof(memcg), "/sys/fs/cgroup/memory/vmatrace-test-%d", (int)getpid());
+	cr_assert_eq(mkdir(memcg, 0755), 0, "mkdir %s", memcg);
+	cr_assert_eq(h_sh("echo 64M > %s/memory.limit_in_bytes", memcg), 0);
+	{
+		char workload[512];
+
+		/* The shell moves itself into the cgroup, then becomes the hog (same pid). */
+		snprintf(workload, sizeof(workload), "sh -c 'echo $$ > %s/cgroup.procs && exec %s'", memcg,
+			 h_path("workloads/oom_hog"));
+		run_traced(&r, "", workload);
+	}
+	for (size_t i = 0; i < r.trace.n; i++) {
+		const char *l = r.trace.v[i];
+		char comm[32], sig[16];
+
+		if (h_is_event(l, "oom_kill", 0) && arg(l, "victim_pid") == r.pid) {
+			oom = true;
+			cr_assert(h_json_str(l, "victim_comm", comm, sizeof(comm)));
+			cr_assert_str_eq(comm, "oom_hog");
+			cr_assert_gt(arg(l, "anon_rss_kb"), 32 * 1024, "%s", l);
+			cr_assert_gt(arg(l, "total_vm_kb"), 32 * 1024);
+			cr_assert(strstr(l, "\"oom_score_adj\":"));
+			cr_assert(strstr(l, "\"uid\":0"));
+		}
+		if (h_is_event(l, "exit", r.pid) && h_json_str(l, "signal", sig, sizeof(sig)))
+			killed = !strcmp(sig, "KILL");
+	}
+	cr_assert(oom, "no oom_kill record for the victim");
+	cr_assert(killed, "the victim's exit is not a SIGKILL");
+	free_run(&r);
+}
+
+/* Scenario 3: arenas' PROT_NONE reservations, thread stacks, and the 2 MiB map + unmap. */
+Test(trace, scenario3_arena_reservations_and_stacks_from_threads)
+{
+	struct run r;
+	int reservations = 0, stacks = 0;
+	long long tmp_addr = 0;
+	bool unmapped = false;
+
+	run_traced(&r, "", h_path("workloads/arenas"));
+	cr_assert_eq(r.rc, 0);
+	for (size_t i = 0; i < r.trace.n; i++) {
+		const char *l = r.trace.v[i];
+		char prot[64], flags[128];
+		long long tid;
+
+		if (h_is_event(l, "mmap", r.pid) && h_json_str(l, "prot", prot, sizeof(prot)) &&
+		    h_json_str(l, "flags", flags, sizeof(flags))) {
+			h_json_num(l, "tid", &tid);
+			if (!strcmp(prot, "PROT_NONE") && strstr(flags, "MAP_NORESERVE") &&
+			    arg(l, "len") == 128 << 20 && tid != r.pid)
+				reservations++;
+			if (strstr(flags, "MAP_STACK"))
+				stacks++;
+			if (arg(l, "len") == 2 << 20)
+				tmp_addr = arg(l, "ret");
+		}
+		if (tmp_addr && h_is_event(l, "munmap", r.pid) && arg(l, "addr") == tmp_addr)
+			unmapped = true;
+	}
+	cr_assert_geq(reservations, 3, "arena reservations from worker threads: %d", reservations);
+	cr_assert_geq(stacks, 3);
+	cr_assert(unmapped, "the 2 MiB mapping and its munmap");
+	free_run(&r);
 }

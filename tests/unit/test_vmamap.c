@@ -5,9 +5,13 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "vmamap.h"
 
@@ -407,6 +411,118 @@ Test(vmamap, erase_releases_memory)
 	cr_assert_eq(vmamap_memory(m), empty);
 	assert_valid(m);
 	free(keys);
+	vmamap_free(m);
+}
+
+static size_t address_space_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+struct enomem_round {
+	int err;       /* of the insert that failed */
+	int retry_err; /* of the same insert, retried */
+	bool valid;    /* vmamap_check() passed afterwards */
+	bool absent;   /* the entry that failed is not in the map */
+	bool counted;  /* the count is the number of inserts that succeeded */
+	long leaked;   /* heap growth over the failed attempts */
+	long clone_leaked;
+	bool clone_ok; /* a clone that did not fail is whole */
+	char msg[128];
+};
+
+/* Heap bytes in use. glibc counts freed chunks parked in its per-thread cache as in use. */
+static long heap_in_use(void)
+{
+	return (long)mallinfo2().uordblks;
+}
+
+/* Generous for glibc's thread cache, small next to one leaked leaf per attempt. */
+#define HEAP_SLACK (16 << 10)
+#define ATTEMPTS 32
+
+/*
+ * Run out of address space (RLIMIT_AS) at many different points of random inserts: a split
+ * that fails at the leaf or at an inner node must leave the map as it was and free what it
+ * took. Nothing that may allocate (Criterion's asserts included) runs while the limit is on.
+ */
+Test(vmamap, enomem_leaves_map_intact)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	struct enomem_round rounds[16];
+	struct rlimit old, lim;
+	struct vmamap *m;
+	size_t inserted = 0;
+
+	if (quick() || (preload && strstr(preload, "vgpreload")))
+		cr_skip_test("address space limits and valgrind do not mix");
+	cr_assert_eq(getrlimit(RLIMIT_AS, &old), 0);
+	m = vmamap_new();
+	rng_state = 99;
+	lim = old;
+	lim.rlim_cur = address_space_bytes() + (8 << 20);
+	for (size_t r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
+		struct enomem_round *rd = &rounds[r];
+		struct vma_entry e;
+		struct vmamap *c;
+		long before;
+
+		lim.rlim_cur += (512 << 10) + rng() % (64 << 10);
+		cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
+		for (;;) {
+			e = entry_for(rng() & ~0xfffULL);
+			before = heap_in_use();
+			rd->err = vmamap_insert(m, &e);
+			if (rd->err == 0)
+				inserted++;
+			else if (rd->err != -EEXIST)
+				break;
+		}
+		for (int i = 1; i < ATTEMPTS; i++)
+			rd->retry_err = vmamap_insert(m, &e);
+		rd->leaked = heap_in_use() - before;
+		rd->valid = vmamap_check(m, rd->msg, sizeof(rd->msg)) == 0;
+		rd->absent = vmamap_floor(m, e.start) == NULL ||
+			     vmamap_floor(m, e.start)->start != e.start;
+		rd->counted = vmamap_count(m) == inserted;
+
+		/* The map fills the address space, so a clone runs out too, partway through. */
+		before = heap_in_use();
+		rd->clone_ok = true;
+		for (int i = 0; i < ATTEMPTS; i++) {
+			c = vmamap_clone(m);
+			if (c && (vmamap_count(c) != inserted || vmamap_check(c, NULL, 0)))
+				rd->clone_ok = false;
+			vmamap_free(c);
+		}
+		rd->clone_leaked = heap_in_use() - before;
+		cr_assert_eq(setrlimit(RLIMIT_AS, &old), 0);
+	}
+
+	for (size_t r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
+		struct enomem_round *rd = &rounds[r];
+
+		cr_assert_eq(rd->err, -ENOMEM, "round %zu: insert returned %d", r, rd->err);
+		cr_assert_eq(rd->retry_err, -ENOMEM, "round %zu: retry returned %d", r,
+			     rd->retry_err);
+		cr_assert(rd->valid, "round %zu: %s", r, rd->msg);
+		cr_assert(rd->absent, "round %zu: the failed insert left its entry", r);
+		cr_assert(rd->counted, "round %zu: count is off", r);
+		cr_assert_leq(rd->leaked, HEAP_SLACK, "round %zu: failed inserts leaked %ld bytes", r,
+			      rd->leaked);
+		cr_assert(rd->clone_ok, "round %zu: a clone is broken", r);
+		cr_assert_leq(rd->clone_leaked, HEAP_SLACK, "round %zu: failed clones leaked %ld bytes",
+			      r, rd->clone_leaked);
+	}
+	assert_valid(m);
 	vmamap_free(m);
 }
 
