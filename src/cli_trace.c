@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "format.h"
 #include "log.h"
+#include "model.h"
 #include "summary.h"
 #include "sysinfo.h"
 #include "tracer.h"
@@ -35,6 +36,7 @@ struct trace_args {
 	bool errors_only;
 	bool json;
 	bool stack;
+	bool model;
 	bool quiet_summary;
 	const char *output;
 	double duration;
@@ -50,6 +52,7 @@ struct trace_session {
 	struct strbuf line;
 	FILE *out;
 	struct summary sum;
+	struct model *model; /* --model: the live model of the traced processes */
 	struct hmap live; /* traced tgids still running (not with -a) */
 	unsigned long max_map_count;
 	unsigned long long drops_reported;
@@ -89,6 +92,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE      write the trace to FILE instead of stdout\n"
 		"  -d, --duration SECS    stop after SECS (accepts 500ms, 10s, 2m)\n"
 		"  -k, --stack            capture the user stack of each call (addresses)\n"
+		"  -m, --model            keep the VMA model: each VMA's kind on its line, and a\n"
+		"                         census of each process when it exits\n"
 		"  -s, --summary-interval SECS  print a summary to stderr every SECS\n"
 		"      --no-summary       do not print the closing summary\n"
 		"      --ringbuf-size SIZE   ring buffer size (default 16M; K/M/G suffixes)\n"
@@ -112,6 +117,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stack", no_argument, NULL, 'k' },
+		{ "model", no_argument, NULL, 'm' },
 		{ "summary-interval", required_argument, NULL, 's' },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
@@ -122,7 +128,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 	int c;
 
 	/* '+': stop at the first non-option, so the command's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+p:faejo:d:ks:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:faejo:d:kms:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
 			pid_t pid;
@@ -144,6 +150,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 		case 'j': a->json = true; break;
 		case 'o': a->output = optarg; break;
 		case 'k': a->stack = true; break;
+		case 'm': a->model = true; break;
 		case 'v': (*verbosity)++; break;
 		case OPT_NO_SUMMARY: a->quiet_summary = true; break;
 		case 'd':
@@ -204,6 +211,23 @@ static void live_add(struct trace_session *s, unsigned int tgid)
 		log_warn("out of memory tracking pid %u", tgid);
 }
 
+/* --model: the kind of the VMA the call produced, appended to its line. */
+static void annotate_kind(struct trace_session *s, const struct vmt_syscall_rec *r)
+{
+	struct model_proc *p = model_proc_get(s->model, r->hdr.tgid);
+	struct vma_entry *e = p && r->vma[0].valid ? vmamap_find(p->map, r->vma[0].start) : NULL;
+	size_t cut = s->fo.json ? 2 : 1; /* "}\n" or "\n" */
+
+	if (!e || s->line.len < cut)
+		return;
+	s->line.len -= cut;
+	s->line.buf[s->line.len] = 0;
+	if (s->fo.json)
+		sb_printf(&s->line, ",\"kind\":\"%s\"}\n", model_kind_name(e->kind));
+	else
+		sb_printf(&s->line, "  kind=%s\n", model_kind_name(e->kind));
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct trace_session *s = ctx;
@@ -235,7 +259,16 @@ static int on_record(void *ctx, void *data, size_t size)
 		hmap_del(&s->live, h->tgid);
 		break;
 	}
+	if (s->model) {
+		/* The census of a process that ends, from the model, before it forgets it. */
+		if (h->type == VMT_REC_EXIT && show && model_proc_get(s->model, h->tgid))
+			model_format_census(s->model, model_proc_get(s->model, h->tgid), &s->line,
+					    s->fo.json);
+		model_apply(s->model, data, size);
+	}
 	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
+		if (s->model && h->type == VMT_REC_SYSCALL)
+			annotate_kind(s, data);
 		if (!s->fo.json && h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK)) {
 			const struct vmt_syscall_stack_rec *sr = data;
 
@@ -304,6 +337,39 @@ static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
 	return pid;
 }
 
+struct trace_seed {
+	struct model *m;
+	struct model_proc *p;
+};
+
+static int on_seed(void *ctx, const struct vmt_iter_rec *r)
+{
+	struct trace_seed *ts = ctx;
+
+	if (r->kind == VMT_ITER_PROC) {
+		if (ts->p)
+			model_seed_end(ts->m, ts->p);
+		ts->p = model_seed_begin(ts->m, r->tgid, r->comm, r->map_count, r->start_brk, r->brk);
+	} else if (ts->p && ts->p->tgid == r->tgid) {
+		model_seed_vma(ts->m, ts->p, &r->vma);
+	}
+	return 0;
+}
+
+/* Read a process's VMAs from the kernel into the model (iterator, else /proc). */
+static int trace_reseed(void *ctx, uint32_t tgid)
+{
+	struct trace_session *s = ctx;
+	struct trace_seed ts = { .m = s->model };
+	int n = tracer_seed(s->tracer, tgid, on_seed, &ts);
+
+	if (ts.p)
+		model_seed_end(s->model, ts.p);
+	if (n <= 0)
+		return model_seed_from_proc(s->model, tgid);
+	return 0;
+}
+
 static int start_targets(struct trace_session *s)
 {
 	for (int i = 0; i < s->a.npids; i++) {
@@ -329,6 +395,8 @@ static int start_targets(struct trace_session *s)
 			return -1;
 		}
 		live_add(s, tgid);
+		if (s->model)
+			trace_reseed(s, tgid);
 		if (tgid != s->a.pids[i])
 			log_info("pid %d is a thread of process %d: tracing the whole process",
 				 (int)s->a.pids[i], (int)tgid);
@@ -464,6 +532,13 @@ int cli_trace(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (s.a.model) {
+		struct model_config mc = { .reseed = trace_reseed, .reseed_ctx = &s };
+
+		s.model = model_new(&mc);
+		if (!s.model)
+			goto out;
+	}
 	topts.trace_all = s.a.all;
 	topts.capture_stack = s.a.stack;
 	topts.ringbuf_bytes = s.a.ringbuf_bytes;
@@ -503,6 +578,7 @@ out:
 	if (s.child > 0 && rc == EXIT_USAGE && !s.child_reaped)
 		kill(s.child, SIGKILL);
 	tracer_free(s.tracer);
+	model_free(s.model);
 	summary_free(&s.sum);
 	hmap_free(&s.live);
 	sb_free(&s.line);
