@@ -21,6 +21,7 @@
 #include "format.h"
 #include "log.h"
 #include "model.h"
+#include "symbolize.h"
 #include "summary.h"
 #include "sysinfo.h"
 #include "tracer.h"
@@ -53,6 +54,7 @@ struct trace_session {
 	FILE *out;
 	struct summary sum;
 	struct model *model; /* --model: the live model of the traced processes */
+	struct symbolizer *sym; /* --stack */
 	struct hmap live; /* traced tgids still running (not with -a) */
 	unsigned long max_map_count;
 	unsigned long long drops_reported;
@@ -91,7 +93,8 @@ static void usage(FILE *f)
 		"  -j, --json             JSON lines instead of text\n"
 		"  -o, --output FILE      write the trace to FILE instead of stdout\n"
 		"  -d, --duration SECS    stop after SECS (accepts 500ms, 10s, 2m)\n"
-		"  -k, --stack            capture the user stack of each call (addresses)\n"
+		"  -k, --stack            the user stack of each call, like strace -k (frame\n"
+		"                         pointers: code built without them shows fewer frames)\n"
 		"  -m, --model            keep the VMA model: each VMA's kind on its line, and a\n"
 		"                         census of each process when it exits\n"
 		"  -s, --summary-interval SECS  print a summary to stderr every SECS\n"
@@ -257,6 +260,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	case VMT_REC_EXIT:
 		hmap_del(&s->live, h->tgid);
+		if (s->sym)
+			sym_forget(s->sym, h->tgid);
 		break;
 	}
 	if (s->model) {
@@ -272,8 +277,11 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (!s->fo.json && h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK)) {
 			const struct vmt_syscall_stack_rec *sr = data;
 
-			for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++)
-				sb_printf(&s->line, " > [%#llx]\n", (unsigned long long)sr->stack[i]);
+			for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
+				sb_puts(&s->line, " > ");
+				sym_format(s->sym, h->tgid, sr->stack[i], &s->line);
+				sb_putc(&s->line, '\n');
+			}
 		}
 		emit_line(s);
 	}
@@ -539,6 +547,8 @@ int cli_trace(int argc, char **argv)
 		if (!s.model)
 			goto out;
 	}
+	if (s.a.stack && !(s.sym = sym_new()))
+		goto out;
 	topts.trace_all = s.a.all;
 	topts.capture_stack = s.a.stack;
 	topts.ringbuf_bytes = s.a.ringbuf_bytes;
@@ -579,6 +589,7 @@ out:
 		kill(s.child, SIGKILL);
 	tracer_free(s.tracer);
 	model_free(s.model);
+	sym_free(s.sym);
 	summary_free(&s.sum);
 	hmap_free(&s.live);
 	sb_free(&s.line);

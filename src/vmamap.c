@@ -79,9 +79,15 @@ struct spare {
 	unsigned int ninner;
 };
 
+/* Overridden by tests that make allocations fail; a weak function is never inlined. */
+__attribute__((weak)) int vmamap_fail_alloc(void)
+{
+	return 0;
+}
+
 static void *node_alloc(struct vmamap *m, size_t size)
 {
-	void *p = malloc(size);
+	void *p = vmamap_fail_alloc() ? NULL : malloc(size);
 
 	if (p)
 		m->node_bytes += size;
@@ -189,6 +195,10 @@ descend_path(const struct vmamap *m, uint64_t key, struct path *p)
 
 struct vmamap *vmamap_new(void)
 {
+	if (vmamap_fail_alloc()) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	return calloc(1, sizeof(struct vmamap));
 }
 
@@ -500,7 +510,7 @@ static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 	struct leaf *left = NULL, *right = NULL, *fresh;
 	unsigned int lroom = 0, rroom = 0, a, k, ins_at, total, cnt[3];
 	struct spare sp = {};
-	unsigned int lvl;
+	unsigned int lvl, need = 0;
 	uint64_t sep;
 
 	if (parent) {
@@ -560,22 +570,21 @@ static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 
 	/* Inner nodes split on the way up while they are full; a full root adds a level. */
 	for (lvl = 1; lvl <= m->height && p->node[lvl]->count == INNER_CAP; lvl++)
-		sp.ninner++;
+		need++;
 	if (lvl > m->height) {
 		if (m->height == MAX_HEIGHT)
 			return -ENOMEM;
+		need++;
+	}
+	for (unsigned int i = 0; i < need; i++) {
+		sp.inner[i] = node_alloc(m, sizeof(struct inner));
+		if (!sp.inner[i])
+			goto nomem;
 		sp.ninner++;
 	}
 	sp.leaf = node_alloc(m, sizeof(*sp.leaf));
 	if (!sp.leaf)
 		goto nomem;
-	for (unsigned int i = 0; i < sp.ninner; i++) {
-		sp.inner[i] = node_alloc(m, sizeof(struct inner));
-		if (!sp.inner[i]) {
-			sp.ninner = i;
-			goto nomem;
-		}
-	}
 
 	if (!parent) {
 		parent = sp.inner[--sp.ninner];

@@ -519,3 +519,25 @@ Test(trace, scenario3_arena_reservations_and_stacks_from_threads)
 	cr_assert(unmapped, "the 2 MiB mapping and its munmap");
 	free_run(&r);
 }
+
+/* -k: stacks like strace -k; the first frame is the C library's mmap wrapper. */
+Test(trace, stack_frames_symbolized)
+{
+	const char *o = h_tmpfile("trace.txt"), *fifo = h_tmpfile("hold");
+	struct lines l;
+	bool framed = false;
+
+	cr_assert_eq(h_sh("mkfifo %s", fifo), 0);
+	/* The workload waits on the fifo so that it is alive while its stacks are resolved. */
+	cr_assert_eq(h_sh("(sleep 1; exec 7>%s; sleep 0.5) & %s trace -k -o %s -- %s wait < %s "
+			  ">/dev/null 2>&1", fifo, h_path("vmatrace"), o, h_path("workloads/arenas"), fifo),
+		     0);
+	cr_assert_eq(h_read_lines(o, &l), 0);
+	for (size_t i = 0; i + 1 < l.n; i++)
+		if (strstr(l.v[i], "mmap(NULL, 134217728, PROT_NONE") &&
+		    !strncmp(l.v[i + 1], " > /", 4) && strstr(l.v[i + 1], "libc.so.6(") &&
+		    strstr(l.v[i + 1], "mmap"))
+			framed = true;
+	cr_assert(framed, "no symbolized frame under the arena reservation");
+	h_free_lines(&l);
+}
