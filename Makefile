@@ -13,7 +13,7 @@ PREFIX    ?= /usr/local
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE
 CPPFLAGS  += -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz
+LDLIBS    += -lbpf -lelf -lz -lsystemd -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it must be linked first.
@@ -109,7 +109,7 @@ run: setup
 
 bench: setup
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)bench/run.sh
+	$(Q)BUILD=$(OUT) bench/run.sh
 
 vmlinux:
 	$(Q)scripts/gen-vmlinux-h.sh

@@ -13,6 +13,8 @@ libelf-dev:/usr/include/libelf.h
 zlib1g-dev:/usr/include/zlib.h
 libcriterion-dev:/usr/include/criterion/criterion.h
 pkg-config:/usr/bin/pkg-config
+libsystemd-dev:/usr/include/systemd/sd-daemon.h
+systemd:/usr/bin/systemd-analyze
 make:/usr/bin/make
 gcc:/usr/bin/gcc
 strace:/usr/bin/strace
