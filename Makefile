@@ -13,7 +13,7 @@ PREFIX    ?= /usr/local
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE
 CPPFLAGS  += -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz -lsystemd -lm
+LDLIBS    += -lbpf -lelf -lz -lsystemd -lm -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it must be linked first.
@@ -117,8 +117,17 @@ vmlinux:
 format:
 	$(Q)clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/*/*.c
 
+# The binary, the systemd unit, the default configuration (never over an existing
+# one) and the man pages. `systemctl daemon-reload && systemctl enable --now vmatrace`.
+UNITDIR ?= /etc/systemd/system
 install: all
 	install -D -m 0755 $(OUT)/vmatrace $(DESTDIR)$(PREFIX)/sbin/vmatrace
+	install -D -m 0644 contrib/vmatrace.service $(DESTDIR)$(UNITDIR)/vmatrace.service
+	sed -i 's|/usr/local/sbin/vmatrace|$(PREFIX)/sbin/vmatrace|' $(DESTDIR)$(UNITDIR)/vmatrace.service
+	[ -e $(DESTDIR)/etc/vmatrace/vmatrace.conf ] || \
+		install -D -m 0644 contrib/vmatrace.conf $(DESTDIR)/etc/vmatrace/vmatrace.conf
+	install -D -m 0644 docs/man/man8/vmatrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/vmatrace.8
+	install -D -m 0644 docs/man/man5/vmatrace.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmatrace.conf.5
 
 clean:
 	$(Q)rm -rf $(OUT)

@@ -33,6 +33,7 @@ int seed_vmas(struct bpf_iter__task_vma *ctx)
 		rec.map_count = mm.map_count;
 		rec.start_brk = mm.start_brk;
 		rec.brk = mm.brk;
+		rec.memcg_id = task_memcg_id(task);
 		BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
 		bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 		iter_last_tgid = tgid;

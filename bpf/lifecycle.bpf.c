@@ -49,7 +49,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	rec->pad = 0;
 	rec->start_brk = mm.start_brk;
 	rec->brk = mm.brk;
-	rec_submit(rec);
+	rec_submit(rec, sizeof(*rec));
 	return 0;
 }
 
@@ -78,8 +78,8 @@ static __always_inline __u32 send_exec_vmas(struct task_struct *task, __u32 tgid
 		hdr_fill(&rec->hdr, VMT_REC_VMA, tgid, tid);
 		rec->index = n;
 		rec->pad = 0;
-		vma_fill(&rec->vma, vma);
-		rec_submit(rec);
+		vma_fill_probe(&rec->vma, vma);
+		rec_submit(rec, sizeof(*rec));
 		n++;
 	}
 	bpf_iter_task_vma_destroy(&it);
@@ -108,13 +108,14 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	rec->brk = mm.brk;
 	rec->nvmas = 0;
 	rec->pad = 0;
+	rec->memcg_id = task_memcg_id(p);
 	filename = BPF_CORE_READ(bprm, filename);
 	if (bpf_probe_read_kernel_str(rec->filename, sizeof(rec->filename), filename) < 0)
 		rec->filename[0] = 0;
 	/* The record announces how many VMA records to expect; it goes first. */
 	if (exec_walk_vmas)
 		rec->nvmas = mm.map_count;
-	rec_submit(rec);
+	rec_submit(rec, sizeof(*rec));
 	send_exec_vmas(p, tgid, tid);
 	return 0;
 }
@@ -147,6 +148,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	rec->start_brk = mm.start_brk;
 	rec->brk = mm.brk;
 	rec->total_vm = mm.total_vm;
-	rec_submit(rec);
+	rec_submit(rec, sizeof(*rec));
 	return 0;
 }

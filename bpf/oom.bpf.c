@@ -23,6 +23,7 @@ int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 	hdr_fill(&rec->hdr, VMT_REC_OOM, pid_tgid >> 32, (__u32)pid_tgid);
 	__builtin_memset(&rec->victim_pid, 0, sizeof(*rec) - sizeof(rec->hdr));
 	rec->victim_pid = victim;
+	rec->trigger_memcg_id = task_memcg_id(bpf_get_current_task_btf());
 	loc = BPF_CORE_READ(ctx, __data_loc_comm);
 	bpf_probe_read_kernel_str(rec->victim_comm, sizeof(rec->victim_comm),
 				  (void *)ctx + (loc & 0xffff));
@@ -48,6 +49,6 @@ int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 		rec->oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
 		rec->present |= VMT_OOM_HAS_SCORE_ADJ;
 	}
-	rec_submit(rec);
+	rec_submit(rec, sizeof(*rec));
 	return 0;
 }

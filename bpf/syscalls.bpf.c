@@ -53,12 +53,12 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	args[0] = BPF_CORE_READ(regs, di);
-	args[1] = BPF_CORE_READ(regs, si);
-	args[2] = BPF_CORE_READ(regs, dx);
-	args[3] = BPF_CORE_READ(regs, r10);
-	args[4] = BPF_CORE_READ(regs, r8);
-	args[5] = BPF_CORE_READ(regs, r9);
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 	if (sys == VMT_SYS_PRCTL_SET_VMA) {
 		if (args[0] != PR_SET_VMA || args[1] != PR_SET_VMA_ANON_NAME)
 			return 0;
@@ -132,7 +132,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 			rec->hdr.flags |= VMT_F_HAS_STACK;
 		}
 	}
-	rec_submit(rec);
+	rec_submit(rec, srec ? sizeof(*srec) : sizeof(*rec));
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 
 int cli_trace(int argc, char **argv);
 int cli_daemon(int argc, char **argv);
+/* vmatrace report: history from the journal. */
+int cli_report(int argc, char **argv);
 /* status, snapshot, timeline: argv[0] is the command. */
 int cli_query(int argc, char **argv);
 

@@ -90,6 +90,8 @@ struct model_proc {
 	 * judging the count.
 	 */
 	uint64_t skip_before_ns, settle_ns;
+	char *cgroup; /* memory cgroup path, set by the daemon (NULL: not read) */
+	uint64_t memcg_id; /* kernfs id of its memory cgroup, from exec or seeding (0: unknown) */
 	/* Timeline: a ring of points (oldest first from tl_head), plus the open one. */
 	struct tl_point *tl;
 	uint32_t tl_cap, tl_len, tl_head;
@@ -111,6 +113,9 @@ struct model_config {
 	uint64_t memory_limit;           /* bytes for timelines + flight recorders, default 256 MiB */
 	model_reseed_fn reseed;          /* NULL: never resync (tests) */
 	void *reseed_ctx;
+	/* Called for each timeline point as it is closed (the journal writes them). */
+	void (*on_point)(void *ctx, const struct model_proc *p, const struct tl_point *t);
+	void *point_ctx;
 };
 
 struct model_stats {
@@ -158,6 +163,15 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 				    uint32_t map_count, uint64_t start_brk, uint64_t brk);
 int model_seed_vma(struct model *m, struct model_proc *p, const struct vmt_vma *v);
 void model_seed_end(struct model *m, struct model_proc *p);
+/* Feeding the records of the tracer's seeding iterator (tracer_seed) into the model. */
+struct model_seeder {
+	struct model *m;
+	struct model_proc *p;
+};
+/* A tracer_seed_fn: ctx is a struct model_seeder. */
+int model_seed_iter(void *ctx, const struct vmt_iter_rec *r);
+/* After the walk: close the last process. */
+void model_seeder_end(struct model_seeder *s);
 /* Read /proc/PID/maps into the model (the fallback to the BPF iterator). */
 int model_seed_from_proc(struct model *m, uint32_t tgid);
 
@@ -173,6 +187,8 @@ void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf 
 			   long long realtime_offset_ns);
 /* VMA count growth per second over the last `window_ns` of the timeline (0 if unknown). */
 double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
+/* VMA count growth per second over the recent raw events (flight recorder), 0 if unknown. */
+double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
 /* Bytes used by the model: maps, timelines, flight recorders. */
 uint64_t model_memory(const struct model *m);
 /* Close open timeline intervals older than now (call periodically). */

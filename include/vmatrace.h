@@ -120,6 +120,7 @@ struct vmt_exec_rec {
 	__u64 brk;
 	__u32 nvmas;       /* VMT_REC_VMA records that follow (may be fewer if truncated) */
 	__u32 pad;
+	__u64 memcg_id;    /* kernfs id of its memory cgroup (0: none) */
 	char filename[VMT_PATH_LEN];
 };
 
@@ -152,6 +153,7 @@ struct vmt_oom_rec {
 	__s16 oom_score_adj;
 	__u16 present;    /* VMT_OOM_HAS_* bits: which fields this kernel reports */
 	__u32 victim_map_count;
+	__u64 trigger_memcg_id; /* the triggering task's memory cgroup (kernfs id) */
 };
 
 #define VMT_OOM_HAS_TOTAL_VM (1u << 0)
@@ -173,6 +175,7 @@ struct vmt_iter_rec {
 	__u32 pad;
 	__u64 start_brk;
 	__u64 brk;
+	__u64 memcg_id;
 	char comm[VMT_COMM_LEN];
 	struct vmt_vma vma; /* VMT_ITER_VMA */
 };

@@ -19,6 +19,8 @@ make:/usr/bin/make
 gcc:/usr/bin/gcc
 strace:/usr/bin/strace
 hyperfine:/usr/bin/hyperfine
+libmicrohttpd-dev:/usr/include/microhttpd.h
+prometheus:/usr/bin/prometheus
 "
 
 missing=""

@@ -345,34 +345,14 @@ static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
 	return pid;
 }
 
-struct trace_seed {
-	struct model *m;
-	struct model_proc *p;
-};
-
-static int on_seed(void *ctx, const struct vmt_iter_rec *r)
-{
-	struct trace_seed *ts = ctx;
-
-	if (r->kind == VMT_ITER_PROC) {
-		if (ts->p)
-			model_seed_end(ts->m, ts->p);
-		ts->p = model_seed_begin(ts->m, r->tgid, r->comm, r->map_count, r->start_brk, r->brk);
-	} else if (ts->p && ts->p->tgid == r->tgid) {
-		model_seed_vma(ts->m, ts->p, &r->vma);
-	}
-	return 0;
-}
-
 /* Read a process's VMAs from the kernel into the model (iterator, else /proc). */
 static int trace_reseed(void *ctx, uint32_t tgid)
 {
 	struct trace_session *s = ctx;
-	struct trace_seed ts = { .m = s->model };
-	int n = tracer_seed(s->tracer, tgid, on_seed, &ts);
+	struct model_seeder ts = { .m = s->model };
+	int n = tracer_seed(s->tracer, tgid, model_seed_iter, &ts);
 
-	if (ts.p)
-		model_seed_end(s->model, ts.p);
+	model_seeder_end(&ts);
 	if (n <= 0)
 		return model_seed_from_proc(s->model, tgid);
 	return 0;

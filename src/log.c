@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Logging to stderr: "vmatrace: message", or "<N>message" for journald. */
+/*
+ * Logging to stderr: "vmatrace: message" for people, "<N>message" when stderr
+ * is journald's (it reads the priority), or to syslog when daemonized.
+ */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "log.h"
 
 static const char *log_prog = "vmatrace";
-static int log_verbosity;
+static enum log_level log_max = LOG_LVL_INFO;
 static bool log_syslog_prefix;
+static bool log_to_syslog;
 
 void log_init(const char *prog, int verbosity)
 {
 	if (prog)
 		log_prog = prog;
-	log_verbosity = verbosity;
+	log_max = verbosity > 0 ? LOG_LVL_DEBUG : verbosity < 0 ? LOG_LVL_ERR : LOG_LVL_INFO;
+}
+
+void log_set_max_level(enum log_level lvl)
+{
+	log_max = lvl;
 }
 
 void log_set_syslog_prefix(bool on)
@@ -21,13 +31,18 @@ void log_set_syslog_prefix(bool on)
 	log_syslog_prefix = on;
 }
 
+void log_use_syslog(bool on)
+{
+	if (on && !log_to_syslog)
+		openlog(log_prog, LOG_PID, LOG_DAEMON);
+	else if (!on && log_to_syslog)
+		closelog();
+	log_to_syslog = on;
+}
+
 bool log_enabled(enum log_level lvl)
 {
-	if (lvl == LOG_LVL_DEBUG)
-		return log_verbosity > 0;
-	if (lvl == LOG_LVL_INFO || lvl == LOG_LVL_WARN)
-		return log_verbosity >= 0;
-	return true;
+	return lvl <= log_max;
 }
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
@@ -36,6 +51,10 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 
 	if (!log_enabled(lvl))
 		return;
+	if (log_to_syslog) {
+		vsyslog((int)lvl, fmt, ap);
+		return;
+	}
 	if (log_syslog_prefix) {
 		fprintf(stderr, "<%d>", (int)lvl);
 	} else {

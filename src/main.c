@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  status     processes ranked by VMA count, and the daemon's health\n"
 		"  snapshot   a process's VMAs as the model sees them (/proc/PID/maps format)\n"
 		"  timeline   a process's VMA count, mapped bytes and heap over time\n"
+		"  report     history from the journal: incidents, OOM kills, timelines (text, json, csv, svg, html)\n"
 		"  version    print the version\n"
 		"\n"
 		"Run 'vmatrace COMMAND --help' for a command's options.\n");
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 		return cli_trace(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "daemon"))
 		return cli_daemon(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report")) return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
 	    !strcmp(argv[1], "timeline"))
 		return cli_query(argc - 1, argv + 1);

@@ -272,6 +272,7 @@ static void proc_free(struct model *m, struct model_proc *p)
 		return;
 	m->st.detail_bytes -= (uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
 	vmamap_free(p->map);
+	free(p->cgroup);
 	free(p->tl);
 	free(p->fr);
 	free(p);
@@ -424,6 +425,8 @@ static void tl_close(struct model *m, struct model_proc *p)
 	}
 	p->tl[(p->tl_head + p->tl_len) % p->tl_cap] = p->tl_cur;
 	p->tl_len++;
+	if (m->cfg.on_point)
+		m->cfg.on_point(m->cfg.point_ctx, p, &p->tl_cur);
 }
 
 static void tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool call, bool failed)
@@ -556,6 +559,28 @@ void model_seed_end(struct model *m, struct model_proc *p)
 	p->kernel_count = model_vma_count(p);
 	p->settle_ns = m->walk_start_ns ? now_ns() : 0;
 	m->st.seeds++;
+}
+
+int model_seed_iter(void *ctx, const struct vmt_iter_rec *r)
+{
+	struct model_seeder *s = ctx;
+
+	if (r->kind == VMT_ITER_PROC) {
+		model_seeder_end(s);
+		s->p = model_seed_begin(s->m, r->tgid, r->comm, r->map_count, r->start_brk, r->brk);
+		if (s->p)
+			s->p->memcg_id = r->memcg_id;
+	} else if (s->p && s->p->tgid == r->tgid) {
+		model_seed_vma(s->m, s->p, &r->vma);
+	}
+	return 0;
+}
+
+void model_seeder_end(struct model_seeder *s)
+{
+	if (s->p)
+		model_seed_end(s->m, s->p);
+	s->p = NULL;
 }
 
 static void resync(struct model *m, struct model_proc *p)
@@ -862,6 +887,7 @@ static void apply_exec(struct model *m, const struct vmt_exec_rec *r)
 	if (!p)
 		return;
 	/* The new image's VMAs follow as VMT_REC_VMA records. */
+	p->memcg_id = r->memcg_id;
 	p->seeded = false;
 	p->exec_expect = r->nvmas;
 	p->exec_next = 0;
@@ -904,6 +930,8 @@ static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 		return;
 	memcpy(c->comm, r->child_comm, sizeof(c->comm));
 	c->first_ns = c->last_ns = r->hdr.ts_ns;
+	if (parent)
+		c->memcg_id = parent->memcg_id;
 	if (parent && !parent->exec_pending) {
 		struct vmamap *copy = vmamap_clone(parent->map);
 

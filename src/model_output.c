@@ -266,3 +266,28 @@ double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t w
 	dt = (last->t_ns - first->t_ns) / 1e9;
 	return ((double)last->vmas_last - (double)first->vmas_last) / dt;
 }
+
+double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns)
+{
+	const struct fr_event *first = NULL, *last;
+	uint32_t lo = 0, hi;
+
+	if (p->fr_len < 2)
+		return 0;
+	last = &p->fr[(p->fr_head + p->fr_len - 1) % p->fr_cap];
+	/* The oldest event inside the window: the ring is in time order, so bisect. */
+	hi = p->fr_len - 1;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (p->fr[(p->fr_head + mid) % p->fr_cap].ts_ns + window_ns < now_ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = &p->fr[(p->fr_head + lo) % p->fr_cap];
+	if (last->ts_ns <= first->ts_ns)
+		return 0;
+	return ((double)last->map_count - (double)first->map_count) * 1e9 /
+	       (double)(last->ts_ns - first->ts_ns);
+}

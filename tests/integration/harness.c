@@ -12,15 +12,15 @@
 #include "harness.h"
 
 static char tmpdir[256];
-static char pathbuf[8][512];
-static int pathidx;
 
+/* Paths are returned as fresh strings: a test keeps many at once (never freed: tests are short). */
 const char *h_path(const char *rel)
 {
 	const char *b = getenv("VMATRACE_BUILD");
-	char *p = pathbuf[pathidx++ % 8];
+	char *p;
 
-	snprintf(p, sizeof(pathbuf[0]), "%s/%s", b && *b ? b : "build", rel);
+	if (asprintf(&p, "%s/%s", b && *b ? b : "build", rel) < 0)
+		cr_assert_fail("out of memory");
 	return p;
 }
 
@@ -36,9 +36,10 @@ const char *h_tmpdir(void)
 
 const char *h_tmpfile(const char *name)
 {
-	char *p = pathbuf[pathidx++ % 8];
+	char *p;
 
-	snprintf(p, sizeof(pathbuf[0]), "%s/%s", h_tmpdir(), name);
+	if (asprintf(&p, "%s/%s", h_tmpdir(), name) < 0)
+		cr_assert_fail("out of memory");
 	return p;
 }
 
@@ -187,8 +188,10 @@ void h_daemon_start(struct h_daemon *d, const char *extra_args)
 	snprintf(d->socket, sizeof(d->socket), "%s", h_tmpfile("ctl.sock"));
 	snprintf(d->log, sizeof(d->log), "%s", h_tmpfile("daemon.log"));
 	snprintf(pidfile, sizeof(pidfile), "%s", h_tmpfile("daemon.pid"));
-	cr_assert_eq(h_sh("%s daemon --foreground --socket %s %s 2>%s & echo $! > %s", h_path("vmatrace"),
-			  d->socket, extra_args ? extra_args : "", d->log, pidfile), 0);
+	/* History goes to the test's directory unless the test says otherwise (later flags win). */
+	cr_assert_eq(h_sh("%s daemon --foreground --socket %s --journal-dir %s %s 2>%s & echo $! > %s",
+			  h_path("vmatrace"), d->socket, h_tmpfile("journal"), extra_args ? extra_args : "",
+			  d->log, pidfile), 0);
 	f = fopen(pidfile, "r");
 	cr_assert(f && fscanf(f, "%d", &d->pid) == 1);
 	fclose(f);

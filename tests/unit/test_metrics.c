@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The Prometheus exposition, rendered from a hand-made daemon state: label
+ * escaping, HELP/TYPE per family, stable order, the cardinality bound, and
+ * promtool's verdict on the real output; the listen address; the textfile.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "config.h"
+#include "daemon.h"
+#include "metrics.h"
+#include "model.h"
+
+static struct config cfg;
+static struct daemon dmn;
+
+static void setup(void)
+{
+	config_defaults(&cfg);
+	memset(&dmn, 0, sizeof(dmn));
+	dmn.cfg = &cfg;
+	dmn.model = model_new(NULL);
+	dmn.alerts = alert_new(&cfg, NULL, NULL);
+	cr_assert(dmn.model && dmn.alerts);
+	/* Small, so that a threshold is reached with few VMAs. */
+	dmn.max_map_count = 1000;
+}
+
+static void teardown(void)
+{
+	alert_free(dmn.alerts);
+	model_free(dmn.model);
+}
+
+TestSuite(metrics, .init = setup, .fini = teardown);
+
+/* A process as the kernel would report it: `vmas` separate anonymous VMAs and a heap. */
+static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
+{
+	struct model_proc *p = model_seed_begin(dmn.model, pid, comm, vmas, 0x500000, 0x521000);
+
+	cr_assert(p);
+	for (unsigned int i = 0; i < vmas; i++) {
+		struct vmt_vma v = {
+			.start = 0x10000000ull + i * 0x2000ull,
+			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
+			.vm_flags = 0x3, /* VM_READ | VM_WRITE */
+			.valid = 1,
+		};
+
+		cr_assert_eq(model_seed_vma(dmn.model, p, &v), 0);
+	}
+	model_seed_end(dmn.model, p);
+	cr_assert_eq(model_vma_count(p), vmas);
+}
+
+static char *render(void)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	metrics_render(&dmn, &sb);
+	cr_assert(!sb.oom && sb.buf);
+	return sb.buf;
+}
+
+/* The metric name of a sample line (up to '{' or ' '), into buf. */
+static const char *sample_name(const char *line, char *buf, size_t len)
+{
+	size_t n = strcspn(line, "{ ");
+
+	snprintf(buf, len, "%.*s", (int)n, line);
+	return buf;
+}
+
+/* The pids that have a vmatrace_process_vmas series, as a comma-separated list. */
+static void pids_of(const char *text, char *out, size_t len)
+{
+	const char *p = text;
+
+	out[0] = 0;
+	while ((p = strstr(p, "\nvmatrace_process_vmas{pid=\""))) {
+		p += strlen("\nvmatrace_process_vmas{pid=\"");
+		snprintf(out + strlen(out), len - strlen(out), "%s%.*s", out[0] ? "," : "",
+			 (int)strcspn(p, "\""), p);
+	}
+}
+
+Test(metrics, label_values_are_escaped)
+{
+	char *text;
+
+	add_proc(100, "a\"b\\c\nd", 3);
+	text = render();
+	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\c\\nd\"} 3\n"),
+		  "%s", text);
+	/* The newline in the name never splits a sample. */
+	for (char *l = text; *l; l = strchr(l, '\n') + 1) {
+		cr_assert(!strncmp(l, "vmatrace_", 9) || !strncmp(l, "# HELP ", 7) ||
+				  !strncmp(l, "# TYPE ", 7),
+			  "stray line: %.40s", l);
+		cr_assert(strchr(l, '\n'), "unterminated last line");
+	}
+	free(text);
+}
+
+Test(metrics, label_value_escaping_and_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "q\"", "q\\\"" },
+		{ "b\\", "b\\\\" },
+		{ "n\nl", "n\\nl" },
+		{ "tab\tok", "tab\tok" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		/* A comm cut inside a multi-byte character, a lone byte, an overlong '/'. */
+		{ "x\xe4\xbd", "x\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xff", "\xef\xbf\xbd" },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+	};
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sb_reset(&sb);
+		metrics_label_value(&sb, cases[i].in, 16);
+		cr_assert_str_eq(sb.buf ? sb.buf : "", cases[i].out, "case %zu", i);
+	}
+	/* Not NUL-terminated: stops at n. */
+	sb_reset(&sb);
+	metrics_label_value(&sb, "abcdef", 3);
+	cr_assert_str_eq(sb.buf, "abc");
+	sb_free(&sb);
+}
+
+/* Every family: one HELP, one TYPE, both before its samples, and its samples together. */
+Test(metrics, help_and_type_once_per_family_before_its_samples)
+{
+	char *text, *save = NULL, name[128], current[128] = "", seen[4096] = ",";
+	int families = 0;
+
+	add_proc(1, "one", 5);
+	add_proc(2, "two", 7);
+	dmn.failures[VMT_SYS_MUNMAP][ENOMEM] = 3;
+	text = render();
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char key[140];
+
+		if (!strncmp(l, "# HELP ", 7)) {
+			sample_name(l + 7, name, sizeof(name));
+			snprintf(key, sizeof(key), ",%s,", name);
+			cr_assert_null(strstr(seen, key), "family %s appears twice", name);
+			strcat(seen, name);
+			strcat(seen, ",");
+			snprintf(current, sizeof(current), "%s", name);
+			families++;
+			l = strtok_r(NULL, "\n", &save);
+			cr_assert(l && !strncmp(l, "# TYPE ", 7), "no TYPE after HELP %s", name);
+			cr_assert_str_eq(sample_name(l + 7, key, sizeof(key)), name);
+			cr_assert(strstr(l, " counter") || strstr(l, " gauge"), "%s", l);
+			/* Counters and only counters end in _total. */
+			cr_assert_eq(!!strstr(l, " counter"),
+				     strlen(name) > 6 && !strcmp(name + strlen(name) - 6, "_total"),
+				     "%s", l);
+			continue;
+		}
+		cr_assert_neq(l[0], '#', "unexpected comment: %s", l);
+		cr_assert_str_eq(sample_name(l, name, sizeof(name)), current,
+				 "sample of %s outside its family (%s)", name, current);
+	}
+	cr_assert_eq(families, 18, "%d families", families);
+	free(text);
+}
+
+/* Families in a fixed order; series in pid order, whatever the counts do. */
+Test(metrics, stable_ordering)
+{
+	static const char *const order[] = {
+		"vmatrace_syscalls_total", "vmatrace_syscall_failures_total",
+		"vmatrace_ringbuf_dropped_records_total", "vmatrace_model_resyncs_total",
+		"vmatrace_events_total", "vmatrace_oom_kills_total", "vmatrace_alerts_total",
+		"vmatrace_tracked_processes", "vmatrace_vma_limit",
+		"vmatrace_daemon_resident_memory_bytes", "vmatrace_daemon_cpu_seconds_total",
+		"vmatrace_build_info", "vmatrace_process_vmas", "vmatrace_process_vma_ratio",
+		"vmatrace_process_mapped_bytes", "vmatrace_process_heap_bytes",
+		"vmatrace_process_heap_high_water_bytes", "vmatrace_process_failures_total",
+	};
+	char *a, *b, pids[256];
+	const char *at;
+
+	add_proc(30, "c", 3);
+	add_proc(10, "a", 9);
+	add_proc(20, "b", 6);
+	a = render();
+	at = a;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		char help[160];
+		const char *p;
+
+		snprintf(help, sizeof(help), "# HELP %s ", order[i]);
+		p = strstr(a, help);
+		cr_assert(p, "no family %s", order[i]);
+		cr_assert(p >= at, "%s out of order", order[i]);
+		at = p;
+	}
+	pids_of(a, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,20,30");
+	/* The ranking turns over: the series keep their places. */
+	add_proc(30, "c", 12);
+	b = render();
+	pids_of(b, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,20,30");
+	cr_assert(strstr(b, "vmatrace_process_vmas{pid=\"30\",comm=\"c\"} 12\n"));
+	/* Rendering again with nothing changed gives the same series in the same order. */
+	free(a);
+	a = render();
+	{
+		const char *first = "# HELP vmatrace_process_vmas";
+		const char *last = "# HELP vmatrace_process_failures_total";
+		char *x = strstr(a, first), *y = strstr(b, first);
+		char *xe = strstr(x, last), *ye = strstr(y, last);
+
+		cr_assert_eq(xe - x, ye - y);
+		cr_assert_eq(memcmp(x, y, xe - x), 0);
+	}
+	free(a);
+	free(b);
+}
+
+Test(metrics, cardinality_top_n_plus_every_process_above_the_lowest_threshold)
+{
+	char *text, pids[256];
+
+	/* max_map_count 1000, lowest threshold 80%: 800 VMAs and more are always shown. */
+	add_proc(10, "p10", 900);
+	add_proc(11, "p11", 850);
+	add_proc(12, "p12", 800);
+	add_proc(13, "p13", 799);
+	add_proc(14, "p14", 90);
+	add_proc(15, "p15", 80);
+
+	cfg.metrics_top = 1;
+	text = render();
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,11,12", "top 1 and those at >= 80%%: %s", pids);
+	cr_assert(strstr(text, "\nvmatrace_tracked_processes 6\n"));
+	free(text);
+
+	cfg.metrics_top = 4;
+	text = render();
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,11,12,13");
+	free(text);
+
+	/* The lowest threshold is the first of the ascending list. */
+	cfg.metrics_top = 0;
+	cfg.alert_thresholds[0] = 85;
+	text = render();
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,11");
+	free(text);
+
+	/* An absolute VMA-count alert lower than the percentages counts too. */
+	cfg.alert_vma_counts[0] = 85;
+	cfg.n_alert_vma_counts = 1;
+	text = render();
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "10,11,12,13,14");
+	free(text);
+
+	/* No thresholds, no top: host metrics only; the families are still declared. */
+	cfg.n_alert_thresholds = 0;
+	cfg.n_alert_vma_counts = 0;
+	text = render();
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, "");
+	cr_assert(strstr(text, "# TYPE vmatrace_process_vmas gauge\n"));
+	free(text);
+}
+
+/* A whole sample line in the output. */
+#define HAS(line) cr_assert(strstr(text, "\n" line "\n"), "no line: %s", line)
+#define P42 "pid=\"42\",comm=\"mysqld\""
+
+Test(metrics, values)
+{
+	char *text;
+
+	add_proc(42, "mysqld", 250);
+	dmn.calls[VMT_SYS_MMAP] = 1234;
+	dmn.failures[VMT_SYS_MUNMAP][ENOMEM] = 22;
+	dmn.failures[VMT_SYS_MMAP][EACCES] = 2;
+	dmn.failures[VMT_SYS_MMAP][0] = 1;
+	dmn.drops = 5;
+	dmn.ooms = 1;
+	text = render();
+	HAS("vmatrace_process_vmas{" P42 "} 250");
+	HAS("vmatrace_process_vma_ratio{" P42 "} 0.25");
+	HAS("vmatrace_process_mapped_bytes{" P42 "} 1024000");
+	HAS("vmatrace_process_heap_bytes{" P42 "} 135168");
+	HAS("vmatrace_process_heap_high_water_bytes{" P42 "} 135168");
+	HAS("vmatrace_syscalls_total{syscall=\"mmap\"} 1234");
+	HAS("vmatrace_syscall_failures_total{syscall=\"munmap\",errno=\"ENOMEM\"} 22");
+	HAS("vmatrace_syscall_failures_total{syscall=\"mmap\",errno=\"EACCES\"} 2");
+	HAS("vmatrace_syscall_failures_total{syscall=\"mmap\",errno=\"unknown\"} 1");
+	/* The alerting errno is there before its first failure (increase() needs a start). */
+	HAS("vmatrace_syscall_failures_total{syscall=\"brk\",errno=\"ENOMEM\"} 0");
+	cr_assert_null(strstr(text, "{syscall=\"brk\",errno=\"EACCES\"}"));
+	HAS("vmatrace_ringbuf_dropped_records_total 5");
+	HAS("vmatrace_oom_kills_total 1");
+	HAS("vmatrace_alerts_total{kind=\"oom_kill\"} 0");
+	HAS("vmatrace_vma_limit 1000");
+	cr_assert(strstr(text, "\nvmatrace_build_info{version=\""));
+	free(text);
+}
+
+/* promtool parses and lints the output, odd process names included. */
+Test(metrics, promtool_accepts_the_output)
+{
+	char path[] = "/tmp/vmatrace-metrics-XXXXXX", cmd[512];
+	char *text;
+	FILE *f;
+	int fd, rc;
+
+	add_proc(7, "q\"uo\\te\nnl", 4);
+	add_proc(8, "x\xe4\xbd", 2);
+	add_proc(9, "mysqld", 900);
+	dmn.failures[VMT_SYS_MUNMAP][ENOMEM] = 22;
+	dmn.failures[VMT_SYS_MMAP][0] = 1;
+	text = render();
+	if (system("command -v promtool >/dev/null 2>&1")) {
+		free(text);
+		cr_skip_test("promtool is not installed (scripts/setup.sh installs prometheus)");
+	}
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s >&2", path);
+	rc = system(cmd);
+	unlink(path);
+	free(text);
+	cr_assert_eq(rc, 0, "promtool check metrics failed (status %d)", rc);
+}
+
+Test(metrics, listen_address_forms)
+{
+	static const struct {
+		const char *spec;
+		bool enabled;
+		const char *host;
+		unsigned int port;
+	} ok[] = {
+		{ "", false, NULL, 0 },
+		{ "off", false, NULL, 0 },
+		{ "No", false, NULL, 0 },
+		{ "on", true, "127.0.0.1", 9436 },
+		{ "yes", true, "127.0.0.1", 9436 },
+		{ ":9500", true, "127.0.0.1", 9500 },
+		{ "9501", true, "127.0.0.1", 9501 },
+		{ "0.0.0.0:9437", true, "0.0.0.0", 9437 },
+		{ "localhost:80", true, "localhost", 80 },
+		{ "[::1]:9438", true, "::1", 9438 },
+		{ "[::]", true, "::", 9436 },
+		{ "::1", true, "::1", 9436 },
+		{ "10.1.2.3", true, "10.1.2.3", 9436 },
+	};
+	static const char *const bad[] = { ":0", ":65536", "host:", "host:port", "[::1",
+					   "[]:80", "[::1]x", "[::1]:", ":-1", "1.2.3.4:80x" };
+	char host[64];
+	unsigned int port;
+	bool enabled;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int rc = metrics_parse_listen(ok[i].spec, &enabled, host, sizeof(host), &port);
+
+		cr_assert_eq(rc, 0, "'%s'", ok[i].spec);
+		cr_assert_eq(enabled, ok[i].enabled, "'%s'", ok[i].spec);
+		if (!enabled)
+			continue;
+		cr_assert_str_eq(host, ok[i].host, "'%s'", ok[i].spec);
+		cr_assert_eq(port, ok[i].port, "'%s'", ok[i].spec);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(metrics_parse_listen(bad[i], &enabled, host, sizeof(host), &port),
+			     -EINVAL, "'%s' accepted", bad[i]);
+}
+
+Test(metrics, textfile_is_replaced_whole)
+{
+	char dir[] = "/tmp/vmatrace-textfile-XXXXXX", path[128], buf[64], cmd[160];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/vmatrace.prom", dir);
+	cr_assert_eq(metrics_write_textfile(dir, "first 1\n", 8), 0);
+	cr_assert_eq(metrics_write_textfile(dir, "second 2\n", 9), 0);
+	f = fopen(path, "r");
+	cr_assert(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	cr_assert_str_eq(buf, "second 2\n");
+	/* Readable by node_exporter's user whatever our umask. */
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0644);
+	/* Nothing else left in the directory (no temporary file). */
+	snprintf(cmd, sizeof(cmd), "test \"$(ls -A %s)\" = vmatrace.prom", dir);
+	cr_assert_eq(system(cmd), 0);
+	unlink(path);
+	rmdir(dir);
+	cr_assert_eq(metrics_write_textfile("/nonexistent/vmatrace", "x\n", 2), -ENOENT);
+}
