@@ -20,6 +20,9 @@ static void usage(FILE *f, const char *cmd)
 		fprintf(f, "usage: vmatrace snapshot -p PID [--census] [--json] [--socket PATH]\n\n"
 			   "The model's VMAs of PID in /proc/PID/maps format (diff it against the\n"
 			   "kernel's), or with --census a summary by kind and size.\n");
+	else if (!strcmp(cmd, "metrics"))
+		fprintf(f, "usage: vmatrace metrics [--socket PATH]\n\n"
+			   "The daemon's metrics in Prometheus text format, as /metrics serves them.\n");
 	else
 		fprintf(f, "usage: vmatrace timeline -p PID [--json] [--socket PATH]\n\n"
 			   "The consolidated timeline of PID: per interval, VMA count (min, max,\n"
@@ -69,6 +72,8 @@ int cli_query(int argc, char **argv)
 		default: usage(stderr, cmd); return EXIT_USAGE;
 		}
 	}
+	if (!strcmp(cmd, "metrics"))
+		return ctl_request(socket, "metrics", stdout);
 	if (strcmp(cmd, "status") && !pid) {
 		log_err("%s needs -p PID", cmd);
 		usage(stderr, cmd);

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 
 enum key_type {
 	T_PATH,     /* a string up to CONFIG_PATH_MAX; may be empty */
@@ -256,6 +257,15 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	case T_PATH:
 		if (strlen(value) >= CONFIG_PATH_MAX)
 			FAIL("%s: %s: path too long", where, key);
+		if (!strcmp(key, "metrics_listen")) {
+			char host[CONFIG_PATH_MAX];
+			unsigned int port;
+			bool on;
+
+			if (metrics_parse_listen(value, &on, host, sizeof(host), &port))
+				FAIL("%s: %s: '%s' is not an address (on, :PORT, HOST:PORT, [V6]:PORT)",
+				     where, key, value);
+		}
 		snprintf(field, CONFIG_PATH_MAX, "%s", value);
 		return 0;
 	case T_SIZE: {

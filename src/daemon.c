@@ -34,7 +34,7 @@
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 50
-#define VMATRACE_VERSION "0.1.0"
+#include "version.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 

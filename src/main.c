@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "log.h"
 
-#define VMATRACE_VERSION "0.1.0"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  status     processes ranked by VMA count, and the daemon's health\n"
 		"  snapshot   a process's VMAs as the model sees them (/proc/PID/maps format)\n"
 		"  timeline   a process's VMA count, mapped bytes and heap over time\n"
+		"  metrics    the daemon's Prometheus metrics (also served on metrics_listen)\n"
 		"  report     history from the journal: incidents, OOM kills, timelines (text, json, csv, svg, html)\n"
 		"  version    print the version\n"
 		"\n"
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
 		return cli_daemon(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report")) return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
-	    !strcmp(argv[1], "timeline"))
+	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics"))
 		return cli_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vmatrace %s\n", VMATRACE_VERSION);

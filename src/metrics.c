@@ -33,9 +33,7 @@
 #include "metrics.h"
 #include "model.h"
 
-#ifndef VMATRACE_VERSION
-#define VMATRACE_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 /* A scraper that stalls is dropped after this long; it cannot hold a connection slot forever. */
 #define HTTP_TIMEOUT_S 10
