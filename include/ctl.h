@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include "strbuf.h"
 
-#define CTL_DEFAULT_SOCKET "/run/vmatrace.sock"
+#define CTL_DEFAULT_SOCKET "/run/vmatrace/vmatrace.sock"
 #define CTL_MAX_REQUEST 512
 
 struct ctl_server;
