@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "ctl.h"
 #include "decode.h"
 #include "journal.h"
 #include "log.h"
@@ -90,7 +91,7 @@ static const struct key_def keys[] = {
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->socket, sizeof(c->socket), "/run/vmatrace/vmatrace.sock");
+	snprintf(c->socket, sizeof(c->socket), "%s", CTL_DEFAULT_SOCKET);
 	c->ringbuf_size = 16u << 20;
 	c->timeline_resolution_ns = 1000000000ull;
 	c->timeline_points = 3600;
