@@ -231,6 +231,36 @@ static void annotate_kind(struct trace_session *s, const struct vmt_syscall_rec 
 		sb_printf(&s->line, "  kind=%s\n", model_kind_name(e->kind));
 }
 
+/* -k: the frames under the line (text, like strace -k) or as a "stack" array (JSON). */
+static void append_stack(struct trace_session *s, const struct vmt_syscall_stack_rec *sr)
+{
+	uint32_t pid = sr->rec.hdr.tgid;
+	struct strbuf frame;
+
+	if (!s->fo.json) {
+		for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
+			sb_puts(&s->line, " > ");
+			sym_format(s->sym, pid, sr->stack[i], &s->line);
+			sb_putc(&s->line, '\n');
+		}
+		return;
+	}
+	if (s->line.len < 2)
+		return;
+	s->line.len -= 2; /* "}\n" */
+	sb_puts(&s->line, ",\"stack\":[");
+	sb_init(&frame);
+	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
+		sb_reset(&frame);
+		sym_format(s->sym, pid, sr->stack[i], &frame);
+		if (i)
+			sb_putc(&s->line, ',');
+		sb_json_str(&s->line, frame.buf ? frame.buf : "", frame.len);
+	}
+	sb_free(&frame);
+	sb_puts(&s->line, "]}\n");
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct trace_session *s = ctx;
@@ -274,15 +304,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
 		if (s->model && h->type == VMT_REC_SYSCALL)
 			annotate_kind(s, data);
-		if (!s->fo.json && h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK)) {
-			const struct vmt_syscall_stack_rec *sr = data;
-
-			for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-				sb_puts(&s->line, " > ");
-				sym_format(s->sym, h->tgid, sr->stack[i], &s->line);
-				sb_putc(&s->line, '\n');
-			}
-		}
+		if (h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK))
+			append_stack(s, data);
 		emit_line(s);
 	}
 	return 0;
