@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the single-threaded bench loops share: options (-n N, --wait-start),
+ * waiting for SIGUSR1 so that a tracer can attach first, and the clock.
+ *
+ * --wait-start blocks SIGUSR1 first thing and then waits for it, so that a
+ * tracer can attach to the pid (vmatrace trace -p PID) before the loop runs.
+ * The signal is blocked before anything else, so one sent early is kept
+ * pending rather than killing the process; the "waiting for SIGUSR1" line on
+ * stderr tells a script (bench/run.sh) when it is safe to attach and signal.
+ */
+#ifndef BENCH_LOOP_COMMON_H
+#define BENCH_LOOP_COMMON_H
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_ITERATIONS 1000000UL
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void loop_usage(FILE *f, const char *prog, const char *what)
+{
+	fprintf(f, "usage: %s [-n ITERATIONS] [--wait-start]\n"
+		   "Time N iterations of %s\n"
+		   "and print ns_per_iter=X (default N = %lu).\n"
+		   "  -n, --iterations N   iterations of the loop\n"
+		   "      --wait-start     wait for SIGUSR1 before the loop (to attach a tracer)\n",
+		prog, what, DEFAULT_ITERATIONS);
+}
+
+/*
+ * Parse the options, and with --wait-start wait for SIGUSR1. Returns the
+ * iteration count, or 0 after printing why (*status is the exit status).
+ */
+static unsigned long loop_start(int argc, char **argv, const char *prog, const char *what,
+				int *status)
+{
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "wait-start", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long iterations = DEFAULT_ITERATIONS;
+	int wait_start = 0, opt, sig;
+	sigset_t usr1;
+	char *end;
+
+	/* Before anything else: an early SIGUSR1 must stay pending, not kill us. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	*status = 2;
+	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			errno = 0;
+			iterations = strtoul(optarg, &end, 10);
+			if (errno || *end || iterations == 0 || optarg[0] == '-') {
+				fprintf(stderr, "%s: bad iteration count '%s'\n", prog, optarg);
+				return 0;
+			}
+			break;
+		case 'w':
+			wait_start = 1;
+			break;
+		case 'h':
+			loop_usage(stdout, prog, what);
+			*status = 0;
+			return 0;
+		default:
+			loop_usage(stderr, prog, what);
+			return 0;
+		}
+	}
+	if (optind < argc) {
+		loop_usage(stderr, prog, what);
+		return 0;
+	}
+	if (wait_start) {
+		/* bench/run.sh waits for this line before it attaches and signals. */
+		fprintf(stderr, "%s: pid %d waiting for SIGUSR1\n", prog, (int)getpid());
+		if (sigwait(&usr1, &sig)) {
+			fprintf(stderr, "%s: sigwait failed\n", prog);
+			*status = 1;
+			return 0;
+		}
+	}
+	return iterations;
+}
+
+#endif
