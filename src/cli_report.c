@@ -1597,33 +1597,26 @@ static void usage(FILE *f)
 /* Write the whole buffer to path through a temporary file, so no reader sees half a report. */
 static int write_atomic(const char *path, const struct strbuf *sb)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	mode_t mask;
+	char *tmp;
 	int fd, err = 0;
 	FILE *f;
 
-	if (!tmp)
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENOMEM;
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
+	/* 0666 less the umask: a report is as readable as any file the user creates. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		err = -errno;
 		free(tmp);
 		return err;
 	}
-	/* mkstemp makes 0600: a report is as readable as any file the user creates. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask))
-		err = -errno;
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
 		close(fd);
 	} else {
-		if (!err && sb_write(sb, f))
-			err = -errno ? -errno : -EIO;
+		if (sb_write(sb, f))
+			err = errno ? -errno : -EIO;
 		if (fclose(f) && !err)
 			err = -errno;
 	}
