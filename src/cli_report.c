@@ -1096,6 +1096,14 @@ static void text_bytes(struct strbuf *sb, unsigned long long v, int width)
 	sb_free(&t);
 }
 
+
+/* The same words in every format: what a damaged block costs the reader. */
+static void damaged_blocks_text(struct strbuf *sb, unsigned long long n)
+{
+	sb_printf(sb, "%llu damaged block%s skipped (bad checksum or undecodable): the records in %s "
+		      "are missing from this report", n, n == 1 ? " was" : "s were", n == 1 ? "it" : "them");
+}
+
 static void text_range(struct strbuf *sb, const struct report *r)
 {
 	const char *fmt = "%Y-%m-%d %H:%M:%S";
@@ -1157,13 +1165,11 @@ void report_text(const struct report *r, struct strbuf *sb)
 		sb_printf(sb, ", vm.max_map_count %u", r->max_map_count);
 	sb_printf(sb, ", %llu ring-buffer records lost, %llu resyncs\n",
 		  (unsigned long long)r->drops, (unsigned long long)r->resyncs);
-	if (rs->damaged_blocks)
-		sb_printf(sb,
-			  "WARNING:   %llu damaged block%s skipped (bad checksum or undecodable): "
-			  "the records in %s are missing from this report\n",
-			  (unsigned long long)rs->damaged_blocks,
-			  rs->damaged_blocks == 1 ? " was" : "s were",
-			  rs->damaged_blocks == 1 ? "it" : "them");
+	if (rs->damaged_blocks) {
+		sb_puts(sb, "WARNING:   ");
+		damaged_blocks_text(sb, rs->damaged_blocks);
+		sb_putc(sb, '\n');
+	}
 	if (rs->torn_tails)
 		sb_printf(sb,
 			  "note:      the journal ends inside a block (daemon still writing, or "
@@ -1489,13 +1495,11 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		sb_printf(&t, "; vm.max_map_count %u", r->max_map_count);
 	html_row(sb, "daemon", t.buf);
 	sb_puts(sb, "</table>\n");
-	if (rs->damaged_blocks)
-		sb_printf(sb,
-			  "<p class=\"warn\">%llu damaged block%s skipped (bad checksum or "
-			  "undecodable): the records in %s are missing from this report.</p>\n",
-			  (unsigned long long)rs->damaged_blocks,
-			  rs->damaged_blocks == 1 ? " was" : "s were",
-			  rs->damaged_blocks == 1 ? "it" : "them");
+	if (rs->damaged_blocks) {
+		sb_puts(sb, "<p class=\"warn\">");
+		damaged_blocks_text(sb, rs->damaged_blocks);
+		sb_puts(sb, ".</p>\n");
+	}
 	if (rs->torn_tails)
 		sb_puts(sb,
 			"<p class=\"note\">The journal ends inside a block (daemon still writing, "
