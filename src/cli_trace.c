@@ -471,6 +471,9 @@ static int run_loop(struct trace_session *s)
 	}
 	ev.data.fd = tfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	/* Edge-triggered: woken only when the kernel wakes us (a large backlog), not for as
+	 * long as there is data; the timer collects the rest in batches. */
+	ev.events = EPOLLIN | EPOLLET;
 	ev.data.fd = tracer_epoll_fd(s->tracer);
 	epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	next_summary = start + s->a.summary_interval;

@@ -825,6 +825,9 @@ static int run(struct daemon *d)
 	}
 	ev.data.fd = tfd;
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, tfd, &ev);
+	/* Edge-triggered: woken only when the kernel wakes us (a large backlog), not for as
+	 * long as there is data; the timer collects the rest in batches. */
+	ev.events = EPOLLIN | EPOLLET;
 	ev.data.fd = rbfd;
 	epoll_ctl(d->epfd, EPOLL_CTL_ADD, rbfd, &ev);
 	ctl_server_epoll_add(d->ctl, d->epfd);
