@@ -384,6 +384,32 @@ static bool detail_budget(struct model *m, size_t more)
 	return m->st.detail_bytes + more <= m->cfg.memory_limit;
 }
 
+/*
+ * Double a full ring (timeline, flight recorder) up to max elements, within the
+ * memory budget; the elements come out in order from index 0. When it cannot
+ * grow, the caller overwrites the oldest element instead.
+ */
+static void ring_grow(struct model *m, void **buf, size_t esz, uint32_t *cap, uint32_t *head,
+		      uint32_t len, uint32_t first_cap, uint32_t max)
+{
+	uint32_t ncap = *cap ? *cap * 2 : first_cap;
+	char *n;
+
+	if (*cap >= max)
+		return;
+	if (ncap > max)
+		ncap = max;
+	if (!detail_budget(m, (ncap - *cap) * esz) || !(n = malloc((size_t)ncap * esz)))
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		memcpy(n + i * esz, (char *)*buf + ((*head + i) % *cap) * esz, esz);
+	m->st.detail_bytes += (ncap - *cap) * esz;
+	free(*buf);
+	*buf = n;
+	*cap = ncap;
+	*head = 0;
+}
+
 static void tl_close(struct model *m, struct model_proc *p)
 {
 	struct tl_point *last;
@@ -396,23 +422,9 @@ static void tl_close(struct model *m, struct model_proc *p)
 	if (last && !p->tl_cur.calls && last->vmas_last == p->tl_cur.vmas_last &&
 	    last->mapped == p->tl_cur.mapped && last->brk == p->tl_cur.brk)
 		return;
-	if (p->tl_len == p->tl_cap && p->tl_cap < m->cfg.timeline_points) {
-		uint32_t ncap = p->tl_cap ? p->tl_cap * 2 : 16;
-		struct tl_point *n;
-
-		if (ncap > m->cfg.timeline_points)
-			ncap = m->cfg.timeline_points;
-		if (detail_budget(m, (ncap - p->tl_cap) * sizeof(*n)) &&
-		    (n = malloc(ncap * sizeof(*n)))) {
-			for (uint32_t i = 0; i < p->tl_len; i++)
-				n[i] = p->tl[(p->tl_head + i) % p->tl_cap];
-			m->st.detail_bytes += (ncap - p->tl_cap) * sizeof(*n);
-			free(p->tl);
-			p->tl = n;
-			p->tl_cap = ncap;
-			p->tl_head = 0;
-		}
-	}
+	if (p->tl_len == p->tl_cap)
+		ring_grow(m, (void **)&p->tl, sizeof(*p->tl), &p->tl_cap, &p->tl_head, p->tl_len, 16,
+			  m->cfg.timeline_points);
 	if (!p->tl_cap) {
 		m->st.tl_dropped++;
 		return;
@@ -469,23 +481,9 @@ void model_tick(struct model *m, uint64_t now_ns)
 
 static void fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev)
 {
-	if (p->fr_len == p->fr_cap && p->fr_cap < m->cfg.flight_events) {
-		uint32_t ncap = p->fr_cap ? p->fr_cap * 2 : 64;
-		struct fr_event *n;
-
-		if (ncap > m->cfg.flight_events)
-			ncap = m->cfg.flight_events;
-		if (detail_budget(m, (ncap - p->fr_cap) * sizeof(*n)) &&
-		    (n = malloc(ncap * sizeof(*n)))) {
-			for (uint32_t i = 0; i < p->fr_len; i++)
-				n[i] = p->fr[(p->fr_head + i) % p->fr_cap];
-			m->st.detail_bytes += (ncap - p->fr_cap) * sizeof(*n);
-			free(p->fr);
-			p->fr = n;
-			p->fr_cap = ncap;
-			p->fr_head = 0;
-		}
-	}
+	if (p->fr_len == p->fr_cap)
+		ring_grow(m, (void **)&p->fr, sizeof(*p->fr), &p->fr_cap, &p->fr_head, p->fr_len, 64,
+			  m->cfg.flight_events);
 	if (!p->fr_cap) {
 		p->fr_lost++;
 		m->st.fr_lost++;
