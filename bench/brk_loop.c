@@ -25,11 +25,12 @@ int main(int argc, char **argv)
 {
 	int status;
 	unsigned long iterations = loop_start(argc, argv, "brk_loop", "sbrk(+64 KiB), touch, sbrk(-64 KiB)", &status);
-	double start, elapsed;
+	struct loop_clock clock;
 
 	if (!iterations)
 		return status;
-	start = now_ns();
+	if (loop_clock_start(&clock, "brk_loop", iterations))
+		return 1;
 	for (unsigned long i = 0; i < iterations; i++) {
 		volatile char *p = sbrk(STEP_BYTES);
 
@@ -44,9 +45,8 @@ int main(int argc, char **argv)
 				STEP_BYTES, i, strerror(errno));
 			return 1;
 		}
+		loop_clock_tick(&clock, i);
 	}
-	elapsed = now_ns() - start;
-
-	printf("ns_per_iter=%.1f\n", elapsed / iterations);
+	loop_clock_report(&clock, iterations);
 	return 0;
 }

@@ -26,11 +26,12 @@ int main(int argc, char **argv)
 {
 	int status;
 	unsigned long iterations = loop_start(argc, argv, "mmap_loop", "mmap(4 KiB, anonymous, read/write), touch, munmap", &status);
-	double start, elapsed;
+	struct loop_clock clock;
 
 	if (!iterations)
 		return status;
-	start = now_ns();
+	if (loop_clock_start(&clock, "mmap_loop", iterations))
+		return 1;
 	for (unsigned long i = 0; i < iterations; i++) {
 		volatile char *p = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -46,9 +47,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
+		loop_clock_tick(&clock, i);
 	}
-	elapsed = now_ns() - start;
-
-	printf("ns_per_iter=%.1f\n", elapsed / iterations);
+	loop_clock_report(&clock, iterations);
 	return 0;
 }
