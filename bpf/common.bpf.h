@@ -12,9 +12,10 @@
 #include "maps.bpf.h"
 
 extern struct events_map events SEC(".maps");
-extern struct traced_tgids_map traced_tgids SEC(".maps");
 extern struct stats_map stats SEC(".maps");
-extern const volatile bool trace_all;       /* every process, not only traced_tgids */
+extern __u64 traced_bits[VMT_TGID_WORDS];  /* the traced set, a bit per tgid */
+extern __u64 follow_bits[VMT_TGID_WORDS];  /* and whether a fork adds the child */
+extern const volatile bool trace_all;       /* every process, not only traced_bits */
 extern const volatile __u32 self_tgid;      /* never trace ourselves: no feedback loop */
 extern const volatile bool capture_stack;   /* append the user stack to syscall records */
 extern const volatile __u64 wakeup_backlog; /* wake the consumer only past this many bytes */
@@ -27,13 +28,44 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
+/*
+ * The word of a tgid's bit. The mask keeps the index in bounds where the
+ * verifier can see it; the barrier keeps the compiler from dropping the mask
+ * as redundant after the caller's range check (which the verifier tracks on
+ * another register).
+ */
+static __always_inline __u32 tgid_word(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+
+	barrier_var(word);
+	return word & (VMT_TGID_WORDS - 1);
+}
+
+static __always_inline bool tgid_bit(__u64 *bits, __u32 tgid)
+{
+	if (tgid >= VMT_TGID_LIMIT)
+		return false;
+	return bits[tgid_word(tgid)] & (1ull << (tgid % 64));
+}
+
+static __always_inline void tgid_bit_set(__u64 *bits, __u32 tgid, bool on)
+{
+	if (tgid >= VMT_TGID_LIMIT)
+		return;
+	if (on)
+		__sync_fetch_and_or(&bits[tgid_word(tgid)], 1ull << (tgid % 64));
+	else
+		__sync_fetch_and_and(&bits[tgid_word(tgid)], ~(1ull << (tgid % 64)));
+}
+
 static __always_inline bool is_traced(__u32 tgid)
 {
 	if (tgid == self_tgid)
 		return false;
 	if (trace_all)
 		return true;
-	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	return tgid_bit(traced_bits, tgid);
 }
 
 /*
@@ -67,12 +99,20 @@ static __always_inline void rec_submit(void *rec, __u64 size)
 
 static __always_inline void hdr_fill(struct vmt_hdr *h, __u32 type, __u32 tgid, __u32 tid)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+
 	h->type = type;
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_ns();
 	h->tgid = tgid;
 	h->tid = tid;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	/*
+	 * Two plain loads rather than bpf_get_current_comm()'s call and string
+	 * copy. The kernel keeps comm NUL-terminated within its 16 bytes; a
+	 * rename racing with this load gives a mix of the two names, which
+	 * userspace prints only up to the first NUL, like the helper's.
+	 */
+	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
 }
 
 struct vmt_mm_state {

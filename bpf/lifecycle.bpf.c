@@ -17,7 +17,6 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	struct vmt_traced *pt;
 	struct vmt_fork_rec *rec;
 	struct vmt_mm_state mm;
 	__u32 flags = 0;
@@ -26,14 +25,10 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (!is_traced(ptgid))
 		return 0;
-	if (!trace_all) {
-		pt = bpf_map_lookup_elem(&traced_tgids, &ptgid);
-		if (pt && pt->follow_children) {
-			struct vmt_traced v = { .follow_children = 1 };
-
-			bpf_map_update_elem(&traced_tgids, &ctgid, &v, BPF_ANY);
-			flags |= VMT_F_TRACED_NEW;
-		}
+	if (!trace_all && tgid_bit(follow_bits, ptgid)) {
+		tgid_bit_set(follow_bits, ctgid, true);
+		tgid_bit_set(traced_bits, ctgid, true);
+		flags |= VMT_F_TRACED_NEW;
 	}
 
 	rec = rec_reserve(sizeof(*rec));
@@ -134,8 +129,10 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
 	if (!group_dead)
 		return 0;
-	if (!trace_all)
-		bpf_map_delete_elem(&traced_tgids, &tgid);
+	if (!trace_all) {
+		tgid_bit_set(traced_bits, tgid, false);
+		tgid_bit_set(follow_bits, tgid, false);
+	}
 
 	rec = rec_reserve(sizeof(*rec));
 	if (!rec)

@@ -3,7 +3,6 @@
 #include "maps.bpf.h"
 
 struct events_map events SEC(".maps");
-struct traced_tgids_map traced_tgids SEC(".maps");
 struct stats_map stats SEC(".maps");
 
 /* Load-time settings (rodata), set by userspace between open and load. */
@@ -11,5 +10,9 @@ const volatile bool trace_all = false;
 const volatile __u32 self_tgid = 0;
 const volatile bool capture_stack = false;
 const volatile __u64 wakeup_backlog = 1 << 20;
+
+/* The traced set (vmatrace.h), written by userspace through the mmapped .bss. */
+__u64 traced_bits[VMT_TGID_WORDS];
+__u64 follow_bits[VMT_TGID_WORDS];
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -15,13 +15,6 @@ struct events_map {
 	__uint(max_entries, 8 << 20); /* resized by userspace before load */
 };
 
-struct traced_tgids_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct vmt_traced);
-};
-
 struct stats_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VMT_STAT__COUNT);

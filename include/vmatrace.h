@@ -54,6 +54,7 @@ enum vmt_stat_idx {
 	VMT_STAT_EVENTS = 0, /* records submitted */
 	VMT_STAT_DROPS,      /* bpf_ringbuf_reserve() failed: ring buffer full */
 	VMT_STAT_FIND_VMA_BUSY, /* bpf_find_vma() could not take mmap_lock */
+	VMT_STAT_VMA_WALK_MISS, /* the lockless lookup gave way to bpf_find_vma() */
 	VMT_STAT__COUNT,
 };
 
@@ -180,10 +181,13 @@ struct vmt_iter_rec {
 	struct vmt_vma vma; /* VMT_ITER_VMA */
 };
 
-/* Value in the traced_tgids map. */
-struct vmt_traced {
-	__u32 follow_children; /* a fork of this process adds the child */
-	__u32 pad;
-};
+/*
+ * The traced set: a bit per tgid in two bitmaps in the programs' .bss (traced,
+ * and follow-children), PID_MAX_LIMIT bits each. A test is one load, where a
+ * hash map lookup cost the untraced and the traced alike a hash and two or
+ * three cache lines on every call.
+ */
+#define VMT_TGID_LIMIT (1u << 22) /* PID_MAX_LIMIT on 64-bit kernels */
+#define VMT_TGID_WORDS (VMT_TGID_LIMIT / 64)
 
 #endif /* VMATRACE_H */

@@ -27,6 +27,7 @@
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 50
+#define STACK_POLL_INTERVAL_MS 5
 #define MAX_PIDS 64
 
 struct trace_args {
@@ -326,6 +327,17 @@ static void check_drops(struct trace_session *s)
 	}
 }
 
+/* With -v: how often the programs' lockless VMA lookup gave way to the locked one. */
+static void report_lookups(struct trace_session *s)
+{
+	unsigned long long st[VMT_STAT__COUNT];
+
+	if (!tracer_read_stats(s->tracer, st))
+		log_debug("VMA lookups that fell back to bpf_find_vma(): %llu; of those, mmap_lock "
+			  "busy (no VMA sent): %llu", st[VMT_STAT_VMA_WALK_MISS],
+			  st[VMT_STAT_FIND_VMA_BUSY]);
+}
+
 /*
  * Start the command stopped at a pipe read, so that its pid is in the traced
  * set before it runs its first instruction. A failed exec is reported back
@@ -456,8 +468,12 @@ static double now_s(void)
 
 static int run_loop(struct trace_session *s)
 {
-	struct itimerspec its = { .it_interval = { 0, POLL_INTERVAL_MS * 1000000L },
-				  .it_value = { 0, POLL_INTERVAL_MS * 1000000L } };
+	/*
+	 * With stacks (-k), frames are resolved through /proc/PID/maps, which a
+	 * process takes with it when it exits: read the records sooner.
+	 */
+	long poll_ns = (s->a.stack ? STACK_POLL_INTERVAL_MS : POLL_INTERVAL_MS) * 1000000L;
+	struct itimerspec its = { .it_interval = { 0, poll_ns }, .it_value = { 0, poll_ns } };
 	struct epoll_event ev = { .events = EPOLLIN };
 	double start = now_s(), next_summary;
 	int epfd, tfd, ret = 0;
@@ -508,6 +524,7 @@ static int run_loop(struct trace_session *s)
 	/* Deliver what is still in the buffer before summing up. */
 	tracer_consume(s->tracer);
 	check_drops(s);
+	report_lookups(s);
 out:
 	if (tfd >= 0)
 		close(tfd);

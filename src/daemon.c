@@ -324,12 +324,22 @@ static char *memcg_path(uint64_t id)
 static void oom_info(const struct vmt_oom_rec *r, struct model_proc *p, struct alert_oom_info *info)
 {
 	uint32_t victim = r->victim_pid;
-	char *cg = read_cgroup(victim), path[512];
+	char *cg = NULL, path[512];
 	unsigned long long limit = 0, failcnt = 0;
 	FILE *f;
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->oom_type, sizeof(info->oom_type), "global");
+	/* A victim that was itself allocating: its memcg as BPF read it at the kill. */
+	if (r->trigger_memcg_id && r->hdr.tgid == victim)
+		cg = memcg_path(r->trigger_memcg_id);
+	if (!cg)
+		cg = read_cgroup(victim);
+	/* An exiting task is moved to the root cgroup: "/" then tells nothing. */
+	if (cg && !strcmp(cg, "/") && ((p && p->memcg_id) || r->trigger_memcg_id)) {
+		free(cg);
+		cg = NULL;
+	}
 	/* Most victims are gone by now: what BPF saw at their exec, or the trigger's memcg. */
 	if (!cg && p && p->memcg_id)
 		cg = memcg_path(p->memcg_id);

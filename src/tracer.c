@@ -32,6 +32,7 @@ struct tracer {
 	unsigned long *producer_pos; /* shared page, read-only, followed by the data twice */
 	unsigned char *data;
 	size_t data_size, mapped_size;
+	size_t chase_bytes; /* read on past the snapshot only when this far behind */
 	int rb_fd;
 	unsigned long missing_syscalls;
 	int ncpus;
@@ -212,18 +213,25 @@ static int ringbuf_consume(struct tracer *t)
 	unsigned long mask = t->data_size - 1;
 	int n = 0, since_publish = 0;
 
+	/*
+	 * Up to where the producer was when we looked, then again only while we
+	 * are far behind: chasing a producer that is still writing reads each
+	 * cache line just after the other CPU wrote it, and re-reads producer_pos,
+	 * which that CPU writes on every reserve. A small remainder waits for the
+	 * next tick or wakeup; a flood is read without a pause.
+	 */
 	for (;;) {
 		unsigned long prod = __atomic_load_n(t->producer_pos, __ATOMIC_ACQUIRE);
-		bool progress = false;
 
+		if (prod - cons < (n ? t->chase_bytes : 1))
+			break;
 		while (cons < prod) {
 			uint32_t *hdr = (uint32_t *)(t->data + (cons & mask));
 			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 
 			if (len & RB_BUSY)
-				break; /* reserved, not yet submitted: the rest waits for it */
+				goto out; /* reserved, not yet submitted: the rest waits for it */
 			cons += ((len & ~(RB_BUSY | RB_DISCARD)) + RB_HDR + 7) & ~7ul;
-			progress = true;
 			if (!(len & RB_DISCARD)) {
 				t->opts.on_record(t->opts.ctx, (char *)hdr + RB_HDR,
 						  len & ~(RB_BUSY | RB_DISCARD));
@@ -234,10 +242,12 @@ static int ringbuf_consume(struct tracer *t)
 				since_publish = 0;
 			}
 		}
-		__atomic_store_n(t->consumer_pos, cons, __ATOMIC_RELEASE);
-		if (!progress)
-			return n;
+		if (!n)
+			break; /* only discarded records: nothing worth chasing */
 	}
+out:
+	__atomic_store_n(t->consumer_pos, cons, __ATOMIC_RELEASE);
+	return n;
 }
 
 struct tracer *tracer_new(const struct tracer_opts *opts)
@@ -279,6 +289,12 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->capture_stack = opts->capture_stack;
 	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 16u << 20);
 	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
+	t->chase_bytes = t->skel->rodata->wakeup_backlog / 2;
+	/* Without these, VMAs are looked up the locked way only (syscalls.bpf.c). */
+	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0) {
+		log_debug("this kernel lacks bpf_rdonly_cast: VMA lookups take mmap_lock");
+		t->skel->rodata->vma_walk = false;
+	}
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
 	if (btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) <= 0) {
 		log_warn("this kernel lacks bpf_iter_task_vma_new: VMAs of exec'd processes are "
@@ -371,22 +387,33 @@ void tracer_free(struct tracer *t)
 	free(t);
 }
 
+/* The programs' bitmaps are mapped here: the kernel's programs see the same words. */
+static void tgid_bit_set(__u64 *bits, pid_t tgid, bool on)
+{
+	__u64 mask = 1ull << (tgid % 64);
+
+	if (on)
+		__atomic_fetch_or(&bits[tgid / 64], mask, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&bits[tgid / 64], ~mask, __ATOMIC_SEQ_CST);
+}
+
 int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children)
 {
-	struct vmt_traced v = { .follow_children = follow_children };
-	__u32 key = tgid;
-
-	if (bpf_map__update_elem(t->skel->maps.traced_tgids, &key, sizeof(key), &v, sizeof(v), BPF_ANY))
-		return -errno;
+	if (tgid <= 0 || (unsigned long)tgid >= VMT_TGID_LIMIT)
+		return -EINVAL;
+	/* follow first: a fork between the two stores must not miss the child */
+	tgid_bit_set(t->skel->bss->follow_bits, tgid, follow_children);
+	tgid_bit_set(t->skel->bss->traced_bits, tgid, true);
 	return 0;
 }
 
 int tracer_remove_tgid(struct tracer *t, pid_t tgid)
 {
-	__u32 key = tgid;
-
-	if (bpf_map__delete_elem(t->skel->maps.traced_tgids, &key, sizeof(key), 0))
-		return -errno;
+	if (tgid <= 0 || (unsigned long)tgid >= VMT_TGID_LIMIT)
+		return -EINVAL;
+	tgid_bit_set(t->skel->bss->traced_bits, tgid, false);
+	tgid_bit_set(t->skel->bss->follow_bits, tgid, false);
 	return 0;
 }
 

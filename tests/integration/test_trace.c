@@ -194,6 +194,43 @@ Test(trace, errors_only_shows_only_failures)
 	free_run(&r);
 }
 
+/*
+ * The programs look a call's resulting VMA up without mmap_lock (a maple tree
+ * walk checked by the mm's lock sequence) and fall back to bpf_find_vma()
+ * only when a writer got in the way: a single-threaded loop must almost
+ * never fall back, and every mmap must come with the VMA that holds it.
+ */
+Test(trace, vma_lookups_lockless_and_right)
+{
+	struct run r;
+	long long fell_back = -1, busy = -1, mmaps = 0;
+
+	run_traced(&r, "-v", h_path("workloads/mmap_loop 3000"));
+	cr_assert_eq(r.rc, 0, "vmatrace exited with %d", r.rc);
+	for (size_t i = 0; i < r.err.n; i++)
+		if (strstr(r.err.v[i], "fell back to bpf_find_vma"))
+			cr_assert_eq(sscanf(strstr(r.err.v[i], "(): ") + 4, "%lld; of those, mmap_lock busy "
+					    "(no VMA sent): %lld", &fell_back, &busy), 2, "%s", r.err.v[i]);
+	cr_assert_geq(fell_back, 0, "no lookup line with -v");
+	for (size_t i = 0; i < r.trace.n; i++) {
+		const char *l = r.trace.v[i], *v;
+		char start[32], end[32];
+
+		if (!h_is_event(l, "mmap", r.pid) || arg(l, "ret") < 0)
+			continue;
+		v = strstr(l, "\"vma\":");
+		cr_assert(v, "mmap without its VMA: %s", l);
+		cr_assert(h_json_str(v, "start", start, sizeof(start)) && h_json_str(v, "end", end, sizeof(end)));
+		cr_assert(strtoull(start, NULL, 0) <= (unsigned long long)arg(l, "ret") &&
+			  (unsigned long long)arg(l, "ret") < strtoull(end, NULL, 0), "VMA %s-%s lacks %s", start,
+			  end, l);
+		mmaps++;
+	}
+	cr_assert_geq(mmaps, 3000);
+	cr_expect_lt(fell_back, mmaps / 100, "%lld of %lld lookups fell back to the locked way", fell_back, mmaps);
+	free_run(&r);
+}
+
 Test(trace, brk_grow_shrink_every_change)
 {
 	struct run r;
@@ -528,8 +565,11 @@ Test(trace, stack_frames_symbolized)
 	bool framed = false;
 
 	cr_assert_eq(h_sh("mkfifo %s", fifo), 0);
-	/* The workload waits on the fifo so that it is alive while its stacks are resolved. */
-	cr_assert_eq(h_sh("(sleep 1; exec 7>%s; sleep 0.5) & %s trace -k -o %s -- %s wait < %s "
+	/*
+	 * The workload waits on the fifo (EOF when the writer closes it) so that it is
+	 * alive while its stacks are resolved: long enough for vmatrace to load first.
+	 */
+	cr_assert_eq(h_sh("(exec 7>%s; sleep 3) & %s trace -k -o %s -- %s wait < %s "
 			  ">/dev/null 2>&1", fifo, h_path("vmatrace"), o, h_path("workloads/arenas"), fifo),
 		     0);
 	cr_assert_eq(h_read_lines(o, &l), 0);
