@@ -43,7 +43,8 @@ static void loop_usage(FILE *f, const char *prog, const char *what)
 	fprintf(f, "usage: %s [-n ITERATIONS] [--wait-start]\n"
 		   "Time N iterations of %s\n"
 		   "and print ns_per_iter=X (the mean), ns_per_iter_p10=X and ns_per_iter_min=X\n"
-		   "(the 10th percentile and the fastest of its blocks of %lu; default N = %lu).\n"
+		   "(the 10th percentile and the fastest of its blocks of %lu), and block_ns=X,Y,...\n"
+		   "(every block's ns per iteration; default N = %lu).\n"
 		   "  -n, --iterations N   iterations of the loop\n"
 		   "      --wait-start     wait for SIGUSR1 before the loop (to attach a tracer)\n",
 		prog, what, LOOP_BLOCK, DEFAULT_ITERATIONS);
@@ -147,15 +148,22 @@ static int loop_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Print the mean over the whole loop, and the fast blocks' figures when there are blocks. */
+/*
+ * Print the mean over the whole loop and, when there are blocks, the fast
+ * blocks' figures and every block's ns per iteration (in the order they ran,
+ * for a script that pools the blocks of several runs).
+ */
 static void loop_clock_report(struct loop_clock *c, unsigned long iterations)
 {
 	double elapsed = now_ns() - c->start;
 
 	printf("ns_per_iter=%.1f\n", elapsed / iterations);
 	if (c->nblocks) {
+		printf("block_ns=");
+		for (unsigned long i = 0; i < c->nblocks; i++)
+			printf("%s%.0f", i ? "," : "", c->blocks[i]);
 		qsort(c->blocks, c->nblocks, sizeof(*c->blocks), loop_cmp_double);
-		printf("ns_per_iter_p10=%.1f\nns_per_iter_min=%.1f\nblocks=%lu\n",
+		printf("\nns_per_iter_p10=%.1f\nns_per_iter_min=%.1f\nblocks=%lu\n",
 		       c->blocks[c->nblocks / 10], c->blocks[0], c->nblocks);
 	}
 	free(c->blocks);

@@ -497,13 +497,24 @@ mode_label()
 	esac
 }
 
-# take_ns WORKLOAD WHAT: sets NS, the ns per iteration (or per call) that the workload printed,
-# and FAST, the 10th percentile of its blocks of 1000 iterations (empty where it prints none).
+# take_ns WORKLOAD WHAT: sets NS, the ns per iteration (or per call) that the workload printed.
 take_ns()
 {
 	NS=$(kv "$TMP/out" "$(wl_key "$1")")
 	[[ -n $NS ]] || die "no $(wl_key "$1") in the output of $2: $(cat "$TMP/out" "$TMP/err")"
-	FAST=$(kv "$TMP/out" "$(wl_key "$1")_p10")
+}
+
+# keep_blocks FILE: appends the last run's block times (block_ns=, one per line) to FILE.
+keep_blocks()
+{
+	sed -n 's/^block_ns=//p' "$TMP/out" | tr ',' '\n' | grep . >>"$1" || true
+}
+
+# low_pct FILE: the 5th percentile of the numbers in FILE (empty when it has none).
+low_pct()
+{
+	[[ -s $1 ]] || return 0
+	sort -g "$1" | awk '{ v[NR] = $1 } END { printf "%.1f", v[int(NR * 0.05) + 1] }'
 }
 
 # wait_held FILE PID: the pid that a --wait-start workload announced in FILE.
@@ -654,8 +665,8 @@ fidelity()
 
 bench_overhead()
 {
-	local wl=$1 title=$2 unit=$3 modes=() mode r k base line others traced n fbase ftraced
-	local -A ratios=() fratios=() bare_ns=() traced_ns=() extras=() noisy=()
+	local wl=$1 title=$2 unit=$3 modes=() mode r k base line others traced n
+	local -A ratios=() bare_ns=() traced_ns=() extras=() noisy=()
 
 	for mode in vmatrace daemon strace perf bpftrace; do
 		[[ -n ${UNAVAILABLE[$mode]:-} ]] || modes+=("$mode")
@@ -676,20 +687,21 @@ bench_overhead()
 			# Odd rounds run the pair the other way round: a drift favours neither side.
 			if ((r % 2 == 0)); then
 				run_block bare "$wl" "$n"
-				base=$NS fbase=$FAST
+				base=$NS
+				keep_blocks "$TMP/blocks.$wl.$mode.bare"
 				run_block "$mode" "$wl" "$n"
-				ftraced=$FAST
+				keep_blocks "$TMP/blocks.$wl.$mode.traced"
 			else
 				run_block "$mode" "$wl" "$n"
-				traced=$NS ftraced=$FAST
+				traced=$NS
+				keep_blocks "$TMP/blocks.$wl.$mode.traced"
 				run_block bare "$wl" "$n"
-				base=$NS NS=$traced fbase=$FAST
+				keep_blocks "$TMP/blocks.$wl.$mode.bare"
+				base=$NS NS=$traced
 			fi
 			bare_ns[$mode]+="$base "
 			traced_ns[$mode]+="$NS "
 			ratios[$mode]+="$(calc "\"%.4f\", $NS / $base") "
-			[[ -n $fbase && -n $ftraced ]] &&
-				fratios[$mode]+="$(calc "\"%.4f\", $ftraced / $fbase") "
 			extras[$mode]+="$(calc "\"%.1f\", $NS - $base") "
 			line+=$(printf ' %s %.0f/%.0f' "$mode" "$NS" "$base")
 			if [[ -n $others ]]; then
@@ -706,9 +718,11 @@ bench_overhead()
 			printf '%-18s unavailable: %s\n' "$(mode_label "$mode")" "${UNAVAILABLE[$mode]}"
 			continue
 		fi
-		local rm rmin rmax cnt bm tm xm fm=
+		local rm rmin rmax cnt bm tm xm fm= fb ft
 		read -r rm rmin rmax cnt < <(tr ' ' '\n' <<<"${ratios[$mode]}" | stats)
-		[[ -n ${fratios[$mode]:-} ]] && read -r fm _ < <(tr ' ' '\n' <<<"${fratios[$mode]}" | stats)
+		fb=$(low_pct "$TMP/blocks.$wl.$mode.bare")
+		ft=$(low_pct "$TMP/blocks.$wl.$mode.traced")
+		[[ -n $fb && -n $ft ]] && fm=$(calc "\"%.4f\", $ft / $fb")
 		read -r bm _ < <(tr ' ' '\n' <<<"${bare_ns[$mode]}" | stats)
 		read -r tm _ < <(tr ' ' '\n' <<<"${traced_ns[$mode]}" | stats)
 		read -r xm _ < <(tr ' ' '\n' <<<"${extras[$mode]}" | stats)
@@ -716,7 +730,7 @@ bench_overhead()
 			"$(mode_label "$mode")" "$cnt" "$bm" "$tm" "$rm" "$rmin" "$rmax" "$xm"
 		if [[ -n $fm ]]; then
 			printf ' %10.2fx' "$fm"
-			eval "FRATIO_${wl}_${mode}=$fm"
+			eval "FRATIO_${wl}_${mode}=$fm FAST_${wl}_${mode}=\"$fb $ft\""
 		else
 			printf ' %11s' -
 		fi
@@ -726,9 +740,15 @@ bench_overhead()
 		eval "RATIO_${wl}_${mode}=$rm EXTRA_${wl}_${mode}=$xm BARE_${wl}_${mode}=$bm"
 	done
 	if [[ $wl != mt ]]; then
-		echo "ratio: median over the pairs of traced/untraced mean $unit; fast blocks: the same for the"
-		echo "10th percentile of each run's blocks of 1000 iterations (what the loop costs when the host"
-		echo "does not take the vCPU away: this VM's whole-run means swing by up to 2x between runs)"
+		echo "ratio: median over the pairs of traced/untraced mean $unit. fast blocks: every run's blocks"
+		echo "of 1000 iterations pooled per tracer, traced and untraced apart; the ratio of the two pools'"
+		echo "5th percentiles (what an iteration costs when the host leaves the vCPU alone: this VM's"
+		echo "whole-run means swing by up to 2x between runs of the same binary):"
+		for mode in "${modes[@]}"; do
+			local fast=FAST_${wl}_${mode}
+			[[ -n ${!fast:-} ]] && printf '  %-18s untraced %s, traced %s ns/iter\n' \
+				"$(mode_label "$mode")" ${!fast}
+		done
 	fi
 	for mode in perf bpftrace; do
 		[[ -n ${UNAVAILABLE[$mode]:-} ]] || fidelity "$wl" "$mode"

@@ -37,8 +37,15 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
  *
  * x86 only: its loads are not reordered with other loads, so compiler
  * barriers give the ordering a seqcount reader needs; BPF has no read barrier.
+ *
+ * A global function walking with the bpf_iter_num iterator: the verifier
+ * checks it once per program, not once per call site and tree level (inlined
+ * with a plain loop it took ~60 ms per program to load, ~1 s for all of them).
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak __ksym;
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 
 /* Set by userspace when the kernel lacks bpf_rdonly_cast (6.2) or mm_lock_seq (6.13). */
 const volatile bool vma_walk = true;
@@ -59,8 +66,9 @@ static __always_inline unsigned int meta_end(struct maple_node *node, unsigned i
 	return (unsigned long)node->slot[(off - 8) / 8 & 31] & 0xff;
 }
 
-static __always_inline bool vma_walk_lookup(struct task_struct *task, __u64 addr, struct vmt_vma *out)
+__noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 node_id = bpf_core_type_id_kernel(struct maple_node);
 	__u32 vma_id = bpf_core_type_id_kernel(struct vm_area_struct);
 	int t_leaf = bpf_core_enum_value(enum maple_type, maple_leaf_64);
@@ -69,10 +77,12 @@ static __always_inline bool vma_walk_lookup(struct task_struct *task, __u64 addr
 	struct mm_struct *mm = task->mm;
 	struct vm_area_struct *vma;
 	struct maple_node *node;
+	struct bpf_iter_num it;
 	unsigned long entry;
 	unsigned int seq;
+	bool leaf = false;
 
-	if (!vma_walk || !mm || !bpf_core_field_exists(mm->mm_lock_seq))
+	if (!out || !vma_walk || !mm || !bpf_core_field_exists(mm->mm_lock_seq))
 		return false;
 	seq = mm->mm_lock_seq.sequence;
 	if (seq & 1)
@@ -81,14 +91,15 @@ static __always_inline bool vma_walk_lookup(struct task_struct *task, __u64 addr
 	entry = (unsigned long)mm->mm_mt.ma_root;
 	if ((entry & 3) != 2 || entry < 4096)
 		return false; /* the root is not a node: an empty or single-entry tree */
-	for (int depth = 0; depth < MT_MAX_HEIGHT; depth++) {
+	bpf_iter_num_new(&it, 0, MT_MAX_HEIGHT);
+	while (bpf_iter_num_next(&it)) {
 		int type = (entry >> MT_TYPE_SHIFT) & MT_TYPE_MASK;
 		unsigned long *pivots;
 		void **slots;
 		unsigned int end, npivots, off = 0;
 
 		if (entry < 4096)
-			return false;
+			break;
 		node = bpf_rdonly_cast((void *)(entry & ~MT_NODE_MASK), node_id);
 		if (type == t_arange) {
 			pivots = node->ma64.pivot;
@@ -102,19 +113,20 @@ static __always_inline bool vma_walk_lookup(struct task_struct *task, __u64 addr
 			/* the last pivot set means a full node; zero, the end is in the metadata */
 			end = pivots[14] ? 15 : meta_end(node, bpf_core_field_offset(struct maple_range_64, meta));
 		} else {
-			return false;
+			break;
 		}
 		if (end > npivots)
-			return false;
+			break;
 		while (off < end && off < 15 && pivots[off] < addr)
 			off++;
 		entry = (unsigned long)slots[off & 15];
-		if (type == t_leaf)
-			goto leaf;
+		if (type == t_leaf) {
+			leaf = true;
+			break;
+		}
 	}
-	return false;
-leaf:
-	if (!entry)
+	bpf_iter_num_destroy(&it);
+	if (!leaf || !entry)
 		return false; /* a gap: let the locked way say so */
 	vma = bpf_rdonly_cast((void *)entry, vma_id);
 	vma_fill(out, vma);
@@ -124,7 +136,7 @@ leaf:
 	return out->start <= addr && addr < out->end;
 }
 #else
-static __always_inline bool vma_walk_lookup(struct task_struct *task, __u64 addr, struct vmt_vma *out)
+static __always_inline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 {
 	return false;
 }
@@ -135,7 +147,7 @@ static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, str
 	struct vmt_vma v = {};
 	long err;
 
-	if (vma_walk_lookup(task, addr, out))
+	if (vma_walk_lookup(addr, out))
 		return;
 	if (vma_walk)
 		stat_inc(VMT_STAT_VMA_WALK_MISS);
