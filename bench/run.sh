@@ -20,7 +20,8 @@
 # is compared with an untraced block run right next to it (the order alternates), and the modes
 # take turns.
 #
-# Environment: BUILD (build), BENCH_QUICK=1 (a ~3-minute smoke run), ROUNDS, SKIP_MARIADB=1,
+# Environment: BUILD (build), BENCH_QUICK=1 (a ~3-minute smoke run), BENCH_ONLY (sections),
+# BENCH_WORKLOADS (of the overhead section: mmap brk mt), ROUNDS, SKIP_MARIADB=1,
 # VMA_COUNT (60000 VMAs for the memory test; above ~65000 raises vm.max_map_count for the test
 # and restores it), and the sizes below.
 set -euo pipefail
@@ -1287,7 +1288,13 @@ if ((${#WORK_PIN[@]})); then
 		"strace with its tracee; mt_mixed ($MT_THREADS threads) and its tracers unpinned"
 fi
 
-if want overhead; then
+# want_wl WORKLOAD: true unless BENCH_WORKLOADS names other workloads only.
+want_wl()
+{
+	[[ -z ${BENCH_WORKLOADS:-} || " $BENCH_WORKLOADS " == *" $1 "* ]]
+}
+
+if want overhead && want_wl mmap; then
 	timed bench_overhead mmap "mmap+munmap 4 KiB loop (bench/mmap_loop)" ns/iter
 	summary "$(printf 'mmap+munmap loop under vmatrace trace -p: %.2fx (fast blocks %.2fx); issue 2 target under %.2fx: %s (fast blocks: %s)' \
 		"$RATIO_mmap_vmatrace" "${FRATIO_mmap_vmatrace:-nan}" "$T_TRACE_RATIO" \
@@ -1297,9 +1304,11 @@ if want overhead; then
 		"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "${FRATIO_mmap_daemon:-nan}" "$T_MMAP_RATIO" \
 		"$(met "$RATIO_mmap_daemon" "<=" "$T_MMAP_RATIO")" \
 		"$(met "${FRATIO_mmap_daemon:-nan}" "<=" "$T_MMAP_RATIO")")"
-	timed bench_overhead brk "brk +64 KiB/-64 KiB loop (bench/brk_loop)" ns/iter
-	timed bench_overhead mt "$MT_THREADS threads of mixed mmap/munmap/mprotect (bench/mt_mixed)" \
-		ns/op
+fi
+if want overhead; then
+	want_wl brk && timed bench_overhead brk "brk +64 KiB/-64 KiB loop (bench/brk_loop)" ns/iter
+	want_wl mt && timed bench_overhead mt \
+		"$MT_THREADS threads of mixed mmap/munmap/mprotect (bench/mt_mixed)" ns/op
 fi
 want stats && timed bench_bpf_stats
 want mariadb && timed bench_mariadb
@@ -1324,6 +1333,7 @@ if want overhead; then
 	printf '%-26s %12s %12s %12s %12s %12s\n' "median ratio to untraced" "vmatrace -p" daemon \
 		strace "perf trace" bpftrace
 	for wl in mmap brk mt; do
+		want_wl "$wl" || continue
 		case $wl in
 		mmap) printf '%-26s' "mmap+munmap loop" ;;
 		brk) printf '%-26s' "brk loop" ;;
