@@ -47,7 +47,10 @@ extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak 
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 
-/* Set by userspace when the kernel lacks bpf_rdonly_cast (6.2) or mm_lock_seq (6.13). */
+/*
+ * Set by userspace when the kernel lacks bpf_rdonly_cast (6.2) or bpf_iter_num
+ * (6.4); without the mmap lock's sequence count (6.13), the walk is skipped too.
+ */
 const volatile bool vma_walk = true;
 
 #define MT_NODE_MASK 0xffUL /* low bits of an encoded node pointer */
@@ -82,7 +85,7 @@ __noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 	unsigned int seq;
 	bool leaf = false;
 
-	if (!out || !vma_walk || !mm || !bpf_core_field_exists(mm->mm_lock_seq))
+	if (!out || !vma_walk || !mm || !bpf_core_field_exists(mm->mm_lock_seq.sequence))
 		return false;
 	seq = mm->mm_lock_seq.sequence;
 	if (seq & 1)

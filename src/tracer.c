@@ -291,8 +291,9 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
 	t->chase_bytes = t->skel->rodata->wakeup_backlog / 2;
 	/* Without these, VMAs are looked up the locked way only (syscalls.bpf.c). */
-	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0) {
-		log_debug("this kernel lacks bpf_rdonly_cast: VMA lookups take mmap_lock");
+	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0 ||
+	    btf__find_by_name_kind(vmlinux, "bpf_iter_num_new", BTF_KIND_FUNC) <= 0) {
+		log_debug("this kernel lacks bpf_rdonly_cast or bpf_iter_num: VMA lookups take mmap_lock");
 		t->skel->rodata->vma_walk = false;
 	}
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
