@@ -1296,11 +1296,11 @@ want_wl()
 
 if want overhead && want_wl mmap; then
 	timed bench_overhead mmap "mmap+munmap 4 KiB loop (bench/mmap_loop)" ns/iter
-	summary "$(printf 'mmap+munmap loop under vmatrace trace -p: %.2fx (fast blocks %.2fx); issue 2 target under %.2fx: %s (fast blocks: %s)' \
+	summary "$(printf 'mmap+munmap loop under vmatrace trace -p: %.3fx (fast blocks %.3fx); issue 2 target under %.2fx: %s (fast blocks: %s)' \
 		"$RATIO_mmap_vmatrace" "${FRATIO_mmap_vmatrace:-nan}" "$T_TRACE_RATIO" \
 		"$(met "$RATIO_mmap_vmatrace" "<" "$T_TRACE_RATIO")" \
 		"$(met "${FRATIO_mmap_vmatrace:-nan}" "<" "$T_TRACE_RATIO")")"
-	summary "$(printf 'mmap+munmap loop under the daemon: %.2fx (+%.0f ns/iteration; fast blocks %.2fx); target at most %.2fx: %s (fast blocks: %s)' \
+	summary "$(printf 'mmap+munmap loop under the daemon: %.3fx (+%.0f ns/iteration; fast blocks %.3fx); target at most %.2fx: %s (fast blocks: %s)' \
 		"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "${FRATIO_mmap_daemon:-nan}" "$T_MMAP_RATIO" \
 		"$(met "$RATIO_mmap_daemon" "<=" "$T_MMAP_RATIO")" \
 		"$(met "${FRATIO_mmap_daemon:-nan}" "<=" "$T_MMAP_RATIO")")"
