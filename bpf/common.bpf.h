@@ -97,10 +97,10 @@ static __always_inline void rec_submit(void *rec, __u64 size)
 	bpf_ringbuf_submit(rec, flags);
 }
 
-static __always_inline void hdr_fill(struct vmt_hdr *h, __u32 type, __u32 tgid, __u32 tid)
+/* task: the current task, as a BTF pointer the caller already holds. */
+static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task, __u32 type,
+				     __u32 tgid, __u32 tid)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
 	h->type = type;
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_ns();

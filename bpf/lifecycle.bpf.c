@@ -34,7 +34,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	rec = rec_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	hdr_fill(&rec->hdr, VMT_REC_FORK, ptgid, BPF_CORE_READ(parent, pid));
+	hdr_fill(&rec->hdr, parent, VMT_REC_FORK, ptgid, BPF_CORE_READ(parent, pid));
 	rec->hdr.flags = flags;
 	rec->child_tgid = ctgid;
 	rec->child_tid = BPF_CORE_READ(child, pid);
@@ -70,7 +70,7 @@ static __always_inline __u32 send_exec_vmas(struct task_struct *task, __u32 tgid
 		rec = rec_reserve(sizeof(*rec));
 		if (!rec)
 			break;
-		hdr_fill(&rec->hdr, VMT_REC_VMA, tgid, tid);
+		hdr_fill(&rec->hdr, task, VMT_REC_VMA, tgid, tid);
 		rec->index = n;
 		rec->pad = 0;
 		vma_fill_probe(&rec->vma, vma);
@@ -95,7 +95,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	rec = rec_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	hdr_fill(&rec->hdr, VMT_REC_EXEC, tgid, tid);
+	hdr_fill(&rec->hdr, p, VMT_REC_EXEC, tgid, tid);
 	mm_state_read(p, &mm);
 	rec->old_tid = old_pid;
 	rec->map_count = mm.map_count;
@@ -137,7 +137,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	rec = rec_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	hdr_fill(&rec->hdr, VMT_REC_EXIT, tgid, BPF_CORE_READ(p, pid));
+	hdr_fill(&rec->hdr, p, VMT_REC_EXIT, tgid, BPF_CORE_READ(p, pid));
 	rec->hdr.flags = VMT_F_GROUP_DEAD;
 	rec->exit_code = BPF_CORE_READ(p, exit_code);
 	mm_state_read(p, &mm);

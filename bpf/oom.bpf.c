@@ -11,6 +11,7 @@ SEC("tracepoint/oom/mark_victim")
 int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *current = bpf_get_current_task_btf();
 	__u32 victim = BPF_CORE_READ(ctx, pid);
 	struct vmt_oom_rec *rec;
 	__u32 loc;
@@ -20,10 +21,10 @@ int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 	rec = rec_reserve(sizeof(*rec));
 	if (!rec)
 		return 0;
-	hdr_fill(&rec->hdr, VMT_REC_OOM, pid_tgid >> 32, (__u32)pid_tgid);
+	hdr_fill(&rec->hdr, current, VMT_REC_OOM, pid_tgid >> 32, (__u32)pid_tgid);
 	__builtin_memset(&rec->victim_pid, 0, sizeof(*rec) - sizeof(rec->hdr));
 	rec->victim_pid = victim;
-	rec->trigger_memcg_id = task_memcg_id(bpf_get_current_task_btf());
+	rec->trigger_memcg_id = task_memcg_id(current);
 	loc = BPF_CORE_READ(ctx, __data_loc_comm);
 	bpf_probe_read_kernel_str(rec->victim_comm, sizeof(rec->victim_comm),
 				  (void *)ctx + (loc & 0xffff));

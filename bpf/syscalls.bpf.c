@@ -202,7 +202,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 			return 0;
 	}
 
-	hdr_fill(&rec->hdr, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
+	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
 	mm_state_read(task, &mm);
 	rec->sys = sys;
 	rec->nstack = 0;
