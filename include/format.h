@@ -35,6 +35,8 @@ int format_record(struct strbuf *sb, const struct format_opts *fo, const void *d
 void format_drops(struct strbuf *sb, const struct format_opts *fo, unsigned long long ts_ns,
 		  unsigned long long dropped, unsigned long long total);
 
+/* Microseconds since the epoch for a CLOCK_MONOTONIC time. */
+long long format_real_us(const struct format_opts *fo, unsigned long long mono_ns);
 /* Timestamp: "12:00:01.123456" (text) or seconds since the epoch (JSON). */
 void format_ts(struct strbuf *sb, const struct format_opts *fo, unsigned long long mono_ns);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* A growable string buffer, and JSON string escaping into it. */
+/* A growable string buffer. */
 #ifndef VMATRACE_STRBUF_H
 #define VMATRACE_STRBUF_H
 
@@ -19,9 +19,11 @@ void sb_reset(struct strbuf *sb);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
-/* Append s (at most n bytes, stopping at NUL) as a quoted JSON string. */
+/* Append n bytes as they are. */
+void sb_putn(struct strbuf *sb, const char *s, size_t n);
+/* TRANSITIONAL, goes once every emitter writes through jsonw.h: a quoted JSON string. */
 void sb_json_str(struct strbuf *sb, const char *s, size_t n);
-/* Append s (at most n bytes, stopping at NUL) with control and non-ASCII bytes as \\xNN. */
+/* Append untrusted text (at most n bytes, to NUL) for a text line: see untrusted.h. */
 void sb_printable(struct strbuf *sb, const char *s, size_t n);
 /* Human size: 4096 -> "4KiB", 1572864 -> "1.5MiB". */
 void sb_size(struct strbuf *sb, unsigned long long bytes);

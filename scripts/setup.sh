@@ -20,6 +20,9 @@ gcc:/usr/bin/gcc
 strace:/usr/bin/strace
 hyperfine:/usr/bin/hyperfine
 libmicrohttpd-dev:/usr/include/microhttpd.h
+libjansson-dev:/usr/include/jansson.h
+jq:/usr/bin/jq
+clang-format:/usr/bin/clang-format
 prometheus:/usr/bin/prometheus
 "
 

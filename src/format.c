@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "decode.h"
 #include "format.h"
+#include "jsonw.h"
 
 long long format_realtime_offset(void)
 {
@@ -13,6 +15,11 @@ long long format_realtime_offset(void)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+}
+
+long long format_real_us(const struct format_opts *fo, unsigned long long mono_ns)
+{
+	return ((long long)mono_ns + fo->realtime_offset_ns) / 1000;
 }
 
 void format_ts(struct strbuf *sb, const struct format_opts *fo, unsigned long long mono_ns)
@@ -33,40 +40,50 @@ void format_ts(struct strbuf *sb, const struct format_opts *fo, unsigned long lo
 	sb_printf(sb, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 }
 
-/* Common prefix: text "TS comm[tgid/tid] ", JSON {"ts":..,"pid":..,"tid":..,"comm":..,"event":.. */
-static void prefix(struct strbuf *sb, const struct format_opts *fo, const struct vmt_hdr *h,
-		   const char *event)
+/* Common text prefix: "TS comm[tgid/tid] ". */
+static void prefix(struct strbuf *sb, const struct format_opts *fo, const struct vmt_hdr *h)
 {
-	if (fo->json) {
-		sb_puts(sb, "{\"ts\":");
-		format_ts(sb, fo, h->ts_ns);
-		sb_printf(sb, ",\"pid\":%u,\"tid\":%u,\"comm\":", h->tgid, h->tid);
-		sb_json_str(sb, h->comm, sizeof(h->comm));
-		sb_printf(sb, ",\"event\":\"%s\"", event);
-		return;
-	}
 	format_ts(sb, fo, h->ts_ns);
 	sb_putc(sb, ' ');
 	sb_printable(sb, h->comm, sizeof(h->comm));
 	sb_printf(sb, "[%u/%u] ", h->tgid, h->tid);
 }
 
-static void json_hex(struct strbuf *sb, const char *key, unsigned long long v)
+/* Common JSON members: {"ts":..,"pid":..,"tid":..,"comm":..,"event":.. (the object stays open). */
+static void json_prefix(struct jsonw *w, struct strbuf *sb, const struct format_opts *fo,
+			const struct vmt_hdr *h, const char *event)
 {
-	sb_printf(sb, ",\"%s\":\"%#llx\"", key, v);
+	jw_begin(w, sb);
+	jw_obj(w);
+	jw_kscaled(w, "ts", format_real_us(fo, h->ts_ns), 6);
+	jw_kuint(w, "pid", h->tgid);
+	jw_kuint(w, "tid", h->tid);
+	jw_kstrn(w, "comm", h->comm, sizeof(h->comm));
+	jw_kstr(w, "event", event);
 }
 
-static void json_vma(struct strbuf *sb, const char *key, const struct vmt_vma *v)
+static void json_end(struct jsonw *w)
 {
-	char perms[5];
+	jw_obj_end(w);
+	sb_putc(w->sb, '\n');
+}
+
+static void json_vma(struct jsonw *w, const char *key, const struct vmt_vma *v)
+{
+	char perms[5], dev[16];
 
 	decode_vm_perms(perms, v->vm_flags);
-	sb_printf(sb, ",\"%s\":{\"start\":\"%#llx\",\"end\":\"%#llx\",\"perms\":\"%s\"", key,
-		  (unsigned long long)v->start, (unsigned long long)v->end, perms);
-	if (v->ino)
-		sb_printf(sb, ",\"dev\":\"%02x:%02x\",\"ino\":%llu,\"pgoff\":%llu", v->dev >> 20,
-			  v->dev & 0xfffff, (unsigned long long)v->ino, (unsigned long long)v->pgoff);
-	sb_putc(sb, '}');
+	jw_kobj(w, key);
+	jw_khex(w, "start", v->start);
+	jw_khex(w, "end", v->end);
+	jw_kstr(w, "perms", perms);
+	if (v->ino) {
+		snprintf(dev, sizeof(dev), "%02x:%02x", v->dev >> 20, v->dev & 0xfffff);
+		jw_kstr(w, "dev", dev);
+		jw_kuint(w, "ino", v->ino);
+		jw_kuint(w, "pgoff", v->pgoff);
+	}
+	jw_obj_end(w);
 }
 
 static bool arg_shown(const struct vmt_syscall_rec *r, const struct arg_desc *d)
@@ -82,12 +99,7 @@ static void heap_note(struct strbuf *sb, const struct format_opts *fo,
 {
 	unsigned long long size = r->brk - r->start_brk;
 
-	if (fo->json) {
-		if (ex->prev_brk_known)
-			sb_printf(sb, ",\"heap_delta\":%lld", (long long)(r->brk - ex->prev_brk));
-		sb_printf(sb, ",\"heap_size\":%llu", size);
-		return;
-	}
+	(void)fo;
 	sb_puts(sb, "  heap=");
 	if (ex->prev_brk_known) {
 		long long d = (long long)(r->brk - ex->prev_brk);
@@ -104,6 +116,65 @@ static void heap_note(struct strbuf *sb, const struct format_opts *fo,
 	sb_printf(sb, "start_brk %#llx)", (unsigned long long)r->start_brk);
 }
 
+static void format_syscall_json(struct strbuf *sb, const struct format_opts *fo,
+				const struct vmt_syscall_rec *r, const struct format_extra *ex,
+				int nargs, const struct arg_desc *args, int err, const char *ename)
+{
+	static __thread struct strbuf flags;
+	struct jsonw w;
+
+	json_prefix(&w, sb, fo, &r->hdr, decode_sys_name(r->sys));
+	jw_kobj(&w, "args");
+	for (int i = 0; i < nargs; i++) {
+		if (!arg_shown(r, &args[i]))
+			continue;
+		jw_key(&w, args[i].name);
+		switch (args[i].kind) {
+		case ARG_LEN:
+			jw_uint(&w, r->args[i]);
+			break;
+		case ARG_INT:
+		case ARG_FD:
+			jw_int(&w, (int)r->args[i]);
+			break;
+		case ARG_ADDR:
+		case ARG_HEX:
+			jw_hex(&w, r->args[i]);
+			break;
+		default:
+			sb_reset(&flags);
+			decode_arg(&flags, &args[i], r->args[i]);
+			jw_str(&w, flags.buf);
+		}
+	}
+	jw_obj_end(&w);
+	jw_kint(&w, "ret", err ? -1LL : (long long)r->ret);
+	if (err && ename) {
+		jw_kstr(&w, "errno", ename);
+	} else if (err) {
+		char e[16];
+
+		snprintf(e, sizeof(e), "E%d", err);
+		jw_kstr(&w, "errno", e);
+	} else {
+		jw_knull(&w, "errno");
+	}
+	jw_kuint(&w, "vmas", r->map_count);
+	jw_kuint(&w, "max_map_count", ex->max_map_count);
+	jw_khex(&w, "brk", r->brk);
+	jw_khex(&w, "start_brk", r->start_brk);
+	if (r->sys == VMT_SYS_BRK) {
+		if (ex->prev_brk_known)
+			jw_kint(&w, "heap_delta", (long long)(r->brk - ex->prev_brk));
+		jw_kuint(&w, "heap_size", r->brk - r->start_brk);
+	}
+	if (r->vma[0].valid)
+		json_vma(&w, "vma", &r->vma[0]);
+	if (r->vma[1].valid)
+		json_vma(&w, "vma_end", &r->vma[1]);
+	json_end(&w);
+}
+
 static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 			   const struct vmt_syscall_rec *r, const struct format_extra *ex)
 {
@@ -113,44 +184,11 @@ static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 	const char *ename = err ? decode_errno_name(err) : NULL;
 	bool first = true;
 
-	prefix(sb, fo, &r->hdr, decode_sys_name(r->sys));
 	if (fo->json) {
-		sb_puts(sb, ",\"args\":{");
-		for (int i = 0; i < nargs; i++) {
-			if (!arg_shown(r, &args[i]))
-				continue;
-			sb_printf(sb, "%s\"%s\":", first ? "" : ",", args[i].name);
-			first = false;
-			if (args[i].kind == ARG_LEN || args[i].kind == ARG_INT || args[i].kind == ARG_FD) {
-				decode_arg(sb, &args[i], r->args[i]);
-			} else if (args[i].kind == ARG_ADDR || args[i].kind == ARG_HEX) {
-				sb_printf(sb, "\"%#llx\"", (unsigned long long)r->args[i]);
-			} else {
-				sb_putc(sb, '"');
-				decode_arg(sb, &args[i], r->args[i]);
-				sb_putc(sb, '"');
-			}
-		}
-		sb_printf(sb, "},\"ret\":%lld,\"errno\":", err ? -1LL : (long long)r->ret);
-		if (err && ename)
-			sb_printf(sb, "\"%s\"", ename);
-		else if (err)
-			sb_printf(sb, "\"E%d\"", err);
-		else
-			sb_puts(sb, "null");
-		sb_printf(sb, ",\"vmas\":%u,\"max_map_count\":%lu", r->map_count, ex->max_map_count);
-		json_hex(sb, "brk", r->brk);
-		json_hex(sb, "start_brk", r->start_brk);
-		if (r->sys == VMT_SYS_BRK)
-			heap_note(sb, fo, r, ex);
-		if (r->vma[0].valid)
-			json_vma(sb, "vma", &r->vma[0]);
-		if (r->vma[1].valid)
-			json_vma(sb, "vma_end", &r->vma[1]);
-		sb_puts(sb, "}\n");
+		format_syscall_json(sb, fo, r, ex, nargs, args, err, ename);
 		return;
 	}
-
+	prefix(sb, fo, &r->hdr);
 	sb_printf(sb, "%s(", decode_sys_name(r->sys));
 	for (int i = 0; i < nargs; i++) {
 		if (!arg_shown(r, &args[i]))
@@ -193,16 +231,19 @@ static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 
 static void format_fork(struct strbuf *sb, const struct format_opts *fo, const struct vmt_fork_rec *r)
 {
-	prefix(sb, fo, &r->hdr, "fork");
 	if (fo->json) {
-		sb_printf(sb, ",\"child_pid\":%u,\"child_comm\":", r->child_tgid);
-		sb_json_str(sb, r->child_comm, sizeof(r->child_comm));
-		sb_printf(sb, ",\"followed\":%s,\"vmas\":%u", r->hdr.flags & VMT_F_TRACED_NEW ? "true" : "false",
-			  r->map_count);
-		json_hex(sb, "brk", r->brk);
-		sb_puts(sb, "}\n");
+		struct jsonw w;
+
+		json_prefix(&w, sb, fo, &r->hdr, "fork");
+		jw_kuint(&w, "child_pid", r->child_tgid);
+		jw_kstrn(&w, "child_comm", r->child_comm, sizeof(r->child_comm));
+		jw_kbool(&w, "followed", r->hdr.flags & VMT_F_TRACED_NEW);
+		jw_kuint(&w, "vmas", r->map_count);
+		jw_khex(&w, "brk", r->brk);
+		json_end(&w);
 		return;
 	}
+	prefix(sb, fo, &r->hdr);
 	sb_printf(sb, "fork() = %u%s  vmas=%u\n", r->child_tgid,
 		  r->hdr.flags & VMT_F_TRACED_NEW ? " (followed)" : "", r->map_count);
 }
@@ -210,17 +251,20 @@ static void format_fork(struct strbuf *sb, const struct format_opts *fo, const s
 static void format_exec(struct strbuf *sb, const struct format_opts *fo, const struct vmt_exec_rec *r,
 			const struct format_extra *ex)
 {
-	prefix(sb, fo, &r->hdr, "exec");
 	if (fo->json) {
-		sb_puts(sb, ",\"filename\":");
-		sb_json_str(sb, r->filename, sizeof(r->filename));
-		sb_printf(sb, ",\"old_tid\":%u,\"vmas\":%u,\"max_map_count\":%lu", r->old_tid, r->map_count,
-			  ex->max_map_count);
-		json_hex(sb, "brk", r->brk);
-		json_hex(sb, "start_brk", r->start_brk);
-		sb_puts(sb, "}\n");
+		struct jsonw w;
+
+		json_prefix(&w, sb, fo, &r->hdr, "exec");
+		jw_kstrn(&w, "filename", r->filename, sizeof(r->filename));
+		jw_kuint(&w, "old_tid", r->old_tid);
+		jw_kuint(&w, "vmas", r->map_count);
+		jw_kuint(&w, "max_map_count", ex->max_map_count);
+		jw_khex(&w, "brk", r->brk);
+		jw_khex(&w, "start_brk", r->start_brk);
+		json_end(&w);
 		return;
 	}
+	prefix(sb, fo, &r->hdr);
 	sb_puts(sb, "exec(\"");
 	sb_printable(sb, r->filename, sizeof(r->filename));
 	sb_printf(sb, "\")  vmas=%u/%lu  brk=%#llx\n", r->map_count, ex->max_map_count,
@@ -232,17 +276,23 @@ static void format_exit(struct strbuf *sb, const struct format_opts *fo, const s
 	int code = r->exit_code;
 	int sig = code & 0x7f;
 
-	prefix(sb, fo, &r->hdr, "exit");
 	if (fo->json) {
-		if (sig)
-			sb_printf(sb, ",\"signal\":\"%s\",\"exit_code\":null", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		else
-			sb_printf(sb, ",\"signal\":null,\"exit_code\":%d", (code >> 8) & 0xff);
-		sb_printf(sb, ",\"vmas\":%u", r->map_count);
-		json_hex(sb, "brk", r->brk);
-		sb_puts(sb, "}\n");
+		struct jsonw w;
+
+		json_prefix(&w, sb, fo, &r->hdr, "exit");
+		if (sig) {
+			jw_kstr(&w, "signal", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+			jw_knull(&w, "exit_code");
+		} else {
+			jw_knull(&w, "signal");
+			jw_kint(&w, "exit_code", (code >> 8) & 0xff);
+		}
+		jw_kuint(&w, "vmas", r->map_count);
+		jw_khex(&w, "brk", r->brk);
+		json_end(&w);
 		return;
 	}
+	prefix(sb, fo, &r->hdr);
 	if (sig)
 		sb_printf(sb, "+++ killed by SIG%s%s +++\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 			  code & 0x80 ? " (core dumped)" : "");
@@ -252,25 +302,29 @@ static void format_exit(struct strbuf *sb, const struct format_opts *fo, const s
 
 static void format_oom(struct strbuf *sb, const struct format_opts *fo, const struct vmt_oom_rec *r)
 {
-	prefix(sb, fo, &r->hdr, "oom_kill");
 	if (fo->json) {
-		sb_printf(sb, ",\"victim_pid\":%u,\"victim_comm\":", r->victim_pid);
-		sb_json_str(sb, r->victim_comm, sizeof(r->victim_comm));
+		struct jsonw w;
+
+		json_prefix(&w, sb, fo, &r->hdr, "oom_kill");
+		jw_kuint(&w, "victim_pid", r->victim_pid);
+		jw_kstrn(&w, "victim_comm", r->victim_comm, sizeof(r->victim_comm));
 		if (r->present & VMT_OOM_HAS_UID)
-			sb_printf(sb, ",\"uid\":%u", r->uid);
+			jw_kuint(&w, "uid", r->uid);
 		if (r->present & VMT_OOM_HAS_TOTAL_VM)
-			sb_printf(sb, ",\"total_vm_kb\":%llu", (unsigned long long)r->total_vm_kb);
-		if (r->present & VMT_OOM_HAS_RSS)
-			sb_printf(sb, ",\"anon_rss_kb\":%llu,\"file_rss_kb\":%llu,\"shmem_rss_kb\":%llu",
-				  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb,
-				  (unsigned long long)r->shmem_rss_kb);
+			jw_kuint(&w, "total_vm_kb", r->total_vm_kb);
+		if (r->present & VMT_OOM_HAS_RSS) {
+			jw_kuint(&w, "anon_rss_kb", r->anon_rss_kb);
+			jw_kuint(&w, "file_rss_kb", r->file_rss_kb);
+			jw_kuint(&w, "shmem_rss_kb", r->shmem_rss_kb);
+		}
 		if (r->present & VMT_OOM_HAS_PGTABLES)
-			sb_printf(sb, ",\"pgtables_kb\":%llu", (unsigned long long)r->pgtables_kb);
+			jw_kuint(&w, "pgtables_kb", r->pgtables_kb);
 		if (r->present & VMT_OOM_HAS_SCORE_ADJ)
-			sb_printf(sb, ",\"oom_score_adj\":%d", r->oom_score_adj);
-		sb_puts(sb, "}\n");
+			jw_kint(&w, "oom_score_adj", r->oom_score_adj);
+		json_end(&w);
 		return;
 	}
+	prefix(sb, fo, &r->hdr);
 	sb_puts(sb, "oom_kill victim=");
 	sb_printable(sb, r->victim_comm, sizeof(r->victim_comm));
 	sb_printf(sb, "[%u]", r->victim_pid);
@@ -331,10 +385,15 @@ void format_drops(struct strbuf *sb, const struct format_opts *fo, unsigned long
 		  unsigned long long dropped, unsigned long long total)
 {
 	if (fo->json) {
-		sb_puts(sb, "{\"ts\":");
-		format_ts(sb, fo, ts_ns);
-		sb_printf(sb, ",\"event\":\"drops\",\"dropped\":%llu,\"dropped_total\":%llu}\n", dropped,
-			  total);
+		struct jsonw w;
+
+		jw_begin(&w, sb);
+		jw_obj(&w);
+		jw_kscaled(&w, "ts", format_real_us(fo, ts_ns), 6);
+		jw_kstr(&w, "event", "drops");
+		jw_kuint(&w, "dropped", dropped);
+		jw_kuint(&w, "dropped_total", total);
+		json_end(&w);
 		return;
 	}
 	format_ts(sb, fo, ts_ns);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "untrusted.h"
 
 void sb_init(struct strbuf *sb)
 {
@@ -89,55 +90,25 @@ void sb_puts(struct strbuf *sb, const char *s)
 	sb->len += n;
 }
 
+void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb_grow(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
+}
+
 void sb_json_str(struct strbuf *sb, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	sb_putc(sb, '"');
-	for (size_t i = 0; i < n && s[i]; i++) {
-		unsigned char c = s[i];
-
-		switch (c) {
-		case '"':
-			sb_puts(sb, "\\\"");
-			break;
-		case '\\':
-			sb_puts(sb, "\\\\");
-			break;
-		case '\n':
-			sb_puts(sb, "\\n");
-			break;
-		case '\r':
-			sb_puts(sb, "\\r");
-			break;
-		case '\t':
-			sb_puts(sb, "\\t");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f || c >= 0x80) {
-				/* comm and paths are bytes, not UTF-8: keep them lossless. */
-				sb_puts(sb, "\\u00");
-				sb_putc(sb, hex[c >> 4]);
-				sb_putc(sb, hex[c & 15]);
-			} else {
-				sb_putc(sb, c);
-			}
-		}
-	}
+	ut_append(sb, s, n, UT_JSON);
 	sb_putc(sb, '"');
 }
 
 void sb_printable(struct strbuf *sb, const char *s, size_t n)
 {
-	/* A process names itself: a newline in its comm must not forge a trace line. */
-	for (size_t i = 0; i < n && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			sb_printf(sb, "\\x%02x", c);
-		else
-			sb_putc(sb, c);
-	}
+	ut_append(sb, s, n, UT_TEXT);
 }
 
 void sb_size(struct strbuf *sb, unsigned long long bytes)

@@ -1,22 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The growable string buffer, JSON escaping and human sizes (src/strbuf.c). */
+/* The growable string buffer and human sizes (src/strbuf.c). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
-
-static void check_json_str(const char *in, size_t n, const char *expected)
-{
-	struct strbuf sb;
-
-	sb_init(&sb);
-	sb_json_str(&sb, in, n);
-	cr_assert_str_eq(sb.buf, expected);
-	cr_assert_eq(sb.len, strlen(expected));
-	sb_free(&sb);
-}
 
 static void check_size(unsigned long long bytes, const char *expected)
 {
@@ -110,55 +99,6 @@ Test(strbuf, first_append_larger_than_initial_capacity)
 	sb_free(&sb);
 }
 
-Test(strbuf, json_plain_and_quotes)
-{
-	check_json_str("bash", 16, "\"bash\"");
-	check_json_str("", 16, "\"\"");
-	check_json_str("say \"hi\"", 16, "\"say \\\"hi\\\"\"");
-	check_json_str("a\\b", 16, "\"a\\\\b\"");
-	check_json_str("/", 16, "\"/\"");
-}
-
-Test(strbuf, json_control_chars)
-{
-	check_json_str("a\nb\rc\td", 16, "\"a\\nb\\rc\\td\"");
-	check_json_str("\x01", 16, "\"\\u0001\"");
-	check_json_str("x\x1fy", 16, "\"x\\u001fy\"");
-	check_json_str("\x1b[0m", 16, "\"\\u001b[0m\"");
-	check_json_str("\x7f", 16, "\"\\u007f\"");
-	check_json_str("\b\f", 16, "\"\\u0008\\u000c\"");
-}
-
-Test(strbuf, json_high_bytes)
-{
-	/* Raw bytes, not UTF-8: each byte is kept as \u00XX. */
-	check_json_str("caf\xc3\xa9", 16, "\"caf\\u00c3\\u00a9\"");
-	check_json_str("\x80\xff", 16, "\"\\u0080\\u00ff\"");
-}
-
-Test(strbuf, json_length_limit)
-{
-	/* comm is 16 bytes with no NUL when the name fills it. */
-	char comm[16];
-
-	memcpy(comm, "0123456789abcdef", 16);
-	check_json_str(comm, sizeof(comm), "\"0123456789abcdef\"");
-	check_json_str("abcdef", 3, "\"abc\"");
-	check_json_str("ab\0cd", 5, "\"ab\"");
-	check_json_str("abc", 0, "\"\"");
-}
-
-Test(strbuf, json_appends)
-{
-	struct strbuf sb;
-
-	sb_init(&sb);
-	sb_puts(&sb, "{\"comm\":");
-	sb_json_str(&sb, "x\"y", 16);
-	sb_putc(&sb, '}');
-	cr_assert_str_eq(sb.buf, "{\"comm\":\"x\\\"y\"}");
-	sb_free(&sb);
-}
 
 Test(strbuf, size)
 {
