@@ -13,7 +13,7 @@ PREFIX    ?= /usr/local
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE
 CPPFLAGS  += -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz -lsystemd -lm -lmicrohttpd -ljansson
+LDLIBS    += -lbpf -lelf -lz -lsystemd -lm -lmicrohttpd -ljansson -ldw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it must be linked first.

@@ -21,6 +21,8 @@ strace:/usr/bin/strace
 hyperfine:/usr/bin/hyperfine
 libmicrohttpd-dev:/usr/include/microhttpd.h
 libjansson-dev:/usr/include/jansson.h
+libdw-dev:/usr/include/elfutils/libdwfl.h
+g++:/usr/bin/g++
 jq:/usr/bin/jq
 clang-format:/usr/bin/clang-format
 prometheus:/usr/bin/prometheus
