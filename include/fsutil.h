@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Writing files that readers must see whole or not at all. */
+#ifndef VMATRACE_FSUTIL_H
+#define VMATRACE_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Replace path with data atomically: a temporary file in the same directory,
+ * written, fsync'd, given `mode` and renamed over path (a reader sees the old
+ * file or the new one, never half). Returns 0 or -errno; on failure path is
+ * unchanged and the temporary file is gone.
+ */
+int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+#endif
