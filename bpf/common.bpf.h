@@ -13,11 +13,13 @@
 
 extern struct events_map events SEC(".maps");
 extern struct stats_map stats SEC(".maps");
+extern struct ustack_scratch_map ustack_scratch SEC(".maps");
 extern __u64 traced_bits[VMT_TGID_WORDS];  /* the traced set, a bit per tgid */
 extern __u64 follow_bits[VMT_TGID_WORDS];  /* and whether a fork adds the child */
 extern const volatile bool trace_all;       /* every process, not only traced_bits */
 extern const volatile __u32 self_tgid;      /* never trace ourselves: no feedback loop */
 extern const volatile bool capture_stack;   /* append the user stack to syscall records */
+extern const volatile __u32 ustack_window;  /* bytes of user stack for DWARF unwinding (0: off) */
 extern const volatile __u64 wakeup_backlog; /* wake the consumer only past this many bytes */
 
 static __always_inline void stat_inc(__u32 idx)
@@ -87,14 +89,25 @@ static __always_inline void *rec_reserve(__u64 size)
  * wakeup per record (an irq_work, an IPI on a VM) costs more than the rest of
  * the program. Waking on every record above the mark was a storm.
  */
-static __always_inline void rec_submit(void *rec, __u64 size)
+static __always_inline __u64 wake_flags(__u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (avail >= wakeup_backlog && avail < wakeup_backlog + size + 16)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void rec_submit(void *rec, __u64 size)
+{
+	bpf_ringbuf_submit(rec, wake_flags(size));
+}
+
+/* A record built elsewhere (the per-CPU scratch), copied into the ring; a loss is counted. */
+static __always_inline void rec_output(void *rec, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, rec, size, wake_flags(size)))
+		stat_inc(VMT_STAT_DROPS);
 }
 
 /* task: the current task, as a BTF pointer the caller already holds. */

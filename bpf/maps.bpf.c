@@ -4,11 +4,13 @@
 
 struct events_map events SEC(".maps");
 struct stats_map stats SEC(".maps");
+struct ustack_scratch_map ustack_scratch SEC(".maps");
 
 /* Load-time settings (rodata), set by userspace between open and load. */
 const volatile bool trace_all = false;
 const volatile __u32 self_tgid = 0;
 const volatile bool capture_stack = false;
+const volatile __u32 ustack_window = 0;
 const volatile __u64 wakeup_backlog = 1 << 20;
 
 /* The traced set (vmatrace.h), written by userspace through the mmapped .bss. */

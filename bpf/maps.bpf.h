@@ -22,4 +22,12 @@ struct stats_map {
 	__type(value, __u64);
 };
 
+/* One record under construction per CPU for records with a stack window (too big for the stack). */
+struct ustack_scratch_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of possible CPUs by userspace */
+	__type(key, __u32);
+	__type(value, struct vmt_syscall_ustack_rec);
+};
+
 #endif

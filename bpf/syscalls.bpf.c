@@ -160,6 +160,49 @@ static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, str
 	*out = v;
 }
 
+/*
+ * The user registers (DWARF order) and the stack from sp up to the end of its VMA, at most
+ * ustack_window bytes. Returns the bytes copied into data.
+ */
+static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_regs *regs,
+					 struct vmt_ustack *us, __u8 *data)
+{
+	struct vmt_vma v = {};
+	__u64 sp = regs->sp, len = ustack_window;
+
+	us->regs[0] = regs->ax;
+	us->regs[1] = regs->dx;
+	us->regs[2] = regs->cx;
+	us->regs[3] = regs->bx;
+	us->regs[4] = regs->si;
+	us->regs[5] = regs->di;
+	us->regs[6] = regs->bp;
+	us->regs[7] = sp;
+	us->regs[8] = regs->r8;
+	us->regs[9] = regs->r9;
+	us->regs[10] = regs->r10;
+	us->regs[11] = regs->r11;
+	us->regs[12] = regs->r12;
+	us->regs[13] = regs->r13;
+	us->regs[14] = regs->r14;
+	us->regs[15] = regs->r15;
+	us->regs[16] = regs->ip;
+	us->flags = VMT_USTACK_CUT;
+	vma_lookup(task, sp, &v);
+	if (v.valid && v.end - sp <= len) {
+		len = v.end - sp;
+		us->flags = 0;
+	}
+	if (len > VMT_USTACK_MAX)
+		len = VMT_USTACK_MAX;
+	len &= ~7ull;
+	/* All or nothing: a window that is not all mapped is sent empty. */
+	if (len && bpf_probe_read_user(data, len, (void *)sp))
+		len = 0;
+	us->len = len;
+	return len;
+}
+
 static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_sys sys,
 				enum vma_lookup lookup, int addr_arg, int len_arg)
 {
@@ -168,6 +211,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	struct task_struct *task;
 	struct vmt_syscall_rec *rec;
 	struct vmt_syscall_stack_rec *srec = NULL;
+	struct vmt_syscall_ustack_rec *urec = NULL;
 	struct pt_regs *regs;
 	struct vmt_mm_state mm;
 	__u64 args[VMT_MAX_ARGS];
@@ -191,7 +235,14 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	}
 	ret = ctx->ret;
 
-	if (capture_stack) {
+	if (ustack_window) {
+		__u32 cpu = bpf_get_smp_processor_id();
+
+		urec = bpf_map_lookup_elem(&ustack_scratch, &cpu);
+		if (!urec)
+			return 0;
+		rec = &urec->rec;
+	} else if (capture_stack) {
 		srec = rec_reserve(sizeof(*srec));
 		if (!srec)
 			return 0;
@@ -257,6 +308,15 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 			rec->nstack = n / sizeof(__u64);
 			rec->hdr.flags |= VMT_F_HAS_STACK;
 		}
+	}
+	if (urec) {
+		__u32 len = ustack_fill(task, regs, &urec->us, urec->data);
+
+		rec->hdr.flags |= VMT_F_HAS_USTACK;
+		if (len > VMT_USTACK_MAX)
+			return 0; /* for the verifier: never */
+		rec_output(urec, sizeof(urec->rec) + sizeof(urec->us) + len);
+		return 0;
 	}
 	rec_submit(rec, srec ? sizeof(*srec) : sizeof(*rec));
 	return 0;

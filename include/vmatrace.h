@@ -62,6 +62,7 @@ enum vmt_stat_idx {
 #define VMT_F_GROUP_DEAD (1u << 0) /* exit: last thread of the process */
 #define VMT_F_HAS_STACK (1u << 1)  /* syscall: user stack follows */
 #define VMT_F_TRACED_NEW (1u << 2) /* fork: child added to the traced set */
+#define VMT_F_HAS_USTACK (1u << 3) /* syscall: user registers and a stack window follow */
 
 struct vmt_hdr {
 	__u32 type; /* enum vmt_record_type */
@@ -100,6 +101,30 @@ struct vmt_syscall_rec {
 struct vmt_syscall_stack_rec {
 	struct vmt_syscall_rec rec;
 	__u64 stack[VMT_MAX_STACK];
+};
+
+/*
+ * For DWARF unwinding in userspace (as perf --call-graph dwarf): the user
+ * registers at the syscall and a copy of the stack from the stack pointer up,
+ * at most the configured window and never past the end of the stack's VMA
+ * (bpf_probe_read_user copies all or nothing). The record's size is
+ * sizeof(struct vmt_syscall_rec) + sizeof(struct vmt_ustack) + len.
+ */
+#define VMT_USTACK_NREGS 17           /* DWARF x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
+#define VMT_USTACK_MAX (64u << 10)    /* the largest window */
+#define VMT_USTACK_DEFAULT (16u << 10)
+#define VMT_USTACK_CUT (1u << 0)      /* the window ended before the stack did */
+
+struct vmt_ustack {
+	__u64 regs[VMT_USTACK_NREGS];
+	__u32 len;   /* bytes of stack that follow */
+	__u32 flags; /* VMT_USTACK_* */
+};
+
+struct vmt_syscall_ustack_rec {
+	struct vmt_syscall_rec rec;
+	struct vmt_ustack us;
+	__u8 data[VMT_USTACK_MAX]; /* only us.len bytes are sent */
 };
 
 struct vmt_fork_rec {

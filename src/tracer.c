@@ -287,6 +287,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->trace_all = opts->trace_all;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->capture_stack = opts->capture_stack;
+	t->skel->rodata->ustack_window = opts->ustack_window < VMT_USTACK_MAX ? opts->ustack_window :
+										VMT_USTACK_MAX;
 	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 16u << 20);
 	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
 	t->chase_bytes = t->skel->rodata->wakeup_backlog / 2;
@@ -305,6 +307,13 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	err = bpf_map__set_max_entries(t->skel->maps.events, rb_bytes);
 	if (err) {
 		log_err("cannot size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
+		goto fail;
+	}
+	/* A record with a stack window is built in a per-CPU slot (64 KiB each) only when asked. */
+	err = bpf_map__set_max_entries(t->skel->maps.ustack_scratch,
+				       opts->ustack_window ? libbpf_num_possible_cpus() : 1);
+	if (err) {
+		log_err("cannot size the stack-window buffers: %s", strerror(-err));
 		goto fail;
 	}
 	/* The seeding iterator runs on demand (tracer_seed), not at attach. */
