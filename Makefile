@@ -65,6 +65,13 @@ $(OUT)/vmatrace: $(APP_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# deb_*: built with Debian's default flags (no frame pointers), as Debian's own binaries are.
+DEB_CFLAGS := $(shell dpkg-buildflags --get CFLAGS 2>/dev/null || echo -g -O2)
+DEB_LDFLAGS := $(shell dpkg-buildflags --get LDFLAGS 2>/dev/null)
+$(OUT)/workloads/deb_%: tests/workloads/deb_%.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(DEB_CFLAGS) $(DEB_LDFLAGS) -Wall -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
+
 $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread

@@ -193,11 +193,19 @@ static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_reg
 		len = v.end - sp;
 		us->flags = 0;
 	}
+	/*
+	 * All or nothing: when the stack's VMA is unknown (the lookup lost to a writer of
+	 * another thread) and the window runs past its end, halve it until it fits.
+	 */
+	for (int i = 0; i < 6; i++) {
+		if (len > VMT_USTACK_MAX)
+			len = VMT_USTACK_MAX;
+		len &= ~7ull;
+		if (!len || !bpf_probe_read_user(data, len, (void *)sp))
+			break;
+		len = us->flags ? len / 2 : 0;
+	}
 	if (len > VMT_USTACK_MAX)
-		len = VMT_USTACK_MAX;
-	len &= ~7ull;
-	/* All or nothing: a window that is not all mapped is sent empty. */
-	if (len && bpf_probe_read_user(data, len, (void *)sp))
 		len = 0;
 	us->len = len;
 	return len;
