@@ -20,6 +20,8 @@ extern const volatile bool trace_all;       /* every process, not only traced_bi
 extern const volatile __u32 self_tgid;      /* never trace ourselves: no feedback loop */
 extern const volatile bool capture_stack;   /* append the user stack to syscall records */
 extern const volatile __u32 ustack_window;  /* bytes of user stack for DWARF unwinding (0: off) */
+extern __u32 ustack_every;     /* a window for one call in this many, at random (1: all) */
+extern __u32 ustack_all_above; /* and for every call of a process with more VMAs (0: off) */
 extern const volatile __u64 wakeup_backlog; /* wake the consumer only past this many bytes */
 
 static __always_inline void stat_inc(__u32 idx)

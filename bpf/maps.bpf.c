@@ -11,6 +11,9 @@ const volatile bool trace_all = false;
 const volatile __u32 self_tgid = 0;
 const volatile bool capture_stack = false;
 const volatile __u32 ustack_window = 0;
+/* Which calls get a stack window (syscalls.bpf.c); a reload may change them. */
+__u32 ustack_every; /* 0 or 1: every call */
+__u32 ustack_all_above;
 const volatile __u64 wakeup_backlog = 1 << 20;
 
 /* The traced set (vmatrace.h), written by userspace through the mmapped .bss. */

@@ -211,6 +211,20 @@ static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_reg
 	return len;
 }
 
+/*
+ * Whether this call gets a stack window, and how many calls it stands for: every failed call
+ * and every call of a process above ustack_all_above VMAs (weight 1), else one in ustack_every
+ * at random (weight ustack_every: unbiased whatever the calls' order), else none (0).
+ */
+static __always_inline __u32 ustack_weight(long ret, __u32 map_count)
+{
+	__u32 every = ustack_every;
+
+	if (every <= 1 || (ret < 0 && ret >= -4095) || (ustack_all_above && map_count >= ustack_all_above))
+		return 1;
+	return bpf_get_prandom_u32() % every == 0 ? every : 0;
+}
+
 static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_sys sys,
 				enum vma_lookup lookup, int addr_arg, int len_arg)
 {
@@ -220,6 +234,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	struct vmt_syscall_rec *rec;
 	struct vmt_syscall_stack_rec *srec = NULL;
 	struct vmt_syscall_ustack_rec *urec = NULL;
+	__u32 weight = 0;
 	struct pt_regs *regs;
 	struct vmt_mm_state mm;
 	__u64 args[VMT_MAX_ARGS];
@@ -243,7 +258,8 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	}
 	ret = ctx->ret;
 
-	if (ustack_window) {
+	mm_state_read(task, &mm);
+	if (ustack_window && (weight = ustack_weight(ret, mm.map_count))) {
 		__u32 cpu = bpf_get_smp_processor_id();
 
 		urec = bpf_map_lookup_elem(&ustack_scratch, &cpu);
@@ -262,7 +278,6 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	}
 
 	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
-	mm_state_read(task, &mm);
 	rec->sys = sys;
 	rec->nstack = 0;
 	rec->map_count = mm.map_count;
@@ -321,6 +336,8 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 		__u32 len = ustack_fill(task, regs, &urec->us, urec->data);
 
 		rec->hdr.flags |= VMT_F_HAS_USTACK;
+		urec->us.weight = weight;
+		urec->us.pad = 0;
 		if (len > VMT_USTACK_MAX)
 			return 0; /* for the verifier: never */
 		rec_output(urec, sizeof(urec->rec) + sizeof(urec->us) + len);

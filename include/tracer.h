@@ -33,6 +33,12 @@ void tracer_free(struct tracer *t);
 
 int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children);
 int tracer_remove_tgid(struct tracer *t, pid_t tgid);
+/*
+ * With a stack window (ustack_window): a window for one call in `every` at random (0 or 1:
+ * every call), and for every call of a process that holds at least `all_above` VMAs (0: off).
+ * Failed calls always get one. Takes effect at once (no reload).
+ */
+void tracer_set_stack_sampling(struct tracer *t, uint32_t every, uint32_t all_above);
 /* An fd that becomes readable when the kernel wakes us (large backlog). */
 int tracer_epoll_fd(struct tracer *t);
 /* Deliver everything in the ring buffer; returns records consumed or -errno. */

@@ -117,8 +117,10 @@ struct vmt_syscall_stack_rec {
 
 struct vmt_ustack {
 	__u64 regs[VMT_USTACK_NREGS];
-	__u32 len;   /* bytes of stack that follow */
-	__u32 flags; /* VMT_USTACK_* */
+	__u32 len;    /* bytes of stack that follow */
+	__u32 flags;  /* VMT_USTACK_* */
+	__u32 weight; /* calls this sample stands for (sampling every Nth: N; otherwise 1) */
+	__u32 pad;
 };
 
 struct vmt_syscall_ustack_rec {

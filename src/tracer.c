@@ -418,6 +418,13 @@ int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children)
 	return 0;
 }
 
+void tracer_set_stack_sampling(struct tracer *t, uint32_t every, uint32_t all_above)
+{
+	/* Plain stores into the mmapped .bss: each program run reads them once. */
+	__atomic_store_n(&t->skel->bss->ustack_every, every ? every : 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->skel->bss->ustack_all_above, all_above, __ATOMIC_RELAXED);
+}
+
 int tracer_remove_tgid(struct tracer *t, pid_t tgid)
 {
 	if (tgid <= 0 || (unsigned long)tgid >= VMT_TGID_LIMIT)
