@@ -16,7 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "unwind.h"
+#define SAMPLE_CHECK(cond) cr_assert(cond)
+#include "../common/unwind_sample.h"
 
 static volatile int sink;
 
@@ -48,78 +49,6 @@ __attribute__((noinline)) static void recurse_fn(int depth)
 	else
 		raise(SIGSTOP);
 	sink += pad[0];
-}
-
-struct sample {
-	struct unwind_input in;
-	struct unwind_map maps[256];
-	char paths[256][256];
-	char stack[16384];
-};
-
-static void record(pid_t pid, struct sample *s, size_t window)
-{
-	struct user_regs_struct r;
-	char path[64], line[512];
-	uint64_t stack_end = 0;
-	FILE *f;
-	int fd;
-
-	cr_assert_eq(ptrace(PTRACE_GETREGS, pid, NULL, &r), 0);
-	uint64_t regs[UNW_NREGS] = { r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp,
-				     r.r8,  r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip };
-
-	memset(s, 0, sizeof(*s));
-	memcpy(s->in.regs, regs, sizeof(regs));
-	s->in.tgid = s->in.tid = pid;
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	cr_assert(f);
-	while (fgets(line, sizeof(line), f) && s->in.nmaps < 256) {
-		unsigned long long a, b, off;
-		char file[256] = "";
-
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255s", &a, &b, &off, file) < 3)
-			continue;
-		if (r.rsp >= a && r.rsp < b)
-			stack_end = b;
-		if (file[0] != '/')
-			continue;
-		strcpy(s->paths[s->in.nmaps], file);
-		s->maps[s->in.nmaps] = (struct unwind_map){ a, b, off, s->paths[s->in.nmaps] };
-		s->in.nmaps++;
-	}
-	fclose(f);
-	s->in.maps = s->maps;
-	/* The window ends at the stack VMA's end, as bpf_probe_read_user needs. */
-	cr_assert(stack_end > r.rsp);
-	s->in.stack_len = stack_end - r.rsp < window ? stack_end - r.rsp : window;
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	fd = open(path, O_RDONLY);
-	cr_assert(fd >= 0);
-	cr_assert_eq(pread(fd, s->stack, s->in.stack_len, r.rsp), (ssize_t)s->in.stack_len);
-	close(fd);
-	s->in.stack = s->stack;
-}
-
-/* Run fn in a traced child until it stops, record the sample, kill the child. */
-static void sample_child(void (*fn)(void), struct sample *s, size_t window)
-{
-	int status;
-	pid_t pid = fork();
-
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-		fn();
-		_exit(0);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
-	record(pid, s, window);
-	kill(pid, SIGKILL);
-	ptrace(PTRACE_CONT, pid, NULL, NULL);
-	waitpid(pid, &status, 0);
 }
 
 static int find(char lines[][512], int n, const char *name)
