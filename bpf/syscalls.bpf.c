@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Exit tracepoints of every syscall that can create, split, merge, resize or
- * remove a VMA, or move the heap break. Arguments are read from the task's
- * saved user registers at exit (bpf_task_pt_regs), so there is one program
- * per syscall and no entry/exit map.
+ * remove a VMA, or move the heap break (the rows of vmt_syscalls.h). Arguments
+ * are read from the task's saved user registers at exit (bpf_task_pt_regs), so
+ * there is one program per syscall and no entry/exit map.
  */
 #include "common.bpf.h"
 
@@ -266,10 +266,10 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
  * One program per row of vmt_syscalls.h, exit_<name> on syscalls/sys_exit_<name>;
  * lookup, addr_arg and len_arg say where the VMAs the call acted on are.
  */
-#define SYS_EXIT(id, num, name, need, ret, lookup, addr_arg, len_arg, args)   \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                     \
+#define SYS_EXIT(id, num, name, need, ret, lookup, addr_arg, len_arg, args)     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
+	{                                                                        \
 		return emit(ctx, VMT_SYS_##id, LOOKUP_##lookup, addr_arg, len_arg); \
 	}
 

@@ -12,6 +12,8 @@ enum { VMT_SYSCALLS(SYS_POS_ROW) };
 #define SYS_POS_CHECK(id, num, ...) \
 	_Static_assert(SYS_POS_##id == (num), "vmt_syscalls.h: " #id " is not row " #num);
 VMT_SYSCALLS(SYS_POS_CHECK)
+#undef SYS_POS_ROW
+#undef SYS_POS_CHECK
 
 /* Each syscall's arguments, then a terminator (so that a row may have none). */
 #define VMT_ARG(n, k) { #n, ARG_##k, NULL },
@@ -19,6 +21,7 @@ VMT_SYSCALLS(SYS_POS_CHECK)
 #define SYS_ARGS_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
 	static const struct arg_desc args_##id[] = { args { NULL } };
 VMT_SYSCALLS(SYS_ARGS_ROW)
+#undef SYS_ARGS_ROW
 #undef VMT_ARG
 #undef VMT_ARG_CONST
 
@@ -29,10 +32,11 @@ static const struct sys_desc {
 	const struct arg_desc *args;
 	int nargs;
 } sys_table[VMT_SYS__COUNT] = {
-#define SYS_DESC_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args)               \
-	[VMT_SYS_##id] = { #name, VMT_RET_##ret, VMT_NEED_##need, args_##id,                    \
+#define SYS_DESC_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
+	[VMT_SYS_##id] = { #name, VMT_RET_##ret, VMT_NEED_##need, args_##id,      \
 			   sizeof(args_##id) / sizeof(args_##id[0]) - 1 },
 	VMT_SYSCALLS(SYS_DESC_ROW)
+#undef SYS_DESC_ROW
 };
 
 const char *decode_sys_name(unsigned int sys)
