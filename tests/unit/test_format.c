@@ -347,11 +347,7 @@ Test(format, munmap_failure_json)
 	r.args[0] = 0x7f2a4c000000ULL;
 	r.args[1] = 4096;
 	sb = json_line(&r, sizeof(r), &ex);
-	cr_assert_not_null(strstr(sb.buf, "\"errno\":\"ENOMEM\""), "%s", sb.buf);
-	cr_assert_not_null(strstr(sb.buf, "\"event\":\"munmap\""), "%s", sb.buf);
-	cr_assert_not_null(strstr(sb.buf, "\"vmas\":65530"), "%s", sb.buf);
-	cr_assert_not_null(strstr(sb.buf, "\"args\":{\"addr\":\"0x7f2a4c000000\",\"len\":4096}"),
-			   "%s", sb.buf);
+	ja_check_member(sb.buf, "args", "{\"addr\":\"0x7f2a4c000000\",\"len\":4096}");
 	ja_check_member(sb.buf, "ts", "43201.123456");
 	ja_check_member(sb.buf, "pid", "1234");
 	ja_check_member(sb.buf, "tid", "1235");
