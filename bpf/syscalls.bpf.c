@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Exit tracepoints of every syscall that can create, split, merge, resize or
- * remove a VMA, or move the heap break. Arguments are read from the task's
- * saved user registers at exit (bpf_task_pt_regs), so there is one program
- * per syscall and no entry/exit map.
+ * remove a VMA, or move the heap break (the rows of vmt_syscalls.h). Arguments
+ * are read from the task's saved user registers at exit (bpf_task_pt_regs), so
+ * there is one program per syscall and no entry/exit map.
  */
 #include "common.bpf.h"
 
@@ -347,30 +347,15 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	return 0;
 }
 
-/* addr_arg/len_arg: which arguments give the range the call acted on. */
-#define SYS_EXIT(name, sys, lookup, addr_arg, len_arg)                        \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                     \
-		return emit(ctx, sys, lookup, addr_arg, len_arg);             \
+/*
+ * One program per row of vmt_syscalls.h, exit_<name> on syscalls/sys_exit_<name>;
+ * lookup, addr_arg and len_arg say where the VMAs the call acted on are.
+ */
+#define SYS_EXIT(id, num, name, need, ret, lookup, addr_arg, len_arg, args)     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
+	{                                                                        \
+		return emit(ctx, VMT_SYS_##id, LOOKUP_##lookup, addr_arg, len_arg); \
 	}
 
-SYS_EXIT(mmap, VMT_SYS_MMAP, LOOKUP_RET_LEN, 0, 1)
-SYS_EXIT(munmap, VMT_SYS_MUNMAP, LOOKUP_NONE, 0, 0)
-SYS_EXIT(brk, VMT_SYS_BRK, LOOKUP_BRK, 0, 0)
-SYS_EXIT(mremap, VMT_SYS_MREMAP, LOOKUP_RET_LEN, 0, 2)
-SYS_EXIT(mprotect, VMT_SYS_MPROTECT, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(pkey_mprotect, VMT_SYS_PKEY_MPROTECT, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(madvise, VMT_SYS_MADVISE, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(mlock, VMT_SYS_MLOCK, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(mlock2, VMT_SYS_MLOCK2, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(munlock, VMT_SYS_MUNLOCK, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(mlockall, VMT_SYS_MLOCKALL, LOOKUP_NONE, 0, 0)
-SYS_EXIT(munlockall, VMT_SYS_MUNLOCKALL, LOOKUP_NONE, 0, 0)
-SYS_EXIT(shmat, VMT_SYS_SHMAT, LOOKUP_RET_LEN, 0, -1)
-SYS_EXIT(shmdt, VMT_SYS_SHMDT, LOOKUP_NONE, 0, 0)
-SYS_EXIT(remap_file_pages, VMT_SYS_REMAP_FILE_PAGES, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(mseal, VMT_SYS_MSEAL, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(mbind, VMT_SYS_MBIND, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(set_mempolicy_home_node, VMT_SYS_SET_MEMPOLICY_HOME_NODE, LOOKUP_ARG_RANGE, 0, 1)
-SYS_EXIT(prctl, VMT_SYS_PRCTL_SET_VMA, LOOKUP_ARG_RANGE, 2, 3)
+VMT_SYSCALLS(SYS_EXIT)

@@ -18,7 +18,13 @@ int cli_query(int argc, char **argv);
 
 /* "8M", "64k", "1048576", "1G" -> bytes. */
 bool cli_parse_size(const char *s, size_t *out);
-/* "10", "1.5", "2m", "500ms" -> seconds. */
+/*
+ * The one duration grammar, on the command line and in the configuration: a
+ * decimal number, then ms, s, m, h, d or w; a bare number is seconds.
+ * "500ms" -> 0.5, "90s", "1.5m" -> 90, "2h", "1d", "1w" -> 604800.
+ */
 bool cli_parse_seconds(const char *s, double *out);
+/* For error messages: what cli_parse_seconds() takes. */
+#define CLI_DURATION_HELP "e.g. 500ms, 90s, 5m, 2h, 1d, 1w; a bare number is seconds"
 
 #endif

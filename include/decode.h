@@ -14,6 +14,8 @@ int decode_sys_by_name(const char *name);
 const char *decode_errno_name(int err);
 /* Does this syscall return an address (printed in hex)? */
 bool decode_sys_returns_addr(unsigned int sys);
+/* Can vmatrace not keep a VMA count without this syscall's tracepoint? */
+bool decode_sys_required(unsigned int sys);
 /* The value of a raw return that means failure, or 0 if ret is a success. */
 int decode_ret_errno(unsigned int sys, long long ret);
 

@@ -9,6 +9,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "vmt_syscalls.h"
 
 #define VMT_COMM_LEN 16
 #define VMT_MAX_STACK 32
@@ -25,29 +26,16 @@ enum vmt_record_type {
 	VMT_REC_VMA = 6,     /* one VMA of a freshly exec'd address space */
 };
 
-/* Syscalls we trace, in our own numbering (stable across architectures). */
+/*
+ * Syscalls we trace, in our own numbering (stable across architectures): one
+ * row each in vmt_syscalls.h.
+ */
+#define VMT_SYS_ENUM_ROW(id, num, ...) VMT_SYS_##id = num,
 enum vmt_sys {
-	VMT_SYS_MMAP = 0,
-	VMT_SYS_MUNMAP,
-	VMT_SYS_BRK,
-	VMT_SYS_MREMAP,
-	VMT_SYS_MPROTECT,
-	VMT_SYS_PKEY_MPROTECT,
-	VMT_SYS_MADVISE,
-	VMT_SYS_MLOCK,
-	VMT_SYS_MLOCK2,
-	VMT_SYS_MUNLOCK,
-	VMT_SYS_MLOCKALL,
-	VMT_SYS_MUNLOCKALL,
-	VMT_SYS_SHMAT,
-	VMT_SYS_SHMDT,
-	VMT_SYS_REMAP_FILE_PAGES,
-	VMT_SYS_MSEAL,
-	VMT_SYS_MBIND,
-	VMT_SYS_SET_MEMPOLICY_HOME_NODE,
-	VMT_SYS_PRCTL_SET_VMA, /* prctl(PR_SET_VMA, ...): naming anon VMAs splits them */
+	VMT_SYSCALLS(VMT_SYS_ENUM_ROW)
 	VMT_SYS__COUNT,
 };
+#undef VMT_SYS_ENUM_ROW
 
 /* Per-CPU statistics kept by the BPF side (index into the stats array). */
 enum vmt_stat_idx {

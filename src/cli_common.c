@@ -42,26 +42,46 @@ bool cli_parse_size(const char *s, size_t *out)
 	return true;
 }
 
+/* The duration units, longest suffix first where one is a prefix of another ("ms", "m"). */
+static const struct {
+	const char *suffix;
+	double seconds;
+} duration_units[] = {
+	{ "ms", 1e-3 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 }, { "w", 7 * 86400 },
+};
+
 bool cli_parse_seconds(const char *s, double *out)
 {
+	const char *p = s;
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	/*
+	 * Only plain decimals: strtod would also take blanks, signs, hex, exponents,
+	 * "inf" and "nan", none of which a person means by a duration.
+	 */
+	if (!s)
+		return false;
+	p += strspn(p, "0123456789");
+	if (*p == '.')
+		p += 1 + strspn(p + 1, "0123456789");
+	if (p == s || (p == s + 1 && *s == '.'))
 		return false;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isfinite(v))
+	if (errno || end != p)
 		return false;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		;
-	else if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (!strcmp(end, "m"))
-		v *= 60;
-	else if (!strcmp(end, "h"))
-		v *= 3600;
-	else
+	if (*p) {
+		size_t i;
+
+		for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
+			if (!strcmp(p, duration_units[i].suffix))
+				break;
+		if (i == sizeof(duration_units) / sizeof(duration_units[0]))
+			return false;
+		v *= duration_units[i].seconds;
+	}
+	if (!isfinite(v))
 		return false;
 	*out = v;
 	return true;

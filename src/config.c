@@ -18,8 +18,8 @@
 enum key_type {
 	T_PATH,     /* a string up to CONFIG_PATH_MAX; may be empty */
 	T_SIZE,     /* bytes, K/M/G suffixes */
-	T_DURATION, /* seconds, ms/s/m/h/d suffixes; stored in ns */
-	T_DURATION_S,
+	T_DURATION,   /* cli_parse_seconds(): a bare number is seconds; stored in ns */
+	T_DURATION_S, /* the same, stored in whole seconds */
 	T_U32,
 	T_BOOL,
 	T_PERCENTS, /* comma-separated percentages, ascending */
@@ -282,18 +282,12 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	case T_DURATION:
 	case T_DURATION_S: {
 		double v;
-		size_t l = strlen(value);
-		char tmp[64];
 
-		/* Days are useful for retention: "30d". */
-		if (l && l < sizeof(tmp) && value[l - 1] == 'd') {
-			snprintf(tmp, sizeof(tmp), "%.*s", (int)l - 1, value);
-			if (!cli_parse_seconds(tmp, &v))
-				FAIL("%s: %s: '%s' is not a duration", where, key, value);
-			v *= 86400;
-		} else if (!cli_parse_seconds(value, &v)) {
-			FAIL("%s: %s: '%s' is not a duration (e.g. 1s, 500ms, 10m, 30d)", where, key, value);
-		}
+		if (!cli_parse_seconds(value, &v))
+			FAIL("%s: %s: '%s' is not a duration (" CLI_DURATION_HELP ")", where, key, value);
+		/* Stored in ns: past 2^63 ns (292 years) the conversion would overflow. */
+		if (v * 1e9 >= 9.2e18)
+			FAIL("%s: %s: '%s' is too long (at most 290 years)", where, key, value);
 		if (!strcmp(key, "timeline_resolution") && v < 0.001)
 			FAIL("%s: %s: at least 1ms", where, key);
 		if (k->type == T_DURATION)

@@ -6,47 +6,60 @@
 
 #include "decode.h"
 
-static const char *const sys_names[VMT_SYS__COUNT] = {
-	[VMT_SYS_MMAP] = "mmap",
-	[VMT_SYS_MUNMAP] = "munmap",
-	[VMT_SYS_BRK] = "brk",
-	[VMT_SYS_MREMAP] = "mremap",
-	[VMT_SYS_MPROTECT] = "mprotect",
-	[VMT_SYS_PKEY_MPROTECT] = "pkey_mprotect",
-	[VMT_SYS_MADVISE] = "madvise",
-	[VMT_SYS_MLOCK] = "mlock",
-	[VMT_SYS_MLOCK2] = "mlock2",
-	[VMT_SYS_MUNLOCK] = "munlock",
-	[VMT_SYS_MLOCKALL] = "mlockall",
-	[VMT_SYS_MUNLOCKALL] = "munlockall",
-	[VMT_SYS_SHMAT] = "shmat",
-	[VMT_SYS_SHMDT] = "shmdt",
-	[VMT_SYS_REMAP_FILE_PAGES] = "remap_file_pages",
-	[VMT_SYS_MSEAL] = "mseal",
-	[VMT_SYS_MBIND] = "mbind",
-	[VMT_SYS_SET_MEMPOLICY_HOME_NODE] = "set_mempolicy_home_node",
-	[VMT_SYS_PRCTL_SET_VMA] = "prctl",
+/* The rows of vmt_syscalls.h are in their numbers' order, with none left out. */
+#define SYS_POS_ROW(id, ...) SYS_POS_##id,
+enum { VMT_SYSCALLS(SYS_POS_ROW) };
+#define SYS_POS_CHECK(id, num, ...) \
+	_Static_assert(SYS_POS_##id == (num), "vmt_syscalls.h: " #id " is not row " #num);
+VMT_SYSCALLS(SYS_POS_CHECK)
+#undef SYS_POS_ROW
+#undef SYS_POS_CHECK
+
+/* Each syscall's arguments, then a terminator (so that a row may have none). */
+#define VMT_ARG(n, k) { #n, ARG_##k, NULL },
+#define VMT_ARG_CONST(n, text) { #n, ARG_CONST, #text },
+#define SYS_ARGS_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
+	static const struct arg_desc args_##id[] = { args { NULL } };
+VMT_SYSCALLS(SYS_ARGS_ROW)
+#undef SYS_ARGS_ROW
+#undef VMT_ARG
+#undef VMT_ARG_CONST
+
+static const struct sys_desc {
+	const char *name;
+	bool returns_addr;
+	bool required;
+	const struct arg_desc *args;
+	int nargs;
+} sys_table[VMT_SYS__COUNT] = {
+#define SYS_DESC_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
+	[VMT_SYS_##id] = { #name, VMT_RET_##ret, VMT_NEED_##need, args_##id,      \
+			   sizeof(args_##id) / sizeof(args_##id[0]) - 1 },
+	VMT_SYSCALLS(SYS_DESC_ROW)
+#undef SYS_DESC_ROW
 };
 
 const char *decode_sys_name(unsigned int sys)
 {
-	if (sys < VMT_SYS__COUNT && sys_names[sys])
-		return sys_names[sys];
-	return "unknown";
+	return sys < VMT_SYS__COUNT ? sys_table[sys].name : "unknown";
 }
 
 int decode_sys_by_name(const char *name)
 {
 	for (unsigned int i = 0; i < VMT_SYS__COUNT; i++)
-		if (sys_names[i] && !strcmp(sys_names[i], name))
+		if (!strcmp(sys_table[i].name, name))
 			return i;
 	return -1;
 }
 
 bool decode_sys_returns_addr(unsigned int sys)
 {
-	return sys == VMT_SYS_MMAP || sys == VMT_SYS_MREMAP || sys == VMT_SYS_BRK ||
-	       sys == VMT_SYS_SHMAT;
+	return sys < VMT_SYS__COUNT && sys_table[sys].returns_addr;
+}
+
+bool decode_sys_required(unsigned int sys)
+{
+	return sys < VMT_SYS__COUNT && sys_table[sys].required;
 }
 
 int decode_ret_errno(unsigned int sys, long long ret)
@@ -242,65 +255,14 @@ void decode_vm_perms(char out[5], unsigned long long vm_flags)
 	out[4] = 0;
 }
 
-#define A(n, k) { n, k, NULL }
-static const struct arg_desc args_mmap[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("prot", ARG_PROT), A("flags", ARG_MAPFLAGS), A("fd", ARG_FD), A("offset", ARG_HEX) };
-static const struct arg_desc args_range[] = { A("addr", ARG_ADDR), A("len", ARG_LEN) };
-static const struct arg_desc args_brk[] = { A("addr", ARG_ADDR) };
-static const struct arg_desc args_mremap[] = { A("old_addr", ARG_ADDR), A("old_len", ARG_LEN),
-	A("new_len", ARG_LEN), A("flags", ARG_MREMAP), A("new_addr", ARG_ADDR) };
-static const struct arg_desc args_mprotect[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("prot", ARG_PROT) };
-static const struct arg_desc args_pkey_mprotect[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("prot", ARG_PROT), A("pkey", ARG_INT) };
-static const struct arg_desc args_madvise[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("advice", ARG_ADVICE) };
-static const struct arg_desc args_mlock2[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("flags", ARG_MLOCK2) };
-static const struct arg_desc args_mlockall[] = { A("flags", ARG_MLOCKALL) };
-static const struct arg_desc args_shmat[] = { A("shmid", ARG_INT), A("addr", ARG_ADDR),
-	A("shmflg", ARG_SHMAT) };
-static const struct arg_desc args_shmdt[] = { A("addr", ARG_ADDR) };
-static const struct arg_desc args_remap_file_pages[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("prot", ARG_PROT), A("pgoff", ARG_LEN), A("flags", ARG_HEX) };
-static const struct arg_desc args_mseal[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("flags", ARG_HEX) };
-static const struct arg_desc args_mbind[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("mode", ARG_MBIND), A("nodemask", ARG_ADDR), A("maxnode", ARG_LEN), A("flags", ARG_HEX) };
-static const struct arg_desc args_home_node[] = { A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("home_node", ARG_INT), A("flags", ARG_HEX) };
-static const struct arg_desc args_prctl_vma[] = { { "option", ARG_CONST, "PR_SET_VMA" },
-	{ "attr", ARG_CONST, "PR_SET_VMA_ANON_NAME" }, A("addr", ARG_ADDR), A("len", ARG_LEN),
-	A("name", ARG_ADDR) };
-#undef A
-
 int decode_sys_args(unsigned int sys, const struct arg_desc **out)
 {
-#define R(t) do { *out = t; return N(t); } while (0)
-	switch (sys) {
-	case VMT_SYS_MMAP: R(args_mmap);
-	case VMT_SYS_MUNMAP:
-	case VMT_SYS_MLOCK:
-	case VMT_SYS_MUNLOCK: R(args_range);
-	case VMT_SYS_BRK: R(args_brk);
-	case VMT_SYS_MREMAP: R(args_mremap);
-	case VMT_SYS_MPROTECT: R(args_mprotect);
-	case VMT_SYS_PKEY_MPROTECT: R(args_pkey_mprotect);
-	case VMT_SYS_MADVISE: R(args_madvise);
-	case VMT_SYS_MLOCK2: R(args_mlock2);
-	case VMT_SYS_MLOCKALL: R(args_mlockall);
-	case VMT_SYS_SHMAT: R(args_shmat);
-	case VMT_SYS_SHMDT: R(args_shmdt);
-	case VMT_SYS_REMAP_FILE_PAGES: R(args_remap_file_pages);
-	case VMT_SYS_MSEAL: R(args_mseal);
-	case VMT_SYS_MBIND: R(args_mbind);
-	case VMT_SYS_SET_MEMPOLICY_HOME_NODE: R(args_home_node);
-	case VMT_SYS_PRCTL_SET_VMA: R(args_prctl_vma);
-	default:
+	if (sys >= VMT_SYS__COUNT || !sys_table[sys].nargs) {
 		*out = NULL;
 		return 0;
 	}
-#undef R
+	*out = sys_table[sys].args;
+	return sys_table[sys].nargs;
 }
 
 void decode_arg(struct strbuf *sb, const struct arg_desc *d, unsigned long long v)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "jsonw.h"
 #include "summary.h"
 
 void summary_init(struct summary *s, unsigned long keep_exited)
@@ -168,24 +169,34 @@ void summary_add(struct summary *s, const void *data, size_t size, unsigned long
 	}
 }
 
-static void errno_list(const struct summary *s, unsigned int sys, struct strbuf *sb, bool json)
+static const char *errno_label(int e)
+{
+	const char *name = e ? decode_errno_name(e) : NULL;
+
+	return name ? name : "E?";
+}
+
+static void errno_list(const struct summary *s, unsigned int sys, struct strbuf *sb)
 {
 	bool first = true;
 
 	for (int e = 0; e < SUMMARY_MAX_ERRNO; e++) {
-		const char *name;
-
 		if (!s->failures_by_errno[sys][e])
 			continue;
-		name = e ? decode_errno_name(e) : "E?";
-		if (json)
-			sb_printf(sb, "%s\"%s\":%llu", first ? "" : ",", name ? name : "E?",
-				  s->failures_by_errno[sys][e]);
-		else
-			sb_printf(sb, "%s%s x%llu", first ? "" : ", ", name ? name : "E?",
-				  s->failures_by_errno[sys][e]);
+		sb_printf(sb, "%s%s x%llu", first ? "" : ", ", errno_label(e),
+			  s->failures_by_errno[sys][e]);
 		first = false;
 	}
+}
+
+/* {"ENOMEM":3,...}: the failures of one syscall by errno. */
+static void errno_json(const struct summary *s, unsigned int sys, struct jsonw *w)
+{
+	jw_kobj(w, "errors");
+	for (int e = 0; e < SUMMARY_MAX_ERRNO; e++)
+		if (s->failures_by_errno[sys][e])
+			jw_kuint(w, errno_label(e), s->failures_by_errno[sys][e]);
+	jw_obj_end(w);
 }
 
 /* Call fn for live and exited processes alike. */
@@ -219,7 +230,7 @@ void summary_print_text(const struct summary *s, FILE *f, unsigned long max_map_
 		total += s->calls[i];
 		failed += s->failures[i];
 		sb_printf(&sb, "%-24s %10llu %10llu  ", decode_sys_name(i), s->calls[i], s->failures[i]);
-		errno_list(s, i, &sb, false);
+		errno_list(s, i, &sb);
 		sb_putc(&sb, '\n');
 	}
 	sb_printf(&sb, "%-24s %10llu %10llu\n", "total", total, failed);
@@ -250,31 +261,41 @@ void summary_print_text(const struct summary *s, FILE *f, unsigned long max_map_
 
 void summary_json(const struct summary *s, struct strbuf *sb, unsigned long max_map_count)
 {
-	bool first = true;
+	struct jsonw w;
 
-	sb_puts(sb, "{\"event\":\"summary\",\"calls\":{");
+	jw_begin(&w, sb);
+	jw_obj(&w);
+	jw_kstr(&w, "event", "summary");
+	jw_kobj(&w, "calls");
 	for (unsigned int i = 0; i < VMT_SYS__COUNT; i++) {
 		if (!s->calls[i])
 			continue;
-		sb_printf(sb, "%s\"%s\":{\"calls\":%llu,\"failed\":%llu,\"errors\":{", first ? "" : ",",
-			  decode_sys_name(i), s->calls[i], s->failures[i]);
-		errno_list(s, i, sb, true);
-		sb_puts(sb, "}}");
-		first = false;
+		jw_kobj(&w, decode_sys_name(i));
+		jw_kuint(&w, "calls", s->calls[i]);
+		jw_kuint(&w, "failed", s->failures[i]);
+		errno_json(s, i, &w);
+		jw_obj_end(&w);
 	}
-	sb_printf(sb, "},\"peak_vmas\":%u,\"peak_pid\":%u,\"max_map_count\":%lu", s->peak_vmas,
-		  s->peak_tgid, max_map_count);
-	sb_puts(sb, ",\"heap\":[");
-	first = true;
+	jw_obj_end(&w);
+	jw_kuint(&w, "peak_vmas", s->peak_vmas);
+	jw_kuint(&w, "peak_pid", s->peak_tgid);
+	jw_kuint(&w, "max_map_count", max_map_count);
+	jw_karr(&w, "heap");
 	FOR_EACH_PROC(s, p, {
 		if (p->brk_known) {
-			sb_printf(sb, "%s{\"pid\":%u,\"start_brk\":\"%#llx\",\"first_brk\":\"%#llx\","
-				      "\"max_brk\":\"%#llx\",\"last_brk\":\"%#llx\"}",
-				  first ? "" : ",", p->tgid, p->start_brk, p->first_brk, p->max_brk,
-				  p->last_brk);
-			first = false;
+			jw_obj(&w);
+			jw_kuint(&w, "pid", p->tgid);
+			jw_khex(&w, "start_brk", p->start_brk);
+			jw_khex(&w, "first_brk", p->first_brk);
+			jw_khex(&w, "max_brk", p->max_brk);
+			jw_khex(&w, "last_brk", p->last_brk);
+			jw_obj_end(&w);
 		}
 	});
-	sb_printf(sb, "],\"processes\":%lu,\"records\":%llu,\"dropped\":%llu}\n", s->nprocs_seen,
-		  s->records, s->dropped);
+	jw_arr_end(&w);
+	jw_kuint(&w, "processes", s->nprocs_seen);
+	jw_kuint(&w, "records", s->records);
+	jw_kuint(&w, "dropped", s->dropped);
+	jw_obj_end(&w);
+	sb_putc(sb, '\n');
 }

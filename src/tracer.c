@@ -110,37 +110,47 @@ static bool tracepoint_exists(const char *category, const char *name)
 	return path_exists(path);
 }
 
-/* Syscalls without which vmatrace cannot keep a VMA count at all. */
-static bool syscall_required(unsigned int sys)
-{
-	return sys == VMT_SYS_MMAP || sys == VMT_SYS_MUNMAP || sys == VMT_SYS_BRK;
-}
+/* The BPF program of each traced syscall and its tracepoint, from vmt_syscalls.h. */
+static const struct syscall_prog {
+	unsigned int sys;
+	const char *prog;
+	const char *tracepoint; /* in category syscalls */
+} syscall_progs[] = {
+#define SYSCALL_PROG_ROW(id, num, name, ...) { VMT_SYS_##id, "exit_" #name, "sys_exit_" #name },
+	VMT_SYSCALLS(SYSCALL_PROG_ROW)
+#undef SYSCALL_PROG_ROW
+};
 
+/* Leave out the programs of tracepoints this kernel lacks, or refuse if one is required. */
 static int disable_missing(struct tracer *t, struct btf *vmlinux)
 {
 	struct bpf_program *prog;
 
+	for (size_t i = 0; i < sizeof(syscall_progs) / sizeof(syscall_progs[0]); i++) {
+		const struct syscall_prog *sp = &syscall_progs[i];
+
+		if (tracepoint_exists("syscalls", sp->tracepoint))
+			continue;
+		if (decode_sys_required(sp->sys)) {
+			log_err("this kernel has no tracepoint syscalls/%s: vmatrace cannot "
+				"trace VMAs without it", sp->tracepoint);
+			return -ENOENT;
+		}
+		log_warn("this kernel has no tracepoint syscalls/%s: %s calls are not traced",
+			 sp->tracepoint, decode_sys_name(sp->sys));
+		t->missing_syscalls |= 1ul << sp->sys;
+		prog = bpf_object__find_program_by_name(t->skel->obj, sp->prog);
+		if (!prog) {
+			log_err("BPF program %s is not in the object (rebuild vmatrace)", sp->prog);
+			return -ENOENT;
+		}
+		bpf_program__set_autoload(prog, false);
+	}
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		const char *name;
 
-		if (!strncmp(sec, "tracepoint/syscalls/sys_exit_", 29)) {
-			const char *sysname = sec + 29;
-			int sys = decode_sys_by_name(sysname);
-
-			if (tracepoint_exists("syscalls", sec + 20))
-				continue;
-			if (sys >= 0 && syscall_required(sys)) {
-				log_err("this kernel has no tracepoint syscalls/%s: vmatrace cannot "
-					"trace VMAs without it", sec + 20);
-				return -ENOENT;
-			}
-			log_warn("this kernel has no tracepoint syscalls/%s: %s calls are not traced",
-				 sec + 20, sysname);
-			if (sys >= 0)
-				t->missing_syscalls |= 1ul << sys;
-			bpf_program__set_autoload(prog, false);
-		} else if (!strcmp(sec, "tracepoint/oom/mark_victim")) {
+		if (!strcmp(sec, "tracepoint/oom/mark_victim")) {
 			if (tracepoint_exists("oom", "mark_victim"))
 				continue;
 			log_warn("this kernel has no tracepoint oom/mark_victim: OOM kills are not "

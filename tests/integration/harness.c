@@ -114,54 +114,104 @@ void h_free_lines(struct lines *l)
 	l->n = 0;
 }
 
-static const char *find_key(const char *line, const char *key)
+const json_t *h_json_find(const json_t *j, const char *key)
 {
-	char pat[64];
-	const char *p;
+	const json_t *found = NULL;
 
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? p + strlen(pat) : NULL;
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach ((json_t *)j, k, v) {
+			if (!strcmp(k, key))
+				return v;
+			if ((found = h_json_find(v, key)))
+				return found;
+		}
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach (j, i, v)
+			if ((found = h_json_find(v, key)))
+				return found;
+	}
+	return NULL;
+}
+
+bool h_jstr(const json_t *j, const char *key, char *out, size_t len)
+{
+	const char *s = json_string_value(h_json_find(j, key));
+
+	if (!s)
+		return false;
+	snprintf(out, len, "%s", s);
+	return true;
+}
+
+bool h_jnum(const json_t *j, const char *key, long long *out)
+{
+	const json_t *v = h_json_find(j, key);
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return true;
+	}
+	if (json_is_real(v)) {
+		*out = (long long)json_real_value(v);
+		return true;
+	}
+	s = json_string_value(v); /* hex addresses are strings */
+	if (!s)
+		return false;
+	errno = 0;
+	*out = strtoll(s, &end, 0);
+	return end != s && !errno;
+}
+
+json_t *h_json(const char *line)
+{
+	return jr_parse(line, strlen(line));
 }
 
 bool h_json_str(const char *line, const char *key, char *out, size_t len)
 {
-	const char *p = find_key(line, key);
-	size_t i = 0;
+	json_t *j = h_json(line);
+	bool ok = h_jstr(j, key, out, len);
 
-	if (!p || *p != '"')
-		return false;
-	for (p++; *p && *p != '"' && i + 1 < len; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		out[i++] = *p;
-	}
-	out[i] = 0;
-	return true;
+	json_decref(j);
+	return ok;
 }
 
 bool h_json_num(const char *line, const char *key, long long *out)
 {
-	const char *p = find_key(line, key);
-	char *end;
+	json_t *j = h_json(line);
+	bool ok = h_jnum(j, key, out);
 
-	if (!p)
-		return false;
-	if (*p == '"') /* hex addresses are strings */
-		p++;
-	errno = 0;
-	*out = strtoll(p, &end, 0);
-	return end != p && !errno;
+	json_decref(j);
+	return ok;
+}
+
+bool h_json_has(const char *line, const char *key)
+{
+	json_t *j = h_json(line);
+	bool ok = h_json_find(j, key) != NULL;
+
+	json_decref(j);
+	return ok;
 }
 
 bool h_is_event(const char *line, const char *event, long long pid)
 {
-	char ev[64];
+	json_t *j = h_json(line);
+	const char *ev = json_string_value(json_object_get(j, "event"));
 	long long p;
+	bool ok = ev && !strcmp(ev, event) && (!pid || (h_jnum(j, "pid", &p) && p == pid));
 
-	if (!h_json_str(line, "event", ev, sizeof(ev)) || strcmp(ev, event))
-		return false;
-	return !pid || (h_json_num(line, "pid", &p) && p == pid);
+	json_decref(j);
+	return ok;
 }
 
 bool h_kv(const char *line, const char *key, long long *out)

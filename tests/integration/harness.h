@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jsonr.h"
+
 struct lines {
 	char **v;
 	size_t n;
@@ -25,9 +27,21 @@ void h_require_root(void);
 int h_read_lines(const char *path, struct lines *out);
 void h_free_lines(struct lines *l);
 
-/* Flat JSON field lookups by key (the first occurrence of "key":). */
+/*
+ * JSON lines, read with jansson. A lookup finds the first member named key
+ * in document order, depth first: "len" is found inside "args", "start"
+ * inside "vma". A line that is not JSON has no members.
+ */
+json_t *h_json(const char *line); /* json_decref() it; NULL when not JSON */
+const json_t *h_json_find(const json_t *j, const char *key);
+/* A string member (copied, truncated to len - 1 bytes). */
+bool h_jstr(const json_t *j, const char *key, char *out, size_t len);
+/* A number member, or a string one holding a number ("0x7f2a4c000000"). */
+bool h_jnum(const json_t *j, const char *key, long long *out);
+/* The same on one line of text. */
 bool h_json_str(const char *line, const char *key, char *out, size_t len);
 bool h_json_num(const char *line, const char *key, long long *out);
+bool h_json_has(const char *line, const char *key);
 /* Convenience: is this an event of that name from that pid (0: any pid)? */
 bool h_is_event(const char *line, const char *event, long long pid);
 /* The value of "key=NUMBER" in a workload's output line, or false. */

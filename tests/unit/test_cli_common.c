@@ -2,6 +2,7 @@
 /* Argument parsers shared by the subcommands (src/cli_common.c). */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -95,28 +96,63 @@ Test(cli_common, seconds_ok)
 	secs_ok("10", 10);
 	secs_ok("0", 0);
 	secs_ok("1.5", 1.5);
+	secs_ok(".5", 0.5);
+	secs_ok("5.", 5);
 	secs_ok("3s", 3);
+	secs_ok("90s", 90);
 	secs_ok("500ms", 0.5);
+	secs_ok("1.5ms", 0.0015);
 	secs_ok("2m", 120);
+	secs_ok("5m", 300);
 	secs_ok("1.5m", 90);
 	secs_ok("1h", 3600);
+	secs_ok("2h", 7200);
 	secs_ok("0.25h", 900);
+	secs_ok("1d", 86400);
+	secs_ok("30d", 30 * 86400);
+	secs_ok("1w", 7 * 86400);
+	secs_ok("0.5w", 3.5 * 86400);
+	secs_ok("0ms", 0);
 }
 
 Test(cli_common, seconds_bad)
 {
+	char huge[400];
+
 	secs_bad(NULL);
 	secs_bad("");
 	secs_bad("abc");
 	secs_bad("-1");
 	secs_bad("-0.5s");
+	secs_bad("+5");
+	secs_bad(" 5");
+	secs_bad("5 ");
 	secs_bad("5x");
 	secs_bad("5 s");
 	secs_bad("5S");
+	secs_bad("5MS");
 	secs_bad("5msec");
-	secs_bad("1d");
+	secs_bad("5sec");
+	secs_bad("5min");
+	secs_bad("1y");
+	secs_bad("1dd");
+	secs_bad("1h30m"); /* one number, one unit */
 	secs_bad("s");
+	secs_bad("ms");
+	secs_bad(".");
+	secs_bad(".s");
+	secs_bad("1.2.3");
+	secs_bad("1e3"); /* no exponents, no hex: not how a person writes a duration */
+	secs_bad("0x10");
 	secs_bad("inf");
 	secs_bad("nan");
 	secs_bad("1e999"); /* out of range */
+	/* 10^308 seconds is a double; in weeks it is not. */
+	memset(huge, '0', sizeof(huge));
+	huge[0] = '1';
+	huge[309] = 'w';
+	huge[310] = 0;
+	secs_bad(huge);
+	huge[309] = 0;
+	secs_ok(huge, 1e308);
 }

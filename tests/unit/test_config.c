@@ -2,6 +2,8 @@
 /* The daemon's configuration: defaults, file syntax, values, errors naming file, line and key. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +136,60 @@ Test(config, set_from_flag_and_keys_documented)
 		cr_assert(kh[1] && *kh[1], "key %s has no help", kh[0]);
 	}
 	cr_assert_geq(n, 30);
+}
+
+/* Every duration key takes the one grammar (cli_parse_seconds); a bare number is seconds. */
+Test(config, durations)
+{
+	static const struct {
+		const char *key, *value;
+		size_t off;
+		unsigned long long want; /* ns, or s for journal_retain_age */
+	} ok[] = {
+		{ "timeline_resolution", "500ms", offsetof(struct config, timeline_resolution_ns),
+		  500000000ull },
+		{ "timeline_resolution", "2", offsetof(struct config, timeline_resolution_ns),
+		  2000000000ull },
+		{ "journal_retain_age", "2w", offsetof(struct config, journal_retain_age_s),
+		  14 * 86400 },
+		{ "journal_retain_age", "1d", offsetof(struct config, journal_retain_age_s), 86400 },
+		{ "journal_retain_age", "3600", offsetof(struct config, journal_retain_age_s), 3600 },
+		{ "journal_flush_interval", "90s", offsetof(struct config, journal_flush_interval_ns),
+		  90000000000ull },
+		{ "alert_exec_timeout", "1.5m", offsetof(struct config, alert_exec_timeout_ns),
+		  90000000000ull },
+		{ "alert_failure_interval", "2h", offsetof(struct config, alert_failure_interval_ns),
+		  7200000000000ull },
+		{ "status_interval", "5m", offsetof(struct config, status_interval_ns), 300000000000ull },
+		{ "status_interval", "0", offsetof(struct config, status_interval_ns), 0 },
+		{ "textfile_interval", "1w", offsetof(struct config, textfile_interval_ns),
+		  604800000000000ull },
+	};
+	static const char *const bad[] = { "soon", "5 minutes", "10x", "-1s", "1e3", "1h30m", "" };
+	struct config c;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		config_defaults(&c);
+		err[0] = 0;
+		cr_assert_eq(config_set(&c, ok[i].key, ok[i].value, "--x", err, sizeof(err)), 0,
+			     "%s = %s: %s", ok[i].key, ok[i].value, err);
+		cr_assert_eq(*(uint64_t *)((char *)&c + ok[i].off), ok[i].want, "%s = %s",
+			     ok[i].key, ok[i].value);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		cr_assert_neq(config_set(&c, "status_interval", bad[i], "vmatrace.conf:4", err,
+					 sizeof(err)), 0, "'%s' accepted", bad[i]);
+		cr_assert(strstr(err, "vmatrace.conf:4: status_interval: '") &&
+			  strstr(err, "' is not a duration (e.g. 500ms, 90s, 5m, 2h, 1d, 1w; a bare "
+				      "number is seconds)"),
+			  "unclear error for '%s': %s", bad[i], err);
+	}
+	/* Stored in ns: a duration that does not fit is refused, not wrapped. */
+	cr_assert_neq(config_set(&c, "journal_flush_interval", "20000w", "--x", err, sizeof(err)), 0);
+	cr_assert(strstr(err, "too long"), "%s", err);
+	cr_assert_neq(config_set(&c, "timeline_resolution", "100us", "--x", err, sizeof(err)), 0);
+	cr_assert_neq(config_set(&c, "timeline_resolution", "0.5ms", "--x", err, sizeof(err)), 0);
+	cr_assert(strstr(err, "at least 1ms"), "%s", err);
 }

@@ -73,6 +73,41 @@ Test(decode, sys_by_name_round_trip)
 	cr_assert_eq(decode_sys_by_name("mmap2"), -1);
 }
 
+/* The numbers are in journals and in every record: the table must keep them. */
+Test(decode, sys_numbers_are_stable)
+{
+	cr_assert_eq(VMT_SYS_MMAP, 0);
+	cr_assert_eq(VMT_SYS_MUNMAP, 1);
+	cr_assert_eq(VMT_SYS_BRK, 2);
+	cr_assert_eq(VMT_SYS_MREMAP, 3);
+	cr_assert_eq(VMT_SYS_MPROTECT, 4);
+	cr_assert_eq(VMT_SYS_PKEY_MPROTECT, 5);
+	cr_assert_eq(VMT_SYS_MADVISE, 6);
+	cr_assert_eq(VMT_SYS_MLOCK, 7);
+	cr_assert_eq(VMT_SYS_MLOCK2, 8);
+	cr_assert_eq(VMT_SYS_MUNLOCK, 9);
+	cr_assert_eq(VMT_SYS_MLOCKALL, 10);
+	cr_assert_eq(VMT_SYS_MUNLOCKALL, 11);
+	cr_assert_eq(VMT_SYS_SHMAT, 12);
+	cr_assert_eq(VMT_SYS_SHMDT, 13);
+	cr_assert_eq(VMT_SYS_REMAP_FILE_PAGES, 14);
+	cr_assert_eq(VMT_SYS_MSEAL, 15);
+	cr_assert_eq(VMT_SYS_MBIND, 16);
+	cr_assert_eq(VMT_SYS_SET_MEMPOLICY_HOME_NODE, 17);
+	cr_assert_eq(VMT_SYS_PRCTL_SET_VMA, 18);
+	cr_assert_eq(VMT_SYS__COUNT, 19);
+}
+
+/* Without mmap, munmap and brk there is no VMA count; the rest a kernel may lack. */
+Test(decode, sys_required)
+{
+	for (unsigned int i = 0; i < VMT_SYS__COUNT; i++)
+		cr_assert_eq(decode_sys_required(i),
+			     i == VMT_SYS_MMAP || i == VMT_SYS_MUNMAP || i == VMT_SYS_BRK, "%s",
+			     decode_sys_name(i));
+	cr_assert_not(decode_sys_required(VMT_SYS__COUNT));
+}
+
 Test(decode, errno_names)
 {
 	cr_assert_eq(ENOMEM, 12);
@@ -120,6 +155,9 @@ Test(decode, returns_addr)
 	cr_assert_not(decode_sys_returns_addr(VMT_SYS_MUNMAP));
 	cr_assert_not(decode_sys_returns_addr(VMT_SYS_MPROTECT));
 	cr_assert_not(decode_sys_returns_addr(VMT_SYS_MADVISE));
+	cr_assert_not(decode_sys_returns_addr(VMT_SYS_SHMDT));
+	cr_assert_not(decode_sys_returns_addr(VMT_SYS_PRCTL_SET_VMA));
+	cr_assert_not(decode_sys_returns_addr(VMT_SYS__COUNT));
 }
 
 Test(decode, prot)

@@ -11,12 +11,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json_assert.h"
 #include "report.h"
 #include "report_fixture.h"
-
-/* test_format.c: a strict JSON validator and member extraction. */
-bool tj_valid(const char *s);
-char *tj_member(const char *s, const char *key);
 
 #define T0 1795312345ULL
 #define NS FX_NS
@@ -496,19 +493,19 @@ Test(report, json_is_valid_with_every_point_and_event)
 
 	fx_basic(&f, true);
 	t = run_ok(f.dir, "--format", "json", NULL);
-	cr_assert(tj_valid(t), "invalid JSON:\n%s", t);
+	cr_assert(ja_valid(t), "invalid JSON:\n%s", t);
 	cr_assert_eq(count(t, "\"vmas_min\":"), TOTAL_POINTS);
-	m = tj_member(t, "events");
+	m = ja_member(t, "events");
 	cr_assert_not_null(m);
 	/* Raw payloads, repeats too: 3 alerts, the incident, 3 failures, the OOM and its alert. */
 	cr_assert_eq(count(m, "{\"kind\":\""), 9, "%s", m);
 	cr_assert(strstr(m, "\"memcg\":\"/analytics\""));
 	free(m);
-	m = tj_member(t, "stats");
+	m = ja_member(t, "stats");
 	cr_assert(strstr(m, "\"damaged_blocks\":1,"), "%s", m);
 	cr_assert(strstr(m, "\"points\":69,"), "%s", m);
 	free(m);
-	m = tj_member(t, "lifecycle");
+	m = ja_member(t, "lifecycle");
 	cr_assert_eq(count(m, "\"type\":\"proc_exit\""), 2, "%s", m);
 	cr_assert_eq(count(m, "\"type\":\"daemon_start\""), 1, "%s", m);
 	free(m);
@@ -651,7 +648,7 @@ Test(report, filters_select_processes_and_times)
 	cr_assert_eq(count(t, "\"mysqld\""), MYSQLD_POINTS + 2);
 	free(t);
 	t = run_ok(f.dir, "--format", "json", "--comm", weird_comm, NULL);
-	cr_assert(tj_valid(t));
+	cr_assert(ja_valid(t));
 	cr_assert_eq(count(t, "\"vmas_min\":"), 2);
 	free(t);
 	/* --since/--until, unix seconds: both ends included */

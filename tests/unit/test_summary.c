@@ -5,11 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_assert.h"
 #include "summary.h"
-
-/* The JSON reader of test_format.c (same test binary). */
-bool tj_valid(const char *s);
-char *tj_member(const char *s, const char *key);
 
 #define S_BRK 0x555555559000ULL /* start_brk of the test processes */
 #define KIB(n) ((unsigned long long)(n) << 10)
@@ -360,28 +357,19 @@ Test(summary, json)
 {
 	struct summary s;
 	struct strbuf sb;
-	char *m;
 
 	summary_init(&s, 8);
 	feed_session(&s);
 	sb_init(&sb);
 	summary_json(&s, &sb, MAX_MAP);
-	cr_assert(tj_valid(sb.buf), "invalid JSON: %s", sb.buf);
+	cr_assert(ja_valid(sb.buf), "invalid JSON: %s", sb.buf);
 	cr_assert_eq(sb.buf[sb.len - 1], '\n');
 
-	m = tj_member(sb.buf, "calls");
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m, "{\"mmap\":{\"calls\":4,\"failed\":2,\"errors\":{\"ENOMEM\":2}},"
-			    "\"munmap\":{\"calls\":1,\"failed\":1,\"errors\":{\"EINVAL\":1}},"
-			    "\"brk\":{\"calls\":3,\"failed\":0,\"errors\":{}}}");
-	free(m);
-#define MEMBER(key, raw)                                                                           \
-	do {                                                                                       \
-		m = tj_member(sb.buf, key);                                                        \
-		cr_assert_not_null(m, "no %s: %s", key, sb.buf);                                   \
-		cr_assert_str_eq(m, raw, "%s", key);                                               \
-		free(m);                                                                           \
-	} while (0)
+	ja_check_member(sb.buf, "calls",
+			"{\"mmap\":{\"calls\":4,\"failed\":2,\"errors\":{\"ENOMEM\":2}},"
+			"\"munmap\":{\"calls\":1,\"failed\":1,\"errors\":{\"EINVAL\":1}},"
+			"\"brk\":{\"calls\":3,\"failed\":0,\"errors\":{}}}");
+#define MEMBER(key, raw) ja_check_member(sb.buf, key, raw)
 	MEMBER("event", "\"summary\"");
 	MEMBER("peak_vmas", "500");
 	MEMBER("peak_pid", "2");
@@ -408,7 +396,7 @@ Test(summary, json_empty)
 	summary_init(&s, 8);
 	sb_init(&sb);
 	summary_json(&s, &sb, MAX_MAP);
-	cr_assert(tj_valid(sb.buf), "invalid JSON: %s", sb.buf);
+	cr_assert(ja_valid(sb.buf), "invalid JSON: %s", sb.buf);
 	cr_assert_str_eq(sb.buf,
 			 "{\"event\":\"summary\",\"calls\":{},\"peak_vmas\":0,\"peak_pid\":0,"
 			 "\"max_map_count\":65530,\"heap\":[],\"processes\":0,\"records\":0,"
