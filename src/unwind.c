@@ -35,7 +35,21 @@ struct space {
 	bool beyond_window;
 };
 
+/*
+ * Formatted frames by (file, offset in the file, first frame or not): libdwfl looks symbols up
+ * by a linear scan of the symbol table (~35 us a frame in a test binary), so repeats, which is
+ * what stacks are made of, come from here. Direct-mapped: bounded, a collision replaces.
+ */
+#define SYMCACHE_SIZE 4096
+
+struct sym_entry {
+	uint64_t key;
+	char *text;
+};
+
 struct unwinder {
+	struct sym_entry symcache[SYMCACHE_SIZE];
+	uint64_t sym_hits, sym_misses;
 	struct space *spaces;
 	unsigned int nspaces;
 	uint64_t clock;
@@ -78,6 +92,8 @@ void unwinder_free(struct unwinder *u)
 		return;
 	for (unsigned int i = 0; i < u->nspaces; i++)
 		space_clear(&u->spaces[i]);
+	for (unsigned int i = 0; i < SYMCACHE_SIZE; i++)
+		free(u->symcache[i].text);
 	free(u->spaces);
 	free(u);
 }
@@ -304,7 +320,7 @@ only_pc:
 	return 1;
 }
 
-void unwind_format_frame(struct unwinder *u, const struct unwind_input *in,
+static void format_frame(struct unwinder *u, const struct unwind_input *in,
 			 const struct unwind_frame *f, struct strbuf *out)
 {
 	/* A return address points after the call: look it up one byte back. */
@@ -346,4 +362,49 @@ void unwind_format_frame(struct unwinder *u, const struct unwind_input *in,
 	}
 	sb_printf(out, name ? "[0x%llx]" : "0x%llx",
 		  (unsigned long long)(f->pc - m->start + m->pgoff));
+}
+
+static uint64_t sym_key(const char *path, uint64_t fileoff, bool activation)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *c = path; *c; c++) {
+		h ^= (unsigned char)*c;
+		h *= 0x100000001b3ull;
+	}
+	h ^= fileoff * 0x9e3779b97f4a7c15ull + activation;
+	return h ? h : 1;
+}
+
+void unwind_format_frame(struct unwinder *u, const struct unwind_input *in,
+			 const struct unwind_frame *f, struct strbuf *out)
+{
+	const struct unwind_map *m = map_of(in, f->activation ? f->pc : f->pc - 1);
+	struct sym_entry *e;
+	struct strbuf one;
+	uint64_t key;
+
+	if (!m) {
+		format_frame(u, in, f, out);
+		return;
+	}
+	key = sym_key(m->path, f->pc - m->start + m->pgoff, f->activation);
+	e = &u->symcache[key % SYMCACHE_SIZE];
+	if (e->key == key && e->text) {
+		u->sym_hits++;
+		sb_puts(out, e->text);
+		return;
+	}
+	u->sym_misses++;
+	sb_init(&one);
+	format_frame(u, in, f, &one);
+	if (one.buf && !one.oom) {
+		free(e->text);
+		e->key = key;
+		e->text = one.buf;
+		sb_puts(out, e->text);
+		return;
+	}
+	sb_free(&one);
+	format_frame(u, in, f, out);
 }
