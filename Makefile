@@ -27,7 +27,9 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/unit/%.o)
 INT_SRCS  := $(wildcard tests/integration/*.c)
 INT_OBJS  := $(INT_SRCS:tests/integration/%.c=$(OUT)/tests/integration/%.o)
-WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c))
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c)) \
+	     $(patsubst tests/workloads/%.cc,$(OUT)/workloads/%,$(wildcard tests/workloads/*.cc)) \
+	     $(OUT)/workloads/libvmtsite.so $(OUT)/workloads/deb_stripped
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(wildcard bench/*.c))
 
 ifeq ($(V),1)
@@ -71,6 +73,24 @@ DEB_LDFLAGS := $(shell dpkg-buildflags --get LDFLAGS 2>/dev/null)
 $(OUT)/workloads/deb_%: tests/workloads/deb_%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(DEB_CFLAGS) $(DEB_LDFLAGS) -Wall -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
+
+$(OUT)/workloads/deb_%: tests/workloads/deb_%.cc | $(OUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(DEB_CFLAGS) $(DEB_LDFLAGS) -Wall -Werror -MMD -MP $< -o $@
+
+# A PIE program calling into a shared library of its own, both at randomized bases.
+$(OUT)/workloads/libvmtsite.so: tests/workloads/deb_libsite.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(DEB_CFLAGS) $(DEB_LDFLAGS) -fPIC -shared -DVMT_SITE_LIB -Wall -Werror $< -o $@
+$(OUT)/workloads/deb_libsite: tests/workloads/deb_libsite.c $(OUT)/workloads/libvmtsite.so
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(DEB_CFLAGS) $(DEB_LDFLAGS) -fPIE -pie -Wall -Werror $< -o $@ \
+		-L$(OUT)/workloads -lvmtsite -Wl,-rpath,'$$ORIGIN'
+
+# deb_two_sites without any symbol table: frames must read module+offset.
+$(OUT)/workloads/deb_stripped: $(OUT)/workloads/deb_two_sites
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
 
 $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
