@@ -40,10 +40,10 @@
 #define SEG_MAGIC "VMTJ"
 #define BLK_MAGIC "VMTB"
 #define MAGIC_LEN 4
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION JOURNAL_FORMAT_VERSION
 #define SEG_HDR_LEN 32
 #define BLK_HDR_LEN 48
-#define REC_HDR_LEN 40
+#define REC_HDR_LEN JOURNAL_REC_LEN
 #define SEG_SUFFIX ".vmj"
 /* "seg-" + 20 digits + ".vmj" + NUL */
 #define SEG_NAME_SIZE 32
@@ -59,7 +59,10 @@
 
 #define READ_WINDOW (256u << 10)
 
-_Static_assert(sizeof(struct journal_rec) == REC_HDR_LEN, "the record header is 40 bytes on disk");
+_Static_assert(SEG_HDR_LEN == 4 + 2 + 2 + 8 + 8 + 4 + 4, "segment header: 32 bytes on disk");
+_Static_assert(BLK_HDR_LEN == 4 + 2 + 2 + 4 * 4 + 8 + 8 + 4 + 4, "block header: 48 bytes on disk");
+_Static_assert(REC_HDR_LEN == 2 + 2 + 4 + 8 + JOURNAL_COMM_LEN + 4 + 4, "record header: 40 bytes");
+_Static_assert(JOURNAL_TL_LEN == 8 + 6 * 4 + 3 * 8, "timeline point: 56 bytes on disk");
 
 /*
  * Test-only: stands in for write(2) on the journal's files so that unit tests can
@@ -100,6 +103,66 @@ static uint32_t get32(const uint8_t *p)
 static uint64_t get64(const uint8_t *p)
 {
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* ---- record types and payloads ---- */
+
+const char *journal_rec_type_name(unsigned int type)
+{
+	static const char *const names[JREC__COUNT] = {
+#define JREC_NAME(name, value, str) [value] = str,
+		JOURNAL_REC_TYPES(JREC_NAME)
+#undef JREC_NAME
+	};
+
+	return type < JREC__COUNT && names[type] ? names[type] : "unknown";
+}
+
+/* Offsets in the JREC_TIMELINE payload (docs/JOURNAL.md): the old native layout of x86-64. */
+enum {
+	TL_T_NS = 0,
+	TL_VMAS_MIN = 8,
+	TL_VMAS_MAX = 12,
+	TL_VMAS_LAST = 16,
+	TL_CALLS = 20,
+	TL_FAILURES = 24,
+	TL_MAX_MAP_COUNT = 28,
+	TL_MAPPED = 32,
+	TL_HEAP = 40,
+	TL_HEAP_HWM = 48,
+};
+
+void journal_tl_encode(const struct journal_tl *tl, uint8_t out[JOURNAL_TL_LEN])
+{
+	put64(out + TL_T_NS, tl->t_ns);
+	put32(out + TL_VMAS_MIN, tl->vmas_min);
+	put32(out + TL_VMAS_MAX, tl->vmas_max);
+	put32(out + TL_VMAS_LAST, tl->vmas_last);
+	put32(out + TL_CALLS, tl->calls);
+	put32(out + TL_FAILURES, tl->failures);
+	put32(out + TL_MAX_MAP_COUNT, tl->max_map_count);
+	put64(out + TL_MAPPED, tl->mapped);
+	put64(out + TL_HEAP, tl->heap);
+	put64(out + TL_HEAP_HWM, tl->heap_hwm);
+}
+
+bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl)
+{
+	const uint8_t *p = payload;
+
+	if (len < JOURNAL_TL_LEN)
+		return false;
+	tl->t_ns = get64(p + TL_T_NS);
+	tl->vmas_min = get32(p + TL_VMAS_MIN);
+	tl->vmas_max = get32(p + TL_VMAS_MAX);
+	tl->vmas_last = get32(p + TL_VMAS_LAST);
+	tl->calls = get32(p + TL_CALLS);
+	tl->failures = get32(p + TL_FAILURES);
+	tl->max_map_count = get32(p + TL_MAX_MAP_COUNT);
+	tl->mapped = get64(p + TL_MAPPED);
+	tl->heap = get64(p + TL_HEAP);
+	tl->heap_hwm = get64(p + TL_HEAP_HWM);
+	return true;
 }
 
 static uint32_t crc(const void *p, size_t len)
@@ -743,6 +806,21 @@ int journal_append(struct journal *j, uint16_t type, uint32_t pid, const char *c
  * Writes what is buffered (while stopped, this is the one retry) and fsyncs under
  * JOURNAL_FSYNC_FLUSH. -errno if the block or the fsync failed; the loss is counted.
  */
+int journal_put_point(struct journal *j, uint32_t pid, const char *comm,
+		      const struct journal_tl *tl)
+{
+	uint8_t buf[JOURNAL_TL_LEN];
+
+	journal_tl_encode(tl, buf);
+	return journal_append(j, JREC_TIMELINE, pid, comm, tl->t_ns, buf, sizeof(buf));
+}
+
+int journal_put_json(struct journal *j, uint16_t type, uint32_t pid, const char *comm,
+		     uint64_t ts_ns, const char *json)
+{
+	return journal_append(j, type, pid, comm, ts_ns, json, strlen(json));
+}
+
 int journal_flush(struct journal *j)
 {
 	int err;
@@ -1026,8 +1104,17 @@ static int segment_header(struct journal_reader *r)
 		r->win_start = r->win_end;
 		return 0;
 	}
+	if (!memcmp(p, SEG_MAGIC, MAGIC_LEN) && get32(p + 28) == crc(p, 28) &&
+	    get16(p + 4) != FORMAT_VERSION) {
+		/* Not damage: a format this build cannot read. Say so, and skip it whole. */
+		r->stats.other_version++;
+		r->stats.version_seen = get16(p + 4);
+		r->win_start = r->win_end;
+		r->eof = true;
+		return 0;
+	}
 	if (memcmp(p, SEG_MAGIC, MAGIC_LEN) || get32(p + 28) != crc(p, 28) ||
-	    get16(p + 4) != FORMAT_VERSION || get16(p + 6) != SEG_HDR_LEN) {
+	    get16(p + 6) != SEG_HDR_LEN) {
 		mark_damaged(r);
 		return scan_magic(r);
 	}
