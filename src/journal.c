@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The on-disk journal (include/journal.h). All integers are little-endian:
+ * The on-disk journal (include/journal.h), whose format docs/JOURNAL.md describes in full.
+ * All integers are little-endian, written byte by byte:
  *
  *   segment   file header, then blocks until the end of the file
  *   file hdr  "VMTJ" u16 version u16 hdr_len(32) u64 created_ns u64 0 u32 0
@@ -8,8 +9,8 @@
  *   block     header, then comp_len bytes of zlib stream inflating to raw_len bytes
  *   blk hdr   "VMTB" u16 version u16 hdr_len(48) u32 comp_len u32 raw_len u32 nrecs
  *             u32 flags(0) u64 min_ts u64 max_ts u32 crc32(zlib bytes) u32 crc32(bytes 0..43)
- *   raw       nrecs records back to back, each the 40 bytes of struct journal_rec then len
- *             bytes of payload
+ *   raw       nrecs records back to back, each a 40-byte header (struct journal_rec) then
+ *             len bytes of payload (a timeline point: journal_tl_encode())
  *
  * A block goes out in one write(), so a crash tears at most the last block of a segment; a
  * short write is cut off again with ftruncate() so that later blocks follow a clean end.
@@ -20,6 +21,9 @@
  * Writer stats: `records` counts records on disk, `records_lost` those dropped with a failed
  * block (or while stopped); what is still buffered is neither. JOURNAL_FULL_STOP resumes at
  * the first flush that writes. The error message is one-shot for the journal's lifetime.
+ *
+ * A segment of another format version is skipped whole and counted (other_version), not
+ * taken for damage: the report can then say which version it found.
  */
 #define ZLIB_CONST
 #include <dirent.h>
