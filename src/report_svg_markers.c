@@ -133,14 +133,18 @@ static void alert_marker(struct strbuf *sb, struct lane *ln, const struct marker
 static void exit_marker(struct strbuf *sb, struct lane *ln, const struct marker_geom *g,
 			const struct report_event *ev, double x)
 {
-	char label[48];
+	char label[48], sig[16];
 	double d;
 
 	sb_puts(sb, "<g>");
 	marker_title(sb, ev);
 	sb_printf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"%s\"/></g>\n",
 		  x - 3.5, g->lane_bottom - 8, C_EXIT);
-	if (jr_num(ev->data, "signal", &d) && d > 0)
+	/* The daemon names the signal ("KILL"); older records and tests number it. */
+	svg_label_word(ev->data, "signal", sig, sizeof(sig));
+	if (*sig)
+		snprintf(label, sizeof(label), "exit (SIG%s)", sig);
+	else if (jr_num(ev->data, "signal", &d) && d > 0)
 		snprintf(label, sizeof(label), "exit (signal %.0f)", d);
 	else if (jr_num(ev->data, "exit_code", &d))
 		snprintf(label, sizeof(label), "exit %.0f", d);

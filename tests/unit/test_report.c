@@ -757,6 +757,9 @@ static void fx_names(struct fx *f)
 	fx_point(f, 10, CAFE, (T0 + 10) * NS, 50, 50, 50, 1 << 20, 0, 0, 1, 0);
 	fx_point(f, 10, CAFE, (T0 + 20) * NS, 60, 50, 60, 1 << 20, 0, 0, 1, 0);
 	fx_point(f, 11, "bad\x01\xff", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	/* As the daemon writes an exit by a signal. */
+	fx_json(f, JREC_PROC_EXIT, 11, "bad\x01\xff", (T0 + 15) * NS,
+		"{\"exit_code\":-1,\"signal\":\"KILL\",\"vmas\":5}");
 	fx_json(f, JREC_OOM, 10, CAFE, (T0 + 30) * NS,
 		"{\"kind\":\"oom_kill\",\"victim_pid\":10,\"victim_comm\":\"" CAFE "\","
 		"\"memcg\":\"/sp\\u00e9cial<b>\",\"oom_type\":\"cgroup\"}");
@@ -789,6 +792,7 @@ Test(report, a_utf8_name_reads_the_same_in_every_format)
 	t = run_ok(f.dir, "--format", "svg", NULL);
 	cr_assert(xml_ok(t, why, sizeof(why)), "%s", why);
 	cr_assert(strstr(t, "<tspan font-weight=\"bold\">" CAFE "</tspan>"), "%s", t);
+	cr_assert(strstr(t, ">exit (SIGKILL)</text>"), "%s", t);
 	free(t);
 
 	t = run_ok(f.dir, "--format", "json", NULL);
