@@ -24,33 +24,36 @@
  * The record types: X(name, value, payload). Values are on disk: never reuse
  * or renumber one; a new type takes the next value (docs/JOURNAL.md).
  */
-#define JOURNAL_REC_TYPES(X)                                                                  \
-	X(DAEMON_START, 1, "daemon_start") /* JSON {"version","max_map_count","hostname"} */ \
-	X(DAEMON_STOP, 2, "daemon_stop")   /* JSON {"reason"} */                             \
-	X(TIMELINE, 3, "timeline")         /* binary: struct journal_tl, little-endian */    \
-	X(ALERT, 4, "alert")               /* JSON: the alert as the alert log has it */     \
-	X(INCIDENT, 5, "incident")         /* JSON: an alert with its context */             \
-	X(OOM, 6, "oom")                   /* JSON: an OOM kill, victim and trigger */       \
-	X(DROPS, 7, "drops")               /* JSON {"dropped","total"}: records lost */      \
-	X(RESYNC, 8, "resync")             /* JSON {"resyncs"}: the model re-read a process */ \
-	X(RAW, 9, "raw")                   /* binary: a ring-buffer record, host order */    \
-	X(PROC_EXIT, 10, "proc_exit")      /* JSON {"exit_code","signal","vmas"} */
+#define JOURNAL_REC_TYPES(X)                                                                       \
+	X(DAEMON_START, 1, "daemon_start") /* JSON {"version","max_map_count","hostname"} */       \
+	X(DAEMON_STOP, 2, "daemon_stop")   /* JSON {"reason"} */                                   \
+	X(TIMELINE, 3, "timeline")	   /* binary: struct journal_tl, little-endian */          \
+	X(ALERT, 4, "alert")		   /* JSON: the alert as the alert log has it */           \
+	X(INCIDENT, 5, "incident")	   /* JSON: an alert with its context */                   \
+	X(OOM, 6, "oom")		   /* JSON: an OOM kill, victim and trigger */             \
+	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */            \
+	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */     \
+	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */          \
+	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */
 
+/* clang-format would take the table's expansion for a continued expression. */
+/* clang-format off */
 enum journal_rec_type {
 #define JREC_ENUM(name, value, str) JREC_##name = value,
 	JOURNAL_REC_TYPES(JREC_ENUM)
 #undef JREC_ENUM
 	JREC__COUNT,
 };
+/* clang-format on */
 
 /* "timeline", "oom"...; "unknown" for a type this build does not know. */
 const char *journal_rec_type_name(unsigned int type);
 
 /* Header of every record, REC_HDR_LEN (40) bytes on disk; followed by `len` bytes of payload. */
 struct journal_rec {
-	uint16_t type;  /* enum journal_rec_type */
+	uint16_t type;	/* enum journal_rec_type */
 	uint16_t flags; /* 0 */
-	uint32_t pid;   /* 0 when not about one process */
+	uint32_t pid;	/* 0 when not about one process */
 	uint64_t ts_ns; /* CLOCK_REALTIME, nanoseconds since the epoch */
 	char comm[JOURNAL_COMM_LEN];
 	uint32_t len;
@@ -67,9 +70,9 @@ struct journal_tl {
 	uint32_t vmas_min, vmas_max, vmas_last;
 	uint32_t calls, failures;
 	uint32_t max_map_count; /* vm.max_map_count when the point was written */
-	uint64_t mapped;        /* bytes */
-	uint64_t heap;          /* brk - start_brk, bytes */
-	uint64_t heap_hwm;      /* high-water mark of the heap, bytes */
+	uint64_t mapped;	/* bytes */
+	uint64_t heap;		/* brk - start_brk, bytes */
+	uint64_t heap_hwm;	/* high-water mark of the heap, bytes */
 };
 
 #define JOURNAL_REC_LEN 40
@@ -87,20 +90,20 @@ enum journal_full { JOURNAL_FULL_DROP_OLDEST, JOURNAL_FULL_STOP };
 
 struct journal_config {
 	const char *dir;
-	uint64_t segment_bytes;   /* rotate past this size (default 16 MiB) */
-	uint64_t retain_bytes;    /* delete oldest segments past this total (default 256 MiB) */
+	uint64_t segment_bytes;	  /* rotate past this size (default 16 MiB) */
+	uint64_t retain_bytes;	  /* delete oldest segments past this total (default 256 MiB) */
 	uint64_t retain_seconds;  /* delete segments older than this (default 30 days; 0: keep) */
-	uint64_t block_bytes;     /* compress a block when this much is buffered (default 64 KiB) */
+	uint64_t block_bytes;	  /* compress a block when this much is buffered (default 64 KiB) */
 	enum journal_fsync fsync; /* default JOURNAL_FSYNC_FLUSH */
-	enum journal_full on_full;/* default JOURNAL_FULL_DROP_OLDEST */
+	enum journal_full on_full; /* default JOURNAL_FULL_DROP_OLDEST */
 };
 
 struct journal_stats {
 	uint64_t records, blocks, bytes_raw, bytes_written;
 	uint64_t segments_created, segments_deleted;
-	uint64_t write_errors;    /* failed writes (disk full...): records lost with them */
+	uint64_t write_errors; /* failed writes (disk full...): records lost with them */
 	uint64_t records_lost;
-	bool stopped;             /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
+	bool stopped; /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
 };
 
 struct journal;
@@ -133,9 +136,9 @@ bool journal_take_error(struct journal *j, char *msg, size_t len);
 struct journal_reader_stats {
 	uint64_t segments, blocks, records;
 	uint64_t damaged_blocks; /* bad CRC, bad header or undecodable: skipped */
-	uint64_t torn_tails;     /* a segment ending inside a block (crash, or still being written) */
-	uint64_t other_version;  /* segments of another format version: skipped whole */
-	uint16_t version_seen;   /* the (last) version of those */
+	uint64_t torn_tails; /* a segment ending inside a block (crash, or still being written) */
+	uint64_t other_version; /* segments of another format version: skipped whole */
+	uint16_t version_seen;	/* the (last) version of those */
 };
 
 /* The format version this build writes and reads. */

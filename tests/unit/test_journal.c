@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The on-disk journal (src/journal.c): round trips, damage, retention, full disks. */
+/* The on-disk journal (src/journal*.c): round trips, damage, retention, full disks. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
