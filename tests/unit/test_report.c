@@ -778,14 +778,18 @@ Test(report, a_utf8_name_reads_the_same_in_every_format)
 	t = run_ok(f.dir, NULL);
 	cr_assert(strstr(t, "     10  " CAFE), "%s", t);
 	cr_assert(strstr(t, "bad\\x01\\xff"), "%s", t);
-	cr_assert(strstr(t, "memcg /sp\xc3\xa9" "cial<b>)"), "%s", t);
+	cr_assert(strstr(t, "memcg /sp\xc3\xa9"
+			    "cial<b>)"),
+		  "%s", t);
 	free(t);
 
 	t = run_ok(f.dir, "--format", "html", NULL);
 	cr_assert(xml_ok(t, why, sizeof(why)), "%s", why);
 	cr_assert(strstr(t, "<td>" CAFE "</td>"), "%s", t);
 	cr_assert(strstr(t, "<td>bad\\x01\\xff</td>"), "%s", t);
-	cr_assert(strstr(t, "memcg /sp\xc3\xa9" "cial&lt;b&gt;)"), "%s", t);
+	cr_assert(strstr(t, "memcg /sp\xc3\xa9"
+			    "cial&lt;b&gt;)"),
+		  "%s", t);
 	cr_assert_null(strstr(t, "<b>"));
 	free(t);
 
@@ -801,7 +805,8 @@ Test(report, a_utf8_name_reads_the_same_in_every_format)
 	cr_assert_not_null(doc, "invalid JSON (%s):\n%s", err.text, t);
 	procs = json_object_get(doc, "processes");
 	cr_assert_eq(json_array_size(procs), 2);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 0), "comm")), CAFE);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 0), "comm")),
+			 CAFE);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 1), "comm")),
 			 "bad\\x01\\xff");
 	cr_assert(strstr(t, "\"comm\":\"" CAFE "\""), "UTF-8 passes unescaped: %s", t);
