@@ -180,14 +180,13 @@ int main(void)
 
 				journal_append(j, rng() % 4 ? JREC_ALERT : JREC_PROC_EXIT,
 					       procs[i].pid, procs[i].comm, t, json, len);
-				raw += sizeof(struct journal_rec) + len;
+				raw += JOURNAL_REC_LEN + len;
 				njson++;
 				continue;
 			}
 			point(&procs[i], t, &tl);
-			journal_append(j, JREC_TIMELINE, procs[i].pid, procs[i].comm, t, &tl,
-				       sizeof(tl));
-			raw += sizeof(struct journal_rec) + sizeof(tl);
+			journal_put_point(j, procs[i].pid, procs[i].comm, &tl);
+			raw += JOURNAL_REC_LEN + JOURNAL_TL_LEN;
 			sum_written += tl.vmas_last;
 			ntl++;
 		}
@@ -220,8 +219,12 @@ int main(void)
 		ret = journal_reader_next(r, &rec, &payload);
 		if (ret <= 0)
 			break;
-		if (rec->type == JREC_TIMELINE)
-			sum_read += ((const struct journal_tl *)payload)->vmas_last;
+		if (rec->type == JREC_TIMELINE) {
+			struct journal_tl tl;
+
+			if (journal_tl_decode(payload, rec->len, &tl))
+				sum_read += tl.vmas_last;
+		}
 		nread++;
 	}
 	tr = now() - t0;

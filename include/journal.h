@@ -2,15 +2,14 @@
 /*
  * The on-disk journal: history the daemon keeps and `vmatrace report` reads.
  *
- * A journal is a directory of append-only segment files. A segment is a
- * small file header followed by blocks; each block is independently
- * decodable: a header (magic, lengths, record count, time range, CRC32 of the
- * compressed bytes) and a zlib stream of records. A torn write or a damaged
- * block costs only that block: the reader finds the next block by its magic
- * and goes on, counting what it skipped.
+ * A journal is a directory of append-only segment files; a segment is a file
+ * header followed by independently decodable zlib blocks of records. A record
+ * is a struct journal_rec header and `len` bytes of payload whose meaning
+ * depends on the type. Every byte of it, the payloads included, is written
+ * little-endian field by field, never as a memcpy of a native struct.
  *
- * A record is a struct journal_rec header and `len` bytes of payload whose
- * meaning depends on the type (see enum journal_rec_type).
+ * The whole format (files, headers, CRCs, every record type and its payload,
+ * the crash and damage model, versioning) is described in docs/JOURNAL.md.
  */
 #ifndef VMATRACE_JOURNAL_H
 #define VMATRACE_JOURNAL_H
@@ -21,61 +20,90 @@
 
 #define JOURNAL_COMM_LEN 16
 
+/*
+ * The record types: X(name, value, payload). Values are on disk: never reuse
+ * or renumber one; a new type takes the next value (docs/JOURNAL.md).
+ */
+#define JOURNAL_REC_TYPES(X)                                                                       \
+	X(DAEMON_START, 1, "daemon_start") /* JSON {"version","max_map_count","hostname"} */       \
+	X(DAEMON_STOP, 2, "daemon_stop")   /* JSON {"reason"} */                                   \
+	X(TIMELINE, 3, "timeline")	   /* binary: struct journal_tl, little-endian */          \
+	X(ALERT, 4, "alert")		   /* JSON: the alert as the alert log has it */           \
+	X(INCIDENT, 5, "incident")	   /* JSON: an alert with its context */                   \
+	X(OOM, 6, "oom")		   /* JSON: an OOM kill, victim and trigger */             \
+	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */            \
+	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */     \
+	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */          \
+	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */
+
+/* clang-format would take the table's expansion for a continued expression. */
+/* clang-format off */
 enum journal_rec_type {
-	JREC_DAEMON_START = 1, /* JSON: {"version":..,"max_map_count":..,"hostname":..} */
-	JREC_DAEMON_STOP = 2,  /* JSON: {"reason":..} */
-	JREC_TIMELINE = 3,     /* binary struct journal_tl: one consolidated point of one process */
-	JREC_ALERT = 4,        /* JSON: the alert, as the alert log has it ({"kind":..,...}) */
-	JREC_INCIDENT = 5,     /* JSON: an alert with its context (census, flight recorder tail) */
-	JREC_OOM = 6,          /* JSON: an OOM kill record (victim, trigger, census, history) */
-	JREC_DROPS = 7,        /* JSON: {"dropped":N,"total":N} ring-buffer records lost */
-	JREC_RESYNC = 8,       /* JSON: {"resyncs":N} the model re-read a process */
-	JREC_RAW = 9,          /* binary: a raw ring-buffer record (deep captures only) */
-	JREC_PROC_EXIT = 10,   /* JSON: {"exit_code":..,"signal":..,"vmas":..} */
+#define JREC_ENUM(name, value, str) JREC_##name = value,
+	JOURNAL_REC_TYPES(JREC_ENUM)
+#undef JREC_ENUM
 	JREC__COUNT,
 };
+/* clang-format on */
 
-/* Header of every record; followed by `len` bytes of payload. */
+/* "timeline", "oom"...; "unknown" for a type this build does not know. */
+const char *journal_rec_type_name(unsigned int type);
+
+/* Header of every record, REC_HDR_LEN (40) bytes on disk; followed by `len` bytes of payload. */
 struct journal_rec {
-	uint16_t type;  /* enum journal_rec_type */
+	uint16_t type;	/* enum journal_rec_type */
 	uint16_t flags; /* 0 */
-	uint32_t pid;   /* 0 when not about one process */
+	uint32_t pid;	/* 0 when not about one process */
 	uint64_t ts_ns; /* CLOCK_REALTIME, nanoseconds since the epoch */
 	char comm[JOURNAL_COMM_LEN];
 	uint32_t len;
 	uint32_t pad;
 };
 
-/* JREC_TIMELINE payload. */
+/*
+ * JREC_TIMELINE payload: the fields in this order, little-endian, JOURNAL_TL_LEN
+ * bytes. A reader takes the prefix it knows of a longer payload (a newer writer
+ * may append fields) and counts a shorter one as malformed.
+ */
 struct journal_tl {
 	uint64_t t_ns; /* start of the interval, CLOCK_REALTIME */
 	uint32_t vmas_min, vmas_max, vmas_last;
 	uint32_t calls, failures;
 	uint32_t max_map_count; /* vm.max_map_count when the point was written */
-	uint64_t mapped;        /* bytes */
-	uint64_t heap;          /* brk - start_brk, bytes */
-	uint64_t heap_hwm;      /* high-water mark of the heap, bytes */
+	uint64_t mapped;	/* bytes */
+	uint64_t heap;		/* brk - start_brk, bytes */
+	uint64_t heap_hwm;	/* high-water mark of the heap, bytes */
 };
+
+#define JOURNAL_REC_LEN 40
+#define JOURNAL_TL_LEN 56
+/* The in-memory structs mirror the on-disk layouts (offsets in docs/JOURNAL.md). */
+_Static_assert(sizeof(struct journal_rec) == JOURNAL_REC_LEN, "record header: 40 bytes on disk");
+_Static_assert(sizeof(struct journal_tl) == JOURNAL_TL_LEN, "timeline point: 56 bytes on disk");
+
+void journal_tl_encode(const struct journal_tl *tl, uint8_t out[JOURNAL_TL_LEN]);
+/* false when the payload is shorter than a point. */
+bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl);
 
 enum journal_fsync { JOURNAL_FSYNC_NEVER, JOURNAL_FSYNC_FLUSH, JOURNAL_FSYNC_ROTATE };
 enum journal_full { JOURNAL_FULL_DROP_OLDEST, JOURNAL_FULL_STOP };
 
 struct journal_config {
 	const char *dir;
-	uint64_t segment_bytes;   /* rotate past this size (default 16 MiB) */
-	uint64_t retain_bytes;    /* delete oldest segments past this total (default 256 MiB) */
+	uint64_t segment_bytes;	  /* rotate past this size (default 16 MiB) */
+	uint64_t retain_bytes;	  /* delete oldest segments past this total (default 256 MiB) */
 	uint64_t retain_seconds;  /* delete segments older than this (default 30 days; 0: keep) */
-	uint64_t block_bytes;     /* compress a block when this much is buffered (default 64 KiB) */
+	uint64_t block_bytes;	  /* compress a block when this much is buffered (default 64 KiB) */
 	enum journal_fsync fsync; /* default JOURNAL_FSYNC_FLUSH */
-	enum journal_full on_full;/* default JOURNAL_FULL_DROP_OLDEST */
+	enum journal_full on_full; /* default JOURNAL_FULL_DROP_OLDEST */
 };
 
 struct journal_stats {
 	uint64_t records, blocks, bytes_raw, bytes_written;
 	uint64_t segments_created, segments_deleted;
-	uint64_t write_errors;    /* failed writes (disk full...): records lost with them */
+	uint64_t write_errors; /* failed writes (disk full...): records lost with them */
 	uint64_t records_lost;
-	bool stopped;             /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
+	bool stopped; /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
 };
 
 struct journal;
@@ -91,6 +119,12 @@ void journal_close(struct journal *j);
  */
 int journal_append(struct journal *j, uint16_t type, uint32_t pid, const char *comm, uint64_t ts_ns,
 		   const void *payload, uint32_t len);
+/* A JREC_TIMELINE record of process pid/comm at tl->t_ns, encoded as above. */
+int journal_put_point(struct journal *j, uint32_t pid, const char *comm,
+		      const struct journal_tl *tl);
+/* A JSON record: json is one complete JSON object (NUL-terminated) from the jsonw writer. */
+int journal_put_json(struct journal *j, uint16_t type, uint32_t pid, const char *comm,
+		     uint64_t ts_ns, const char *json);
 /* Compress and write what is buffered (an incident, or the flush interval). */
 int journal_flush(struct journal *j);
 const struct journal_stats *journal_get_stats(const struct journal *j);
@@ -102,8 +136,13 @@ bool journal_take_error(struct journal *j, char *msg, size_t len);
 struct journal_reader_stats {
 	uint64_t segments, blocks, records;
 	uint64_t damaged_blocks; /* bad CRC, bad header or undecodable: skipped */
-	uint64_t torn_tails;     /* a segment ending inside a block (crash, or still being written) */
+	uint64_t torn_tails; /* a segment ending inside a block (crash, or still being written) */
+	uint64_t other_version; /* segments of another format version: skipped whole */
+	uint16_t version_seen;	/* the (last) version of those */
 };
+
+/* The format version this build writes and reads. */
+#define JOURNAL_FORMAT_VERSION 1
 
 struct journal_reader;
 

@@ -3,10 +3,11 @@
  * `vmatrace report`: the journal's history, loaded into memory and rendered as
  * text, JSON, CSV, SVG charts or an HTML page.
  *
- * report_load() reads every record of a journal directory that passes the
- * filter: timeline points are grouped per process (pid + comm: a pid that
- * another program reuses is another process), JSON records become events.
- * The renderers only read the loaded report.
+ * report_load() (report_load.c) reads every record of a journal directory
+ * that passes the filter: timeline points are grouped per process (pid + comm:
+ * a pid that another program reuses is another process), JSON records become
+ * events, each payload parsed once. The renderers (report_text.c, _json.c,
+ * _csv.c, _svg*.c, _html.c) only read the loaded report.
  */
 #ifndef VMATRACE_REPORT_H
 #define VMATRACE_REPORT_H
@@ -17,7 +18,9 @@
 #include <time.h>
 
 #include "journal.h"
+#include "jsonr.h"
 #include "strbuf.h"
+#include "untrusted.h"
 
 #define REPORT_DEFAULT_DIR "/var/lib/vmatrace/journal"
 
@@ -44,8 +47,8 @@ struct report_event {
 	uint16_t type; /* enum journal_rec_type */
 	enum report_ev_kind kind;
 	char name[32];		  /* "kind" of the payload, or the record type's name */
-	char *json;		  /* the payload, NUL-terminated */
-	bool valid;		  /* json is one well-formed JSON object */
+	char *json;		  /* the payload as written, NUL-terminated */
+	json_t *data;		  /* json parsed, when it is one JSON object; else NULL */
 	bool duplicate;		  /* an incident or OOM record repeats this alert, with context */
 	double threshold;	  /* vma_threshold: the percentage crossed; else 0 */
 	struct report_proc *proc; /* NULL for records not about a process */
@@ -102,24 +105,16 @@ struct report_svg_opts {
 void report_svg(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb);
 /* A page with the summary, the SVG panels and the incidents; o as for report_svg. */
 void report_html(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb);
-/* One line about an incident: "VMA alert 90%: 58977 VMAs of 65530 (90.0%), ..." */
-void report_event_describe(struct strbuf *sb, const struct report_event *ev);
+/*
+ * One line about an incident: "VMA alert 90%: 58977 VMAs of 65530 (90.0%), ...";
+ * the payload's strings escaped for output `out`.
+ */
+void report_event_describe(struct strbuf *sb, const struct report_event *ev, enum ut_output out);
 
 /*
  * "YYYY-MM-DD HH:MM[:SS]" (local), "YYYY-MM-DDTHH:MM:SS[Z]" (local, or UTC with Z),
  * "YYYY-MM-DD" (local midnight), unix seconds, or "-2h"/"-30m"/"-1d"/"-90s" before now.
  */
 bool report_parse_time(const char *s, time_t now, uint64_t *ns);
-
-/* Members of the top-level JSON object json (NUL-terminated). */
-bool report_json_num(const char *json, const char *key, double *out);
-bool report_json_str(const char *json, const char *key, char *buf, size_t len);
-
-/* Text that goes into XML or HTML: markup escaped, control and non-ASCII bytes as \xNN. */
-void report_xml_text(struct strbuf *sb, const char *s, size_t n);
-/* "12,345" */
-void report_thousands(struct strbuf *sb, unsigned long long v);
-/* Local time, strftime format. */
-void report_time(struct strbuf *sb, uint64_t ns, const char *fmt);
 
 #endif

@@ -222,8 +222,8 @@ static void journal_json(struct daemon *d, uint16_t type, uint32_t pid, const ch
 	if (!d->journal)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
-	journal_append(d->journal, type, pid, comm,
-		       now.tv_sec * 1000000000ull + now.tv_nsec, json, strlen(json));
+	journal_put_json(d->journal, type, pid, comm, now.tv_sec * 1000000000ull + now.tv_nsec,
+			 json);
 }
 
 static void on_point(void *ctx, const struct model_proc *p, const struct tl_point *t)
@@ -244,7 +244,7 @@ static void on_point(void *ctx, const struct model_proc *p, const struct tl_poin
 
 	if (!d->journal || !selected(d, (struct model_proc *)p))
 		return;
-	journal_append(d->journal, JREC_TIMELINE, p->tgid, p->comm, jt.t_ns, &jt, sizeof(jt));
+	journal_put_point(d->journal, p->tgid, p->comm, &jt);
 }
 
 static void open_journal(struct daemon *d)
@@ -481,8 +481,8 @@ static int on_record(void *ctx, void *data, size_t size)
 			 sig ? -1 : (r->exit_code >> 8) & 0xff, sig ? "\"" : "",
 			 sig ? (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") : "null", sig ? "\"" : "",
 			 r->map_count);
-		journal_append(d->journal, JREC_PROC_EXIT, h->tgid, h->comm,
-			       h->ts_ns + d->realtime_offset_ns, json, strlen(json));
+		journal_put_json(d->journal, JREC_PROC_EXIT, h->tgid, h->comm,
+				 h->ts_ns + d->realtime_offset_ns, json);
 		break;
 	}
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The on-disk journal (include/journal.h). All integers are little-endian:
+ * The on-disk journal (include/journal.h), whose format docs/JOURNAL.md describes in full.
+ * All integers are little-endian, written byte by byte:
  *
  *   segment   file header, then blocks until the end of the file
  *   file hdr  "VMTJ" u16 version u16 hdr_len(32) u64 created_ns u64 0 u32 0
@@ -8,14 +9,12 @@
  *   block     header, then comp_len bytes of zlib stream inflating to raw_len bytes
  *   blk hdr   "VMTB" u16 version u16 hdr_len(48) u32 comp_len u32 raw_len u32 nrecs
  *             u32 flags(0) u64 min_ts u64 max_ts u32 crc32(zlib bytes) u32 crc32(bytes 0..43)
- *   raw       nrecs records back to back, each the 40 bytes of struct journal_rec then len
- *             bytes of payload
+ *   raw       nrecs records back to back, each a 40-byte header (struct journal_rec) then
+ *             len bytes of payload (a timeline point: journal_tl_encode())
  *
  * A block goes out in one write(), so a crash tears at most the last block of a segment; a
  * short write is cut off again with ftruncate() so that later blocks follow a clean end.
- * The reader trusts nothing it has not checked: a bad header, CRC, zlib stream or record
- * length costs that block only, and it resynchronises on the next "VMTB" whose header CRC
- * holds. It reads with read(), not mmap(): a writer cutting a torn block off cannot fault it.
+ * The reader is journal_read.c; the layout and the helpers both share, journal_disk.h.
  *
  * Writer stats: `records` counts records on disk, `records_lost` those dropped with a failed
  * block (or while stopped); what is still buffered is neither. JOURNAL_FULL_STOP resumes at
@@ -35,21 +34,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "journal.h"
-
-#define SEG_MAGIC "VMTJ"
-#define BLK_MAGIC "VMTB"
-#define MAGIC_LEN 4
-#define FORMAT_VERSION 1
-#define SEG_HDR_LEN 32
-#define BLK_HDR_LEN 48
-#define REC_HDR_LEN 40
-#define SEG_SUFFIX ".vmj"
-/* "seg-" + 20 digits + ".vmj" + NUL */
-#define SEG_NAME_SIZE 32
-
-/* Far above any block we write (64 KiB by default): a larger claim is damage, not data. */
-#define MAX_RAW (64u << 20)
+#include "journal_disk.h"
 
 #define DEFAULT_SEGMENT_BYTES (16ull << 20)
 #define DEFAULT_RETAIN_BYTES (256ull << 20)
@@ -57,66 +42,11 @@
 /* Timeline points differ little from one to the next: zlib's default level is cheap enough. */
 #define COMPRESS_LEVEL Z_DEFAULT_COMPRESSION
 
-#define READ_WINDOW (256u << 10)
-
-_Static_assert(sizeof(struct journal_rec) == REC_HDR_LEN, "the record header is 40 bytes on disk");
-
 /*
  * Test-only: stands in for write(2) on the journal's files so that unit tests can
  * simulate a full disk. Always NULL in the daemon.
  */
 ssize_t (*journal_write_hook)(int fd, const void *buf, size_t len);
-
-/* ---- little-endian fields ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return p[0] | (uint16_t)p[1] << 8;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static uint32_t crc(const void *p, size_t len)
-{
-	return crc32(crc32(0, Z_NULL, 0), p, len);
-}
-
-static size_t min_size(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-/* What deflate can make of raw bytes at worst, with a wide margin for other zlib builds. */
-static uint64_t comp_bound(uint64_t raw)
-{
-	return raw + raw / 8 + 1024;
-}
 
 static uint64_t now_ns(void)
 {
@@ -124,94 +54,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* ---- the segments of a directory, oldest first ---- */
-
-struct seg_list {
-	char **names;
-	size_t n;
-};
-
-static void seg_list_free(struct seg_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->names[i]);
-	free(l->names);
-	l->names = NULL;
-	l->n = 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_segment_name(const char *name)
-{
-	size_t len = strlen(name);
-	size_t slen = strlen(SEG_SUFFIX);
-
-	return name[0] != '.' && len > slen && !strcmp(name + len - slen, SEG_SUFFIX);
-}
-
-/* Names sort in creation order: segment names carry their creation time in fixed width. */
-static int seg_list_read(int dirfd, struct seg_list *l)
-{
-	size_t cap = 0;
-	struct dirent *de;
-	int err = 0;
-	DIR *d;
-	int fd;
-
-	l->names = NULL;
-	l->n = 0;
-	/* A fresh descriptor: closedir() closes it, and readdir() starts from the beginning. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			err = -errno;
-			break;
-		}
-		if (!is_segment_name(de->d_name) ||
-		    (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
-			continue;
-		if (l->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nn = realloc(l->names, ncap * sizeof(*nn));
-
-			if (!nn) {
-				err = -ENOMEM;
-				break;
-			}
-			l->names = nn;
-			cap = ncap;
-		}
-		l->names[l->n] = strdup(de->d_name);
-		if (!l->names[l->n]) {
-			err = -ENOMEM;
-			break;
-		}
-		l->n++;
-	}
-	closedir(d);
-	if (err) {
-		seg_list_free(l);
-		return err;
-	}
-	if (l->n)
-		qsort(l->names, l->n, sizeof(*l->names), cmp_names);
-	return 0;
 }
 
 /* ---- writer ---- */
@@ -372,7 +214,7 @@ out:
 /* Creates a segment named after now, or just after the newest one if the clock disagrees. */
 static int segment_create(struct journal *j, int *fdp, char *name)
 {
-	uint8_t hdr[SEG_HDR_LEN] = { 0 };
+	uint8_t hdr[SEG_HDR_LEN] = {0};
 	uint64_t ns = now_ns();
 	ssize_t n;
 	int fd, err;
@@ -469,11 +311,11 @@ static int out_reserve(struct journal *j, size_t need)
 static void report_write_error(struct journal *j, int err)
 {
 	report_error(j, err,
-		     j->cfg.on_full == JOURNAL_FULL_STOP ?
-			     "journal stopped: new records are dropped until a flush can write; "
-			     "free space" :
-			     "deleting the oldest segments to make room; free space or lower "
-			     "the retention",
+		     j->cfg.on_full == JOURNAL_FULL_STOP
+			 ? "journal stopped: new records are dropped until a flush can write; "
+			   "free space"
+			 : "deleting the oldest segments to make room; free space or lower "
+			   "the retention",
 		     "cannot write a block of %u records to %s/%s", j->buf_recs, j->dir,
 		     j->seg_name);
 }
@@ -743,6 +585,21 @@ int journal_append(struct journal *j, uint16_t type, uint32_t pid, const char *c
  * Writes what is buffered (while stopped, this is the one retry) and fsyncs under
  * JOURNAL_FSYNC_FLUSH. -errno if the block or the fsync failed; the loss is counted.
  */
+int journal_put_point(struct journal *j, uint32_t pid, const char *comm,
+		      const struct journal_tl *tl)
+{
+	uint8_t buf[JOURNAL_TL_LEN];
+
+	journal_tl_encode(tl, buf);
+	return journal_append(j, JREC_TIMELINE, pid, comm, tl->t_ns, buf, sizeof(buf));
+}
+
+int journal_put_json(struct journal *j, uint16_t type, uint32_t pid, const char *comm,
+		     uint64_t ts_ns, const char *json)
+{
+	return journal_append(j, type, pid, comm, ts_ns, json, strlen(json));
+}
+
 int journal_flush(struct journal *j)
 {
 	int err;
@@ -777,409 +634,4 @@ bool journal_take_error(struct journal *j, char *msg, size_t len)
 	if (msg && len)
 		snprintf(msg, len, "%s", j->err_msg);
 	return true;
-}
-
-/* ---- reader ---- */
-
-struct journal_reader {
-	int dirfd;
-	struct seg_list segs;
-	size_t next_seg;
-	int fd; /* segment being read, -1 between segments */
-
-	/* what has been read of the segment: [win_start, win_end) is not consumed yet */
-	uint8_t *win;
-	size_t win_cap, win_start, win_end;
-	bool eof;
-	bool in_damage; /* counting a run of bad bytes as one damaged block */
-
-	/* the decoded block */
-	uint8_t *raw;
-	size_t raw_cap, raw_pos;
-	uint32_t left;
-	uint8_t *aligned; /* payloads are copied here when misaligned in raw */
-	size_t aligned_cap;
-	z_stream zs;
-	bool zs_ready;
-
-	struct journal_rec rec;
-	struct journal_reader_stats stats;
-};
-
-struct blk_hdr {
-	uint32_t comp_len, raw_len, nrecs, data_crc;
-	uint64_t min_ts, max_ts;
-};
-
-static int grow(uint8_t **buf, size_t *cap, size_t need)
-{
-	size_t ncap = *cap ? *cap : 4096;
-	uint8_t *p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*buf, ncap);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = ncap;
-	return 0;
-}
-
-/* Makes `need` bytes available at win_start unless the file ends first. */
-static int win_fill(struct journal_reader *r, size_t need)
-{
-	size_t have = r->win_end - r->win_start;
-	int err;
-
-	if (have >= need || r->eof)
-		return 0;
-	if (r->win_start) {
-		memmove(r->win, r->win + r->win_start, have);
-		r->win_start = 0;
-		r->win_end = have;
-	}
-	err = grow(&r->win, &r->win_cap, need);
-	if (err)
-		return err;
-	while (r->win_end < need && !r->eof) {
-		ssize_t n = read(r->fd, r->win + r->win_end, r->win_cap - r->win_end);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			r->eof = true;
-		r->win_end += n;
-	}
-	return 0;
-}
-
-static void mark_damaged(struct journal_reader *r)
-{
-	if (!r->in_damage)
-		r->stats.damaged_blocks++;
-	r->in_damage = true;
-}
-
-/* Moves win_start to the next block magic, or to the end of the segment. */
-static int scan_magic(struct journal_reader *r)
-{
-	for (;;) {
-		size_t have = r->win_end - r->win_start;
-		const uint8_t *p = r->win + r->win_start;
-		const uint8_t *m = memmem(p, have, BLK_MAGIC, MAGIC_LEN);
-		int err;
-
-		if (m) {
-			r->win_start += m - p;
-			return 0;
-		}
-		if (r->eof) {
-			r->win_start = r->win_end;
-			return 0;
-		}
-		/* Keep what could be the start of a magic cut by the end of the window. */
-		if (have >= MAGIC_LEN)
-			r->win_start = r->win_end - (MAGIC_LEN - 1);
-		err = win_fill(r, r->win_end - r->win_start + 1);
-		if (err)
-			return err;
-	}
-}
-
-static bool blk_hdr_parse(const uint8_t *p, struct blk_hdr *h)
-{
-	if (memcmp(p, BLK_MAGIC, MAGIC_LEN) || get32(p + 44) != crc(p, 44) ||
-	    get16(p + 4) != FORMAT_VERSION || get16(p + 6) != BLK_HDR_LEN || get32(p + 20))
-		return false;
-	h->comp_len = get32(p + 8);
-	h->raw_len = get32(p + 12);
-	h->nrecs = get32(p + 16);
-	h->min_ts = get64(p + 24);
-	h->max_ts = get64(p + 32);
-	h->data_crc = get32(p + 40);
-	return h->raw_len <= MAX_RAW && (uint64_t)h->nrecs * REC_HDR_LEN <= h->raw_len &&
-	       h->comp_len && h->comp_len <= comp_bound(h->raw_len) && h->min_ts <= h->max_ts;
-}
-
-/* Inflates and checks every record of a block: 0 good, 1 damaged, -errno. */
-static int block_decode(struct journal_reader *r, const uint8_t *data, const struct blk_hdr *h)
-{
-	size_t pos = 0;
-	int err;
-
-	/* One spare byte: a stream longer than it claims then fails to end. */
-	err = grow(&r->raw, &r->raw_cap, (size_t)h->raw_len + 1);
-	if (err)
-		return err;
-	if (inflateReset(&r->zs) != Z_OK)
-		return -EIO;
-	r->zs.next_in = data;
-	r->zs.avail_in = h->comp_len;
-	r->zs.next_out = r->raw;
-	r->zs.avail_out = h->raw_len + 1;
-	if (inflate(&r->zs, Z_FINISH) != Z_STREAM_END || r->zs.total_out != h->raw_len ||
-	    r->zs.avail_in)
-		return 1;
-	/* The CRC only says the bytes are what was written: check the records fit anyway. */
-	for (uint32_t i = 0; i < h->nrecs; i++) {
-		const uint8_t *rec = r->raw + pos;
-		uint64_t ts;
-		uint32_t len;
-
-		if (h->raw_len - pos < REC_HDR_LEN)
-			return 1;
-		len = get32(rec + 32);
-		ts = get64(rec + 8);
-		if (len > h->raw_len - pos - REC_HDR_LEN || ts < h->min_ts || ts > h->max_ts)
-			return 1;
-		pos += REC_HDR_LEN + len;
-	}
-	if (pos != h->raw_len)
-		return 1;
-	r->raw_pos = 0;
-	r->left = h->nrecs;
-	return 0;
-}
-
-/* The next good block of the segment: 1 decoded, 0 end of the segment, -errno. */
-static int next_block(struct journal_reader *r)
-{
-	for (;;) {
-		struct blk_hdr h;
-		const uint8_t *p;
-		size_t have;
-		int err;
-
-		err = win_fill(r, BLK_HDR_LEN);
-		if (err)
-			return err;
-		have = r->win_end - r->win_start;
-		p = r->win + r->win_start;
-		if (!have)
-			return 0;
-		if (have < BLK_HDR_LEN) {
-			/* The start of a header cut by the end of the file is a torn write. */
-			if (!memcmp(p, BLK_MAGIC, min_size(have, MAGIC_LEN)))
-				r->stats.torn_tails++;
-			else
-				mark_damaged(r);
-			r->win_start = r->win_end;
-			return 0;
-		}
-		if (!blk_hdr_parse(p, &h))
-			goto damaged;
-		err = win_fill(r, BLK_HDR_LEN + (size_t)h.comp_len);
-		if (err)
-			return err;
-		p = r->win + r->win_start;
-		if (r->win_end - r->win_start < BLK_HDR_LEN + (size_t)h.comp_len) {
-			/* A valid header, its data cut short: a crash, or a writer mid-block. */
-			r->stats.torn_tails++;
-			r->win_start = r->win_end;
-			return 0;
-		}
-		if (crc(p + BLK_HDR_LEN, h.comp_len) != h.data_crc)
-			goto damaged;
-		err = block_decode(r, p + BLK_HDR_LEN, &h);
-		if (err < 0)
-			return err;
-		if (err)
-			goto damaged;
-		r->win_start += BLK_HDR_LEN + h.comp_len;
-		r->in_damage = false;
-		r->stats.blocks++;
-		return 1;
-damaged:
-		mark_damaged(r);
-		r->win_start++;
-		err = scan_magic(r);
-		if (err)
-			return err;
-	}
-}
-
-/* Steps over the file header; a bad one sends us looking for the first block. */
-static int segment_header(struct journal_reader *r)
-{
-	const uint8_t *p;
-	size_t have;
-	int err;
-
-	err = win_fill(r, SEG_HDR_LEN);
-	if (err)
-		return err;
-	have = r->win_end - r->win_start;
-	p = r->win + r->win_start;
-	if (!have)
-		return 0; /* just created: the header is on its way */
-	if (have < SEG_HDR_LEN) {
-		if (!memcmp(p, SEG_MAGIC, min_size(have, MAGIC_LEN)))
-			r->stats.torn_tails++;
-		else
-			mark_damaged(r);
-		r->win_start = r->win_end;
-		return 0;
-	}
-	if (memcmp(p, SEG_MAGIC, MAGIC_LEN) || get32(p + 28) != crc(p, 28) ||
-	    get16(p + 4) != FORMAT_VERSION || get16(p + 6) != SEG_HDR_LEN) {
-		mark_damaged(r);
-		return scan_magic(r);
-	}
-	r->win_start += SEG_HDR_LEN;
-	return 0;
-}
-
-static void reader_segment_close(struct journal_reader *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-}
-
-/* Opens the next listed segment: 1, 0 when there is none left, -errno. */
-static int reader_segment_open(struct journal_reader *r)
-{
-	while (r->next_seg < r->segs.n) {
-		const char *name = r->segs.names[r->next_seg++];
-		int err;
-
-		r->fd = openat(r->dirfd, name, O_RDONLY | O_CLOEXEC);
-		if (r->fd < 0) {
-			/* Retention may delete a segment between the listing and now. */
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		r->win_start = r->win_end = 0;
-		r->eof = false;
-		r->in_damage = false;
-		r->stats.segments++;
-		err = segment_header(r);
-		if (err) {
-			reader_segment_close(r);
-			return err;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-struct journal_reader *journal_reader_open(const char *dir)
-{
-	struct journal_reader *r;
-	int err;
-
-	if (!dir) {
-		errno = EINVAL;
-		return NULL;
-	}
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->fd = -1;
-	r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->dirfd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	err = seg_list_read(r->dirfd, &r->segs);
-	if (err)
-		goto fail;
-	if (inflateInit(&r->zs) != Z_OK) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	r->zs_ready = true;
-	err = grow(&r->win, &r->win_cap, READ_WINDOW);
-	if (err)
-		goto fail;
-	return r;
-
-fail:
-	journal_reader_close(r);
-	errno = -err;
-	return NULL;
-}
-
-void journal_reader_close(struct journal_reader *r)
-{
-	if (!r)
-		return;
-	reader_segment_close(r);
-	if (r->dirfd >= 0)
-		close(r->dirfd);
-	if (r->zs_ready)
-		inflateEnd(&r->zs);
-	seg_list_free(&r->segs);
-	free(r->win);
-	free(r->raw);
-	free(r->aligned);
-	free(r);
-}
-
-/* Payloads are 8-byte aligned for the caller: records are packed, so some are copied. */
-static int yield_record(struct journal_reader *r, const struct journal_rec **rec,
-			const void **payload)
-{
-	const uint8_t *p = r->raw + r->raw_pos;
-	const uint8_t *data = p + REC_HDR_LEN;
-	uint32_t len = get32(p + 32);
-
-	if ((uintptr_t)data & 7) {
-		int err = grow(&r->aligned, &r->aligned_cap, len ? len : 1);
-
-		if (err)
-			return err;
-		memcpy(r->aligned, data, len);
-		data = r->aligned;
-	}
-	r->rec.type = get16(p);
-	r->rec.flags = get16(p + 2);
-	r->rec.pid = get32(p + 4);
-	r->rec.ts_ns = get64(p + 8);
-	memcpy(r->rec.comm, p + 16, JOURNAL_COMM_LEN);
-	r->rec.comm[JOURNAL_COMM_LEN - 1] = 0;
-	r->rec.len = len;
-	r->rec.pad = get32(p + 36);
-	r->raw_pos += REC_HDR_LEN + len;
-	r->left--;
-	r->stats.records++;
-	*rec = &r->rec;
-	*payload = data;
-	return 1;
-}
-
-int journal_reader_next(struct journal_reader *r, const struct journal_rec **rec,
-			const void **payload)
-{
-	int ret;
-
-	if (!r || !rec || !payload)
-		return -EINVAL;
-	for (;;) {
-		if (r->left)
-			return yield_record(r, rec, payload);
-		if (r->fd < 0) {
-			ret = reader_segment_open(r);
-			if (ret <= 0)
-				return ret;
-		}
-		ret = next_block(r);
-		if (ret == 1)
-			continue;
-		reader_segment_close(r);
-		if (ret < 0)
-			return ret;
-	}
-}
-
-const struct journal_reader_stats *journal_reader_get_stats(const struct journal_reader *r)
-{
-	return &r->stats;
 }

@@ -66,7 +66,7 @@ static inline void fx_point(struct fx *f, uint32_t pid, const char *comm, uint64
 	    .heap_hwm = hwm,
 	};
 
-	cr_assert_eq(journal_append(f->j, JREC_TIMELINE, pid, comm, t_ns, &tl, sizeof(tl)), 0);
+	cr_assert_eq(journal_put_point(f->j, pid, comm, &tl), 0);
 }
 
 static inline void __attribute__((format(printf, 6, 7)))

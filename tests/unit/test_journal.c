@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The on-disk journal (src/journal.c): round trips, damage, retention, full disks. */
+/* The on-disk journal (src/journal*.c): round trips, damage, retention, full disks. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1476,6 +1476,162 @@ Test(journal, names_sort_after_existing_segments)
 	free_names(names, ns);
 	got = read_all(exp, 20, &seqs, &st);
 	assert_range(seqs, got, 0, 20);
+	free(seqs);
+	free(exp);
+}
+
+/* ---- payloads, record types, format versions (docs/JOURNAL.md) ---- */
+
+static const struct journal_tl sample_tl = {
+    .t_ns = 0x0102030405060708ull,
+    .vmas_min = 0x11121314,
+    .vmas_max = 0x21222324,
+    .vmas_last = 0x31323334,
+    .calls = 0x41424344,
+    .failures = 0x51525354,
+    .max_map_count = 0x61626364,
+    .mapped = 0x7172737475767778ull,
+    .heap = 0x8182838485868788ull,
+    .heap_hwm = 0x9192939495969798ull,
+};
+
+static void assert_tl_eq(const struct journal_tl *a, const struct journal_tl *b)
+{
+	cr_assert_eq(a->t_ns, b->t_ns);
+	cr_assert_eq(a->vmas_min, b->vmas_min);
+	cr_assert_eq(a->vmas_max, b->vmas_max);
+	cr_assert_eq(a->vmas_last, b->vmas_last);
+	cr_assert_eq(a->calls, b->calls);
+	cr_assert_eq(a->failures, b->failures);
+	cr_assert_eq(a->max_map_count, b->max_map_count);
+	cr_assert_eq(a->mapped, b->mapped);
+	cr_assert_eq(a->heap, b->heap);
+	cr_assert_eq(a->heap_hwm, b->heap_hwm);
+}
+
+Test(journal, timeline_payload_is_little_endian_at_the_documented_offsets)
+{
+	uint8_t got[JOURNAL_TL_LEN], want[JOURNAL_TL_LEN];
+	struct journal_tl back;
+
+	/* The table of docs/JOURNAL.md, written out by hand. */
+	put_le(want + 0, sample_tl.t_ns, 8);
+	put_le(want + 8, sample_tl.vmas_min, 4);
+	put_le(want + 12, sample_tl.vmas_max, 4);
+	put_le(want + 16, sample_tl.vmas_last, 4);
+	put_le(want + 20, sample_tl.calls, 4);
+	put_le(want + 24, sample_tl.failures, 4);
+	put_le(want + 28, sample_tl.max_map_count, 4);
+	put_le(want + 32, sample_tl.mapped, 8);
+	put_le(want + 40, sample_tl.heap, 8);
+	put_le(want + 48, sample_tl.heap_hwm, 8);
+	journal_tl_encode(&sample_tl, got);
+	cr_assert_arr_eq(got, want, sizeof(want));
+	cr_assert(journal_tl_decode(want, sizeof(want), &back));
+	assert_tl_eq(&back, &sample_tl);
+	/* A newer writer's longer point: the known prefix. A shorter one is no point. */
+	cr_assert(journal_tl_decode(gen_buf, JOURNAL_TL_LEN + 8, &back));
+	cr_assert_not(journal_tl_decode(want, JOURNAL_TL_LEN - 1, &back));
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Journals of format version 1 written before the payload had its own encoder: the daemon
+ * appended the native struct, which on x86-64 (the only target then) is this very layout.
+ */
+Test(journal, a_point_written_as_the_old_native_struct_still_reads)
+{
+	struct journal *j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+	const struct journal_rec *rec;
+	struct journal_reader *r;
+	const void *payload;
+	struct journal_tl back;
+	int n = 0;
+
+	cr_assert_eq(journal_append(j, JREC_TIMELINE, 42, "old", sample_tl.t_ns, &sample_tl,
+				    sizeof(sample_tl)),
+		     0);
+	cr_assert_eq(journal_put_point(j, 43, "new", &sample_tl), 0);
+	journal_close(j);
+	r = journal_reader_open(tdir);
+	cr_assert_not_null(r);
+	while (journal_reader_next(r, &rec, &payload) == 1) {
+		cr_assert_eq(rec->type, JREC_TIMELINE);
+		cr_assert_eq(rec->len, JOURNAL_TL_LEN);
+		cr_assert_eq(rec->ts_ns, sample_tl.t_ns);
+		cr_assert(journal_tl_decode(payload, rec->len, &back));
+		assert_tl_eq(&back, &sample_tl);
+		n++;
+	}
+	cr_assert_eq(n, 2);
+	journal_reader_close(r);
+}
+#endif
+
+Test(journal, record_type_names)
+{
+	cr_assert_str_eq(journal_rec_type_name(JREC_DAEMON_START), "daemon_start");
+	cr_assert_str_eq(journal_rec_type_name(JREC_TIMELINE), "timeline");
+	cr_assert_str_eq(journal_rec_type_name(JREC_PROC_EXIT), "proc_exit");
+	cr_assert_str_eq(journal_rec_type_name(0), "unknown");
+	cr_assert_str_eq(journal_rec_type_name(JREC__COUNT), "unknown");
+	for (unsigned int t = 1; t < JREC__COUNT; t++)
+		cr_assert_str_neq(journal_rec_type_name(t), "unknown", "type %u has no name", t);
+}
+
+Test(journal, json_records_keep_their_text)
+{
+	static const char json[] = "{\"reason\":\"SIGTERM\"}";
+	struct journal *j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+	const struct journal_rec *rec;
+	struct journal_reader *r;
+	const void *payload;
+
+	cr_assert_eq(journal_put_json(j, JREC_DAEMON_STOP, 0, "", T0, json), 0);
+	journal_close(j);
+	r = journal_reader_open(tdir);
+	cr_assert_not_null(r);
+	cr_assert_eq(journal_reader_next(r, &rec, &payload), 1);
+	cr_assert_eq(rec->type, JREC_DAEMON_STOP);
+	cr_assert_eq(rec->len, strlen(json), "no NUL on disk");
+	cr_assert_arr_eq(payload, json, rec->len);
+	cr_assert_eq(journal_reader_next(r, &rec, &payload), 0);
+	journal_reader_close(r);
+}
+
+/* A segment of another version is skipped whole and counted as such, not as damage. */
+Test(journal, a_segment_of_another_version_is_skipped_and_named)
+{
+	struct xrec *exp = xrecs_make(40, len_random100);
+	struct journal_reader_stats st;
+	char path[PATH_LEN];
+	size_t size, *seqs, got;
+	struct journal *j;
+	uint8_t *buf;
+
+	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+	for (size_t i = 0; i < 20; i++)
+		append_x(j, &exp[i]);
+	journal_close(j);
+	only_segment(path, sizeof(path));
+	buf = file_read(path, &size);
+	put_le(buf + 4, JOURNAL_FORMAT_VERSION + 1, 2);
+	put_le(buf + 28, crc32(crc32(0, Z_NULL, 0), buf, 28), 4);
+	file_write(path, buf, size);
+	free(buf);
+
+	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+	for (size_t i = 20; i < 40; i++)
+		append_x(j, &exp[i]);
+	journal_close(j);
+
+	got = read_all(exp, 40, &seqs, &st);
+	assert_range(seqs, got, 20, 20);
+	cr_assert_eq(st.segments, 2);
+	cr_assert_eq(st.other_version, 1);
+	cr_assert_eq(st.version_seen, JOURNAL_FORMAT_VERSION + 1);
+	cr_assert_eq(st.damaged_blocks, 0);
+	cr_assert_eq(st.torn_tails, 0);
 	free(seqs);
 	free(exp);
 }

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Helpers that the report's renderers share (report_util.c): times, numbers,
+ * and the sentences every format says the same way.
+ */
+#ifndef VMATRACE_REPORT_UTIL_H
+#define VMATRACE_REPORT_UTIL_H
+
+#include <stdint.h>
+
+#include "report.h"
+#include "strbuf.h"
+
+#define REPORT_NS_PER_S 1000000000ULL
+
+/* "12,345" */
+void report_thousands(struct strbuf *sb, unsigned long long v);
+/* Local time, strftime format; "@<seconds>" when it cannot be formatted. */
+void report_time(struct strbuf *sb, uint64_t ns, const char *fmt);
+/* "12.3%", or "-" when whole is 0. */
+void report_pct(struct strbuf *sb, double part, double whole);
+/* What damaged blocks cost the reader, in every format. */
+void report_damaged_text(struct strbuf *sb, unsigned long long n);
+/* Segments of a format version this build does not read; nothing when there are none. */
+void report_version_text(struct strbuf *sb, const struct journal_reader_stats *rs);
+
+#endif

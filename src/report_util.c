@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The report's shared helpers (include/report_util.h) and its time specifications. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report_util.h"
+
+#define NS_PER_S REPORT_NS_PER_S
+
+void report_thousands(struct strbuf *sb, unsigned long long v)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", v);
+
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			sb_putc(sb, ',');
+		sb_putc(sb, digits[i]);
+	}
+}
+
+void report_time(struct strbuf *sb, uint64_t ns, const char *fmt)
+{
+	time_t t = ns / NS_PER_S;
+	struct tm tm;
+	char buf[64];
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, sizeof(buf), fmt, &tm))
+		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
+	sb_puts(sb, buf);
+}
+
+void report_pct(struct strbuf *sb, double part, double whole)
+{
+	if (whole > 0)
+		sb_printf(sb, "%.1f%%", 100.0 * part / whole);
+	else
+		sb_puts(sb, "-");
+}
+
+void report_damaged_text(struct strbuf *sb, unsigned long long n)
+{
+	sb_printf(sb,
+		  "%llu damaged block%s skipped (bad checksum or undecodable): the records in %s "
+		  "are missing from this report",
+		  n, n == 1 ? " was" : "s were", n == 1 ? "it" : "them");
+}
+
+void report_version_text(struct strbuf *sb, const struct journal_reader_stats *rs)
+{
+	if (!rs->other_version)
+		return;
+	sb_printf(sb,
+		  "%llu segment%s of journal format version %u skipped: this vmatrace reads "
+		  "version %u only (read %s with the vmatrace that wrote %s)",
+		  (unsigned long long)rs->other_version, rs->other_version == 1 ? "" : "s",
+		  rs->version_seen, JOURNAL_FORMAT_VERSION, rs->other_version == 1 ? "it" : "them",
+		  rs->other_version == 1 ? "it" : "them");
+}
+
+/* ---- time specifications ---- */
+
+/* Exactly n decimal digits. */
+static bool take_digits(const char **pp, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = (*pp)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*pp += n;
+	*out = v;
+	return true;
+}
+
+static bool parse_relative(const char *s, time_t now, uint64_t *ns)
+{
+	char *end;
+	double v, mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0 || s[0] < '0' || s[0] > '9')
+		return false;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		mult = 1;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mult = 60;
+	else if (!strcmp(end, "h"))
+		mult = 3600;
+	else if (!strcmp(end, "d"))
+		mult = 86400;
+	else if (!strcmp(end, "w"))
+		mult = 7 * 86400;
+	else
+		return false;
+	v = (double)now - v * mult;
+	if (v < 0)
+		return false;
+	*ns = (uint64_t)(v * NS_PER_S);
+	return true;
+}
+
+bool report_parse_time(const char *s, time_t now, uint64_t *ns)
+{
+	struct tm tm = {0}, want;
+	const char *p = s;
+	bool utc = false;
+	time_t t;
+	int v;
+
+	if (!s || !*s)
+		return false;
+	if (s[0] == '-')
+		return parse_relative(s + 1, now, ns);
+	if (!strcmp(s, "now")) {
+		*ns = (uint64_t)now * NS_PER_S;
+		return true;
+	}
+	if (strspn(s, "0123456789") == strlen(s) || (strchr(s, '.') && !strchr(s, '-'))) {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno || *end || !isfinite(d) || d < 0 || s[0] < '0' || s[0] > '9')
+			return false;
+		*ns = (uint64_t)(d * NS_PER_S);
+		return true;
+	}
+	if (!take_digits(&p, 4, &v) || *p++ != '-')
+		return false;
+	tm.tm_year = v - 1900;
+	if (!take_digits(&p, 2, &v) || *p++ != '-')
+		return false;
+	tm.tm_mon = v - 1;
+	if (!take_digits(&p, 2, &tm.tm_mday))
+		return false;
+	if (*p == ' ' || *p == 'T') {
+		p++;
+		if (!take_digits(&p, 2, &tm.tm_hour) || *p++ != ':' ||
+		    !take_digits(&p, 2, &tm.tm_min))
+			return false;
+		if (*p == ':') {
+			p++;
+			if (!take_digits(&p, 2, &tm.tm_sec))
+				return false;
+		}
+	}
+	if (*p == 'Z') {
+		utc = true;
+		p++;
+	}
+	if (*p || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	tm.tm_isdst = -1;
+	want = tm;
+	t = utc ? timegm(&tm) : mktime(&tm);
+	/* mktime() would turn February 30 into March 2 without a word. */
+	if (t == (time_t)-1 || tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon || t < 0)
+		return false;
+	*ns = (uint64_t)t * NS_PER_S;
+	return true;
+}
