@@ -839,8 +839,8 @@ Test(report, malformed_payloads_are_counted_and_kept_as_text)
 	free(t);
 
 	t = run_ok(f.dir, "--format", "json", NULL);
-	cr_assert(tj_valid(t), "invalid JSON:\n%s", t);
-	raw = tj_member(t, "stats");
+	cr_assert(ja_valid(t), "invalid JSON:\n%s", t);
+	raw = ja_member(t, "stats");
 	cr_assert_not_null(raw);
 	cr_assert(strstr(raw, "\"bad_payloads\":3"), "%s", raw);
 	free(raw);
