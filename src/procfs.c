@@ -72,6 +72,7 @@ long procfs_parse_smaps(FILE *f, struct vmt_vma **out, uint64_t *heap_end)
 	char line[PATH_MAX + 256];
 	struct vmt_vma *v = NULL;
 	size_t n = 0, cap = 0;
+	bool cur = false; /* the VmFlags that follow are those of v[n - 1] */
 
 	*out = NULL;
 	*heap_end = 0;
@@ -83,7 +84,8 @@ long procfs_parse_smaps(FILE *f, struct vmt_vma **out, uint64_t *heap_end)
 
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &s, &e, perms, &off, &maj, &min,
 			   &ino, &name) == 7) {
-			if (s == VSYSCALL_START)
+			cur = s != VSYSCALL_START;
+			if (!cur)
 				continue;
 			if (n == cap) {
 				struct vmt_vma *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
@@ -109,7 +111,7 @@ long procfs_parse_smaps(FILE *f, struct vmt_vma **out, uint64_t *heap_end)
 			if (name && !strncmp(line + name, "[heap]", 6))
 				*heap_end = e;
 			n++;
-		} else if (n && !strncmp(line, "VmFlags:", 8)) {
+		} else if (cur && !strncmp(line, "VmFlags:", 8)) {
 			v[n - 1].vm_flags |= parse_vmflags(line + 8);
 		}
 	}
