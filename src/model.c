@@ -205,6 +205,15 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 	/* Already in the address space read from the kernel after it. */
 	if (ts < p->skip_before_ns)
 		return;
+	if (p->exec_pending) {
+		/*
+		 * The exec's VMA records are reserved inside the exec, before the new image
+		 * runs: a call of it means the rest were lost (ring buffer full). Read it.
+		 */
+		p->exec_pending = false;
+		model_resync(m, p);
+		return;
+	}
 	if (err == ENOMEM && partial_range(r->sys)) {
 		/* Applied up to the first hole (madvise: around every hole), then ENOMEM. */
 		if (r->sys != VMT_SYS_MADVISE)
@@ -333,7 +342,7 @@ done:
 	p->kernel_count = r->map_count;
 	if (ts < p->settle_ns && !p->need_resync)
 		return; /* may be a replay of what the read already showed: do not judge */
-	if (!p->exec_pending && (p->need_resync || model_vma_count(p) != r->map_count)) {
+	if (p->need_resync || model_vma_count(p) != r->map_count) {
 		log_debug("resync %u after %s(%#llx, %#llx, %#llx, %#llx) = %#llx: model %zu VMAs, "
 			  "kernel %u%s", p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
 			  (unsigned long long)r->args[1], (unsigned long long)r->args[2],
@@ -391,9 +400,12 @@ static void apply_vma(struct model *m, const struct vmt_vma_rec *r)
 	if (model_seed_vma(m, p, &r->vma))
 		p->need_resync = true;
 	if (p->exec_next == p->exec_expect) {
+		/* The exec's map_count, before model_seed_end takes the model's own. */
+		uint32_t kernel_count = p->kernel_count;
+
 		p->exec_pending = false;
 		model_seed_end(m, p);
-		if (p->need_resync || model_vma_count(p) != p->kernel_count)
+		if (p->need_resync || model_vma_count(p) != kernel_count)
 			model_resync(m, p);
 	}
 }
