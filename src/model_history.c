@@ -54,8 +54,8 @@ void model_tl_close(struct model *m, struct model_proc *p)
 	    last->mapped == p->tl_cur.mapped && last->brk == p->tl_cur.brk)
 		return;
 	if (p->tl_len == p->tl_cap)
-		ring_grow(m, (void **)&p->tl, sizeof(*p->tl), &p->tl_cap, &p->tl_head, p->tl_len, 16,
-			  m->cfg.timeline_points);
+		ring_grow(m, (void **)&p->tl, sizeof(*p->tl), &p->tl_cap, &p->tl_head, p->tl_len,
+			  16, m->cfg.timeline_points);
 	if (!p->tl_cap) {
 		m->st.tl_dropped++;
 		return;
@@ -113,8 +113,8 @@ void model_tick(struct model *m, uint64_t now_ns)
 void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev)
 {
 	if (p->fr_len == p->fr_cap)
-		ring_grow(m, (void **)&p->fr, sizeof(*p->fr), &p->fr_cap, &p->fr_head, p->fr_len, 64,
-			  m->cfg.flight_events);
+		ring_grow(m, (void **)&p->fr, sizeof(*p->fr), &p->fr_cap, &p->fr_head, p->fr_len,
+			  64, m->cfg.flight_events);
 	if (!p->fr_cap) {
 		p->fr_lost++;
 		m->st.fr_lost++;

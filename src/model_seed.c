@@ -42,7 +42,8 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 	if (comm)
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	model_proc_clear_map(p);
-	/* The same heap read again keeps its high-water; another heap, or none known, starts anew. */
+	/* The same heap read again keeps its high-water; another heap, or none known, starts anew.
+	 */
 	if (!brk || start_brk != p->start_brk)
 		p->start_brk = p->brk = p->brk_hwm = p->first_brk = 0;
 	model_set_brk(p, start_brk, brk);
