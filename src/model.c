@@ -49,7 +49,8 @@ static void proc_free(struct model *m, struct model_proc *p)
 {
 	if (!p)
 		return;
-	m->st.detail_bytes -= (uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
+	m->st.detail_bytes -=
+		(uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
 	vmamap_free(p->map);
 	free(p->cgroup);
 	free(p->tl);
@@ -228,13 +229,11 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 		a = (uint64_t)r->ret;
 		rc = model_range_unmap(p, a, a + len); /* MAP_FIXED replaces what was there */
 		if (!rc && r->vma[0].valid) {
-			struct vma_entry e;
-
 			rc = model_apply_truth(m, p, &r->vma[0]);
-			if (!rc && (r->args[3] & MAP_STACK) && (e = model_entry_from_vmt(m, &r->vma[0])).file == 0) {
+			/* MAP_STACK marks thread stacks even where the kernel leaves no flag. */
+			if (!rc && (r->args[3] & MAP_STACK) && !r->vma[0].ino) {
 				struct vma_entry *cur = vmamap_find(p->map, r->vma[0].start);
 
-				/* MAP_STACK marks thread stacks even where the kernel leaves no flag. */
 				if (cur) {
 					model_account(p, cur, -1);
 					cur->flags |= VF_STACKHINT;
@@ -261,7 +260,8 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 			rc = model_range_unmap(p, a + new_len, a + old_len);
 			break;
 		}
-		rc = mremap_move(p, a, old_len, to, new_len, !(r->args[3] & 4 /* MREMAP_DONTUNMAP */));
+		rc = mremap_move(p, a, old_len, to, new_len,
+				 !(r->args[3] & 4 /* MREMAP_DONTUNMAP */));
 		if (!rc && r->vma[0].valid) {
 			rc = model_apply_truth(m, p, &r->vma[0]);
 			if (!rc)
@@ -344,10 +344,12 @@ done:
 		return; /* may be a replay of what the read already showed: do not judge */
 	if (p->need_resync || model_vma_count(p) != r->map_count) {
 		log_debug("resync %u after %s(%#llx, %#llx, %#llx, %#llx) = %#llx: model %zu VMAs, "
-			  "kernel %u%s", p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
+			  "kernel %u%s",
+			  p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
 			  (unsigned long long)r->args[1], (unsigned long long)r->args[2],
 			  (unsigned long long)r->args[3], (unsigned long long)r->ret,
-			  model_vma_count(p), r->map_count, p->need_resync ? " (event not followed)" : "");
+			  model_vma_count(p), r->map_count,
+			  p->need_resync ? " (event not followed)" : "");
 		model_resync(m, p);
 	}
 }
@@ -457,7 +459,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 			return;
 		p = model_proc_get(m, h->tgid);
 		if (!p) {
-			/* A process we have not seen start: read it whole, then this event is in it. */
+			/* A process we have not seen start: read it whole; this event is in it. */
 			p = model_proc_new(m, h->tgid);
 			if (!p)
 				return;

@@ -28,8 +28,8 @@ static const char *file_path(const struct model_resolver *res, struct model_proc
 }
 
 static const char *vma_name(const struct model_resolver *res, struct model_proc *p,
-			    const struct vma_entry *e, const struct model_special_name *sp, size_t nsp,
-			    char **paths)
+			    const struct vma_entry *e, const struct model_special_name *sp,
+			    size_t nsp, char **paths)
 {
 	if (e->file)
 		return file_path(res, p, e, paths);
@@ -167,8 +167,8 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 			sb_printf(sb, " %8llu", (unsigned long long)by_size[k][c]);
 		sb_putc(sb, '\n');
 	}
-	sb_printf(sb, "4 KiB anonymous fragments: %llu\nthread stacks: %u (", (unsigned long long)anon_4k,
-		  p->count[VK_THREAD_STACK]);
+	sb_printf(sb, "4 KiB anonymous fragments: %llu\nthread stacks: %u (",
+		  (unsigned long long)anon_4k, p->count[VK_THREAD_STACK]);
 	sb_size(sb, p->bytes[VK_THREAD_STACK]);
 	sb_printf(sb, ")\nPROT_NONE reservations: %u (", p->count[VK_RESERVED]);
 	sb_size(sb, p->bytes[VK_RESERVED]);
@@ -214,8 +214,8 @@ void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf 
 {
 	(void)m;
 	if (!json)
-		sb_printf(sb, "%-19s %8s %8s %8s %12s %12s %7s %7s\n", "time", "vmas_min", "vmas_max",
-			  "vmas", "mapped", "heap", "calls", "failed");
+		sb_printf(sb, "%-19s %8s %8s %8s %12s %12s %7s %7s\n", "time", "vmas_min",
+			  "vmas_max", "vmas", "mapped", "heap", "calls", "failed");
 	for (uint32_t i = 0; i < p->tl_len; i++)
 		tl_line(sb, model_tl_at(p, i), json, realtime_offset_ns);
 	if (p->tl_open)
