@@ -189,12 +189,15 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 				    uint32_t map_count, uint64_t start_brk, uint64_t brk);
 int model_seed_vma(struct model *m, struct model_proc *p, const struct vmt_vma *v);
 void model_seed_end(struct model *m, struct model_proc *p);
-/* Feeding the records of the tracer's seeding iterator (tracer_seed) into the model. */
+/*
+ * Feeding seeding records into the model: those of the BPF iterator (tracer_seed)
+ * and the same records made from /proc (procfs_seed), through the one entry point.
+ */
 struct model_seeder {
 	struct model *m;
 	struct model_proc *p;
 };
-/* A tracer_seed_fn: ctx is a struct model_seeder. */
+/* A tracer_seed_fn and a procfs_seed_fn: ctx is a struct model_seeder. */
 int model_seed_iter(void *ctx, const struct vmt_iter_rec *r);
 /* After the walk: close the last process. */
 void model_seeder_end(struct model_seeder *s);
