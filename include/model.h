@@ -42,6 +42,27 @@ enum vma_kind {
 
 #define VK_GUARD_MAX (64u << 10) /* PROT_NONE regions up to this size count as guards */
 
+/*
+ * Bits of the kernel's vm_flags (struct vmt_vma.vm_flags) that the model reads
+ * (include/linux/mm.h; stable for years). The /proc reader produces them too.
+ */
+#define VMT_VM_READ 0x1ull
+#define VMT_VM_WRITE 0x2ull
+#define VMT_VM_EXEC 0x4ull
+#define VMT_VM_MAYSHARE 0x80ull
+#define VMT_VM_GROWSDOWN 0x100ull
+#define VMT_VM_PFNMAP 0x400ull
+#define VMT_VM_IO 0x4000ull
+#define VMT_VM_DONTEXPAND 0x40000ull
+#define VMT_VM_MIXEDMAP 0x10000000ull
+#define VMT_VM_NOHUGEPAGE 0x40000000ull
+
+/* The model's defaults, also the configuration file's (config.c). */
+#define MODEL_DEFAULT_TIMELINE_RESOLUTION_NS 1000000000ull /* 1 s */
+#define MODEL_DEFAULT_TIMELINE_POINTS 3600u		    /* an hour at 1 s */
+#define MODEL_DEFAULT_FLIGHT_EVENTS 4096u
+#define MODEL_DEFAULT_MEMORY_LIMIT (256ull << 20) /* timelines + flight recorders */
+
 const char *model_kind_name(enum vma_kind k);
 
 /* One point of the consolidated timeline: an interval in which something happened. */
@@ -51,7 +72,7 @@ struct tl_point {
 	uint32_t calls, failures;
 	uint32_t pad;
 	uint64_t mapped; /* bytes, at the end of the interval */
-	uint64_t brk;    /* heap size (brk - start_brk) at the end of the interval */
+	uint64_t brk;    /* heap size in bytes (model_heap_size) at the end of the interval */
 };
 
 /* One raw event in the flight recorder, compact. */
@@ -72,6 +93,10 @@ struct model_proc {
 	uint32_t tgid;
 	char comm[VMT_COMM_LEN];
 	struct vmamap *map;
+	/*
+	 * Break addresses (0: unknown). brk_hwm is the highest break since start_brk was
+	 * set; it is an address: read sizes with model_heap_size() and model_heap_hwm().
+	 */
 	uint64_t start_brk, brk, brk_hwm, first_brk;
 	uint64_t bytes[VK__COUNT];
 	uint32_t count[VK__COUNT];
@@ -106,11 +131,12 @@ struct model_proc {
 /* Reads a process's VMAs from the kernel into the model (model_seed_* calls). */
 typedef int (*model_reseed_fn)(void *ctx, uint32_t tgid);
 
+/* Zero fields take the MODEL_DEFAULT_* values. */
 struct model_config {
-	uint64_t timeline_resolution_ns; /* default 1 s */
-	uint32_t timeline_points;        /* per process, default 3600 */
-	uint32_t flight_events;          /* per process, default 4096 */
-	uint64_t memory_limit;           /* bytes for timelines + flight recorders, default 256 MiB */
+	uint64_t timeline_resolution_ns;
+	uint32_t timeline_points; /* per process */
+	uint32_t flight_events;   /* per process */
+	uint64_t memory_limit;    /* bytes for timelines + flight recorders */
 	model_reseed_fn reseed;          /* NULL: never resync (tests) */
 	void *reseed_ctx;
 	/* Called for each timeline point as it is closed (the journal writes them). */
@@ -163,24 +189,63 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 				    uint32_t map_count, uint64_t start_brk, uint64_t brk);
 int model_seed_vma(struct model *m, struct model_proc *p, const struct vmt_vma *v);
 void model_seed_end(struct model *m, struct model_proc *p);
-/* Feeding the records of the tracer's seeding iterator (tracer_seed) into the model. */
+/*
+ * Feeding seeding records into the model: those of the BPF iterator (tracer_seed)
+ * and the same records made from /proc (procfs_seed), through the one entry point.
+ */
 struct model_seeder {
 	struct model *m;
 	struct model_proc *p;
 };
-/* A tracer_seed_fn: ctx is a struct model_seeder. */
+/* A tracer_seed_fn and a procfs_seed_fn: ctx is a struct model_seeder. */
 int model_seed_iter(void *ctx, const struct vmt_iter_rec *r);
 /* After the walk: close the last process. */
 void model_seeder_end(struct model_seeder *s);
-/* Read /proc/PID/maps into the model (the fallback to the BPF iterator). */
-int model_seed_from_proc(struct model *m, uint32_t tgid);
 
-
-/* Output. */
+/* Queries. */
 size_t model_vma_count(const struct model_proc *p);
 uint64_t model_mapped_bytes(const struct model_proc *p);
-/* The VMAs in /proc/PID/maps format (without [vsyscall]). */
-void model_format_maps(struct model *m, struct model_proc *p, struct strbuf *sb);
+
+/* Heap size in bytes (brk - start_brk), 0 when the heap is unknown or empty. */
+static inline uint64_t model_heap_size(const struct model_proc *p)
+{
+	return p->start_brk && p->brk > p->start_brk ? p->brk - p->start_brk : 0;
+}
+
+/* The heap's high-water mark in bytes: a size, never a break address. */
+static inline uint64_t model_heap_hwm(const struct model_proc *p)
+{
+	return p->start_brk && p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0;
+}
+
+/*
+ * What the model does not keep and output shows: names, read when they are shown
+ * (procfs_resolver reads them from /proc; tests pass their own).
+ */
+struct model_special_name {
+	uint64_t start;
+	char name[32];
+};
+
+struct model_resolver {
+	/*
+	 * The path of the file mapped at [start, end) of tgid, NUL-terminated into buf:
+	 * its length, or a negative errno when it cannot be read.
+	 */
+	int (*file_path)(void *ctx, uint32_t tgid, uint64_t start, uint64_t end, char *buf,
+			 size_t size);
+	/*
+	 * The names the kernel gives its own mappings ([vdso], [vvar], ...), which no event
+	 * carries: how many, in a malloc'd array at *out (NULL when none).
+	 */
+	size_t (*special_names)(void *ctx, uint32_t tgid, struct model_special_name **out);
+	void *ctx;
+};
+
+/* Output. */
+/* The VMAs in /proc/PID/maps format (without [vsyscall]); names through res (NULL: none). */
+void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
+		       struct strbuf *sb);
 /* Census by kind and size classes. */
 void model_format_census(struct model *m, struct model_proc *p, struct strbuf *sb, bool json);
 void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf *sb, bool json,

@@ -298,8 +298,7 @@ void alert_context_json(struct strbuf *sb, struct model *m, struct model_proc *p
 		      "\"hwm\":\"%#llx\",\"size\":%llu,\"hwm_size\":%llu}",
 		  (unsigned long long)p->start_brk, (unsigned long long)p->first_brk,
 		  (unsigned long long)p->brk, (unsigned long long)p->brk_hwm,
-		  (unsigned long long)(p->brk > p->start_brk ? p->brk - p->start_brk : 0),
-		  (unsigned long long)(p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0));
+		  (unsigned long long)model_heap_size(p), (unsigned long long)model_heap_hwm(p));
 	/* The timeline leading up to now: what grew. */
 	sb_puts(sb, ",\"timeline\":[");
 	start = p->tl_len > 120 ? p->tl_len - 120 : 0;

@@ -21,6 +21,7 @@
 #include "format.h"
 #include "log.h"
 #include "model.h"
+#include "procfs.h"
 #include "symbolize.h"
 #include "summary.h"
 #include "sysinfo.h"
@@ -388,8 +389,11 @@ static int trace_reseed(void *ctx, uint32_t tgid)
 	int n = tracer_seed(s->tracer, tgid, model_seed_iter, &ts);
 
 	model_seeder_end(&ts);
-	if (n <= 0)
-		return model_seed_from_proc(s->model, tgid);
+	if (n <= 0) {
+		n = procfs_seed(tgid, model_seed_iter, &ts);
+		model_seeder_end(&ts);
+		return n;
+	}
 	return 0;
 }
 

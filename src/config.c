@@ -14,6 +14,7 @@
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
+#include "model.h"
 
 enum key_type {
 	T_PATH,     /* a string up to CONFIG_PATH_MAX; may be empty */
@@ -93,10 +94,10 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->socket, sizeof(c->socket), "%s", CTL_DEFAULT_SOCKET);
 	c->ringbuf_size = 16u << 20;
-	c->timeline_resolution_ns = 1000000000ull;
-	c->timeline_points = 3600;
-	c->flight_recorder = 4096;
-	c->memory_limit = 256u << 20;
+	c->timeline_resolution_ns = MODEL_DEFAULT_TIMELINE_RESOLUTION_NS;
+	c->timeline_points = MODEL_DEFAULT_TIMELINE_POINTS;
+	c->flight_recorder = MODEL_DEFAULT_FLIGHT_EVENTS;
+	c->memory_limit = MODEL_DEFAULT_MEMORY_LIMIT;
 	snprintf(c->journal_dir, sizeof(c->journal_dir), "/var/lib/vmatrace/journal");
 	c->journal_segment_size = 16u << 20;
 	c->journal_retain_size = 256u << 20;

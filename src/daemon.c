@@ -30,6 +30,7 @@
 #include "journal.h"
 #include "log.h"
 #include "model.h"
+#include "procfs.h"
 #include "sysinfo.h"
 #include "tracer.h"
 
@@ -239,7 +240,7 @@ static void on_point(void *ctx, const struct model_proc *p, const struct tl_poin
 		.max_map_count = d->max_map_count,
 		.mapped = t->mapped,
 		.heap = t->brk,
-		.heap_hwm = p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0,
+		.heap_hwm = model_heap_hwm(p),
 	};
 
 	if (!d->journal || !selected(d, (struct model_proc *)p))
@@ -404,8 +405,13 @@ static int reseed(void *ctx, uint32_t tgid)
 	struct daemon *d = ctx;
 	int n = seed_walk(d, tgid), err = 0;
 
-	if (n <= 0)
-		err = model_seed_from_proc(d->model, tgid); /* the iterator could not: /proc */
+	if (n <= 0) {
+		/* The iterator could not: the same records from /proc. */
+		struct model_seeder s = { .m = d->model };
+
+		err = procfs_seed(tgid, model_seed_iter, &s);
+		model_seeder_end(&s);
+	}
 	if (err == -ENOENT || err == -ESRCH) {
 		/* Gone: nothing left to model. */
 		model_proc_drop(d->model, tgid);
@@ -603,8 +609,8 @@ static void answer_status(struct daemon *d, struct strbuf *out, bool json, size_
 				  vmas, 100.0 * vmas / d->max_map_count,
 				  model_growth_rate(p, now, 60000000000ull),
 				  (unsigned long long)model_mapped_bytes(p),
-				  (unsigned long long)(p->brk > p->start_brk ? p->brk - p->start_brk : 0),
-				  (unsigned long long)(p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0),
+				  (unsigned long long)model_heap_size(p),
+				  (unsigned long long)model_heap_hwm(p),
 				  (long long)(p->brk - p->first_brk), (unsigned long long)p->resyncs);
 		}
 		sb_puts(out, "]}\n");
@@ -646,9 +652,9 @@ static void answer_status(struct daemon *d, struct strbuf *out, bool json, size_
 			  model_growth_rate(p, now, 60000000000ull));
 		pad_size(out, model_mapped_bytes(p), 10);
 		sb_putc(out, ' ');
-		pad_size(out, p->brk > p->start_brk ? p->brk - p->start_brk : 0, 10);
+		pad_size(out, model_heap_size(p), 10);
 		sb_putc(out, ' ');
-		pad_size(out, p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0, 10);
+		pad_size(out, model_heap_hwm(p), 10);
 		sb_printf(out, " %7llu\n", (unsigned long long)p->resyncs);
 	}
 	free(r);
@@ -714,7 +720,7 @@ static int handle_request(void *ctx, char *req, struct strbuf *out)
 		else if (census)
 			model_format_census(d->model, p, out, json);
 		else
-			model_format_maps(d->model, p, out);
+			model_format_maps(d->model, p, &procfs_resolver, out);
 		return 0;
 	}
 	if (!strcmp(cmd, "metrics") && d->metrics_fn) {

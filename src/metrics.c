@@ -304,9 +304,8 @@ static void render_procs(struct daemon *d, struct strbuf *sb, struct model_proc 
 			const struct model_proc *p = sel[i];
 			size_t vmas = model_vma_count(p);
 			double limit = d->max_map_count;
-			uint64_t base = p->start_brk;
-			uint64_t heap = p->brk > base ? p->brk - base : 0;
-			uint64_t hwm = p->brk_hwm > base ? p->brk_hwm - base : 0;
+			uint64_t heap = model_heap_size(p);
+			uint64_t hwm = model_heap_hwm(p);
 
 			proc_labels(sb, proc_families[f].name, p);
 			switch (f) {

@@ -1,80 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The model as people read it: /proc/PID/maps lines, a census, a timeline. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <limits.h>
-#include <unistd.h>
 
+#include "jsonw.h"
 #include "model.h"
+#include "model_internal.h"
 
 #define MAPS_NAME_COLUMN 72 /* the kernel pads the header to this width before the name */
 
-/* Names the kernel gives its own mappings ([vdso], [vvar], ...) are not in the events. */
-struct special_name {
-	uint64_t start;
-	char name[32];
-};
-
-static size_t read_special_names(uint32_t tgid, struct special_name **out)
-{
-	char path[64], line[512];
-	struct special_name *v = NULL;
-	size_t n = 0, cap = 0;
-	FILE *f;
-
-	*out = NULL;
-	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *name = strchr(line, '[');
-		unsigned long long s;
-
-		if (!name || strchr(line, '/') || !strncmp(name, "[heap]", 6) ||
-		    !strncmp(name, "[stack]", 7) || sscanf(line, "%llx-", &s) != 1)
-			continue;
-		if (n == cap) {
-			struct special_name *nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
-
-			if (!nv)
-				break;
-			v = nv;
-		}
-		v[n].start = s;
-		snprintf(v[n].name, sizeof(v[n].name), "%.*s", (int)strcspn(name, "\n"), name);
-		n++;
-	}
-	fclose(f);
-	*out = v;
-	return n;
-}
-
 /* A file's path as the process sees it now, read once per file and listing. */
-static const char *file_path(struct model_proc *p, const struct vma_entry *e, char **paths)
+static const char *file_path(const struct model_resolver *res, struct model_proc *p,
+			     const struct vma_entry *e, char **paths)
 {
-	char link[96], buf[PATH_MAX];
-	ssize_t n;
+	char buf[PATH_MAX];
 
 	if (paths[e->file])
 		return paths[e->file];
-	snprintf(link, sizeof(link), "/proc/%u/map_files/%llx-%llx", p->tgid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (!res || !res->file_path ||
+	    res->file_path(res->ctx, p->tgid, e->start, e->end, buf, sizeof(buf)) <= 0)
 		return NULL;
-	buf[n] = 0;
 	paths[e->file] = strdup(buf);
 	return paths[e->file];
 }
 
-static const char *vma_name(struct model_proc *p, const struct vma_entry *e,
-			    const struct special_name *sp, size_t nsp, char **paths)
+static const char *vma_name(const struct model_resolver *res, struct model_proc *p,
+			    const struct vma_entry *e, const struct model_special_name *sp,
+			    size_t nsp, char **paths)
 {
 	if (e->file)
-		return file_path(p, e, paths);
+		return file_path(res, p, e, paths);
 	for (size_t i = 0; i < nsp; i++)
 		if (sp[i].start == e->start)
 			return sp[i].name;
@@ -86,17 +44,18 @@ static const char *vma_name(struct model_proc *p, const struct vma_entry *e,
 	return NULL;
 }
 
-void model_format_maps(struct model *m, struct model_proc *p, struct strbuf *sb)
+void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
+		       struct strbuf *sb)
 {
-	struct special_name *sp;
-	size_t nsp = read_special_names(p->tgid, &sp);
+	struct model_special_name *sp = NULL;
+	size_t nsp = res && res->special_names ? res->special_names(res->ctx, p->tgid, &sp) : 0;
 	char **paths = calloc(m->nfiles, sizeof(*paths));
 	struct vmamap_iter it;
 	struct vma_entry *e;
 
 	vmamap_iter_init(p->map, &it, 0);
 	while (paths && (e = vmamap_iter_next(&it))) {
-		const char *name = vma_name(p, e, sp, nsp, paths);
+		const char *name = vma_name(res, p, e, sp, nsp, paths);
 		struct model_file *f = e->file ? &m->files[e->file] : NULL;
 		size_t line_start = sb->len;
 
@@ -110,7 +69,7 @@ void model_format_maps(struct model *m, struct model_proc *p, struct strbuf *sb)
 			while (sb->len - line_start < MAPS_NAME_COLUMN)
 				sb_putc(sb, ' ');
 			sb_putc(sb, ' ');
-			sb_puts(sb, name);
+			sb_printable(sb, name, strlen(name)); /* file names are anyone's bytes */
 		}
 		sb_putc(sb, '\n');
 	}
@@ -154,28 +113,40 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 			anon_4k++;
 	}
 	if (json) {
-		sb_printf(sb, "{\"pid\":%u,\"comm\":", p->tgid);
-		sb_json_str(sb, p->comm, sizeof(p->comm));
-		sb_printf(sb, ",\"vmas\":%zu,\"mapped\":%llu,\"kinds\":{", total,
-			  (unsigned long long)model_mapped_bytes(p));
+		struct jsonw w;
+
+		jw_begin(&w, sb);
+		jw_obj(&w);
+		jw_kuint(&w, "pid", p->tgid);
+		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		jw_kuint(&w, "vmas", total);
+		jw_kuint(&w, "mapped", model_mapped_bytes(p));
+		jw_kobj(&w, "kinds");
 		for (int k = 0; k < VK__COUNT; k++) {
-			sb_printf(sb, "%s\"%s\":{\"count\":%u,\"bytes\":%llu,\"sizes\":{", k ? "," : "",
-				  model_kind_name(k), p->count[k], (unsigned long long)p->bytes[k]);
+			jw_kobj(&w, model_kind_name(k));
+			jw_kuint(&w, "count", p->count[k]);
+			jw_kuint(&w, "bytes", p->bytes[k]);
+			jw_kobj(&w, "sizes");
 			for (size_t c = 0; c < NCLASSES; c++)
-				sb_printf(sb, "%s\"%s\":%llu", c ? "," : "", size_classes[c].label,
-					  (unsigned long long)by_size[k][c]);
-			sb_puts(sb, "}}");
+				jw_kuint(&w, size_classes[c].label, by_size[k][c]);
+			jw_obj_end(&w);
+			jw_obj_end(&w);
 		}
-		sb_printf(sb, "},\"anon_4k_fragments\":%llu,\"thread_stacks\":%u,\"reserved_bytes\":%llu,"
-			      "\"heap_size\":%llu,\"heap_hwm\":%llu,\"start_brk\":\"%#llx\",\"brk\":\"%#llx\"}\n",
-			  (unsigned long long)anon_4k, p->count[VK_THREAD_STACK],
-			  (unsigned long long)p->bytes[VK_RESERVED],
-			  (unsigned long long)(p->brk > p->start_brk ? p->brk - p->start_brk : 0),
-			  (unsigned long long)(p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0),
-			  (unsigned long long)p->start_brk, (unsigned long long)p->brk);
+		jw_obj_end(&w);
+		jw_kuint(&w, "anon_4k_fragments", anon_4k);
+		jw_kuint(&w, "thread_stacks", p->count[VK_THREAD_STACK]);
+		jw_kuint(&w, "reserved_bytes", p->bytes[VK_RESERVED]);
+		jw_kuint(&w, "heap_size", model_heap_size(p));
+		jw_kuint(&w, "heap_hwm", model_heap_hwm(p));
+		jw_khex(&w, "start_brk", p->start_brk);
+		jw_khex(&w, "brk", p->brk);
+		jw_obj_end(&w);
+		sb_putc(sb, '\n');
 		return;
 	}
-	sb_printf(sb, "census of %.*s[%u]: %zu VMAs, ", VMT_COMM_LEN, p->comm, p->tgid, total);
+	sb_puts(sb, "census of ");
+	sb_printable(sb, p->comm, sizeof(p->comm));
+	sb_printf(sb, "[%u]: %zu VMAs, ", p->tgid, total);
 	sb_size(sb, model_mapped_bytes(p));
 	sb_puts(sb, " mapped\n");
 	sb_printf(sb, "%-13s %8s %10s", "kind", "VMAs", "bytes");
@@ -196,21 +167,16 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 			sb_printf(sb, " %8llu", (unsigned long long)by_size[k][c]);
 		sb_putc(sb, '\n');
 	}
-	sb_printf(sb, "4 KiB anonymous fragments: %llu\nthread stacks: %u (", (unsigned long long)anon_4k,
-		  p->count[VK_THREAD_STACK]);
+	sb_printf(sb, "4 KiB anonymous fragments: %llu\nthread stacks: %u (",
+		  (unsigned long long)anon_4k, p->count[VK_THREAD_STACK]);
 	sb_size(sb, p->bytes[VK_THREAD_STACK]);
 	sb_printf(sb, ")\nPROT_NONE reservations: %u (", p->count[VK_RESERVED]);
 	sb_size(sb, p->bytes[VK_RESERVED]);
 	sb_printf(sb, "), guard regions: %u\nheap: ", p->count[VK_GUARD]);
-	sb_size(sb, p->brk > p->start_brk ? p->brk - p->start_brk : 0);
+	sb_size(sb, model_heap_size(p));
 	sb_puts(sb, " (high-water ");
-	sb_size(sb, p->brk_hwm > p->start_brk ? p->brk_hwm - p->start_brk : 0);
+	sb_size(sb, model_heap_hwm(p));
 	sb_puts(sb, ")\n");
-}
-
-static const struct tl_point *tl_at(const struct model_proc *p, uint32_t i)
-{
-	return &p->tl[(p->tl_head + i) % p->tl_cap];
 }
 
 static void tl_line(struct strbuf *sb, const struct tl_point *t, bool json, long long off)
@@ -220,10 +186,20 @@ static void tl_line(struct strbuf *sb, const struct tl_point *t, bool json, long
 	struct tm tm;
 
 	if (json) {
-		sb_printf(sb, "{\"ts\":%lld,\"vmas_min\":%u,\"vmas_max\":%u,\"vmas\":%u,\"mapped\":%llu,"
-			      "\"heap\":%llu,\"calls\":%u,\"failures\":%u}\n",
-			  (long long)sec, t->vmas_min, t->vmas_max, t->vmas_last,
-			  (unsigned long long)t->mapped, (unsigned long long)t->brk, t->calls, t->failures);
+		struct jsonw w;
+
+		jw_begin(&w, sb);
+		jw_obj(&w);
+		jw_kint(&w, "ts", sec);
+		jw_kuint(&w, "vmas_min", t->vmas_min);
+		jw_kuint(&w, "vmas_max", t->vmas_max);
+		jw_kuint(&w, "vmas", t->vmas_last);
+		jw_kuint(&w, "mapped", t->mapped);
+		jw_kuint(&w, "heap", t->brk);
+		jw_kuint(&w, "calls", t->calls);
+		jw_kuint(&w, "failures", t->failures);
+		jw_obj_end(&w);
+		sb_putc(sb, '\n');
 		return;
 	}
 	localtime_r(&sec, &tm);
@@ -238,56 +214,10 @@ void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf 
 {
 	(void)m;
 	if (!json)
-		sb_printf(sb, "%-19s %8s %8s %8s %12s %12s %7s %7s\n", "time", "vmas_min", "vmas_max",
-			  "vmas", "mapped", "heap", "calls", "failed");
+		sb_printf(sb, "%-19s %8s %8s %8s %12s %12s %7s %7s\n", "time", "vmas_min",
+			  "vmas_max", "vmas", "mapped", "heap", "calls", "failed");
 	for (uint32_t i = 0; i < p->tl_len; i++)
-		tl_line(sb, tl_at(p, i), json, realtime_offset_ns);
+		tl_line(sb, model_tl_at(p, i), json, realtime_offset_ns);
 	if (p->tl_open)
 		tl_line(sb, &p->tl_cur, json, realtime_offset_ns);
-}
-
-double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns)
-{
-	const struct tl_point *first = NULL, *last = p->tl_open ? &p->tl_cur : NULL;
-	double dt;
-
-	if (!last && p->tl_len)
-		last = tl_at(p, p->tl_len - 1);
-	for (uint32_t i = 0; i < p->tl_len; i++) {
-		const struct tl_point *t = tl_at(p, i);
-
-		if (now_ns - t->t_ns <= window_ns) {
-			first = t;
-			break;
-		}
-	}
-	if (!first || !last || last->t_ns <= first->t_ns)
-		return 0;
-	dt = (last->t_ns - first->t_ns) / 1e9;
-	return ((double)last->vmas_last - (double)first->vmas_last) / dt;
-}
-
-double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns)
-{
-	const struct fr_event *first = NULL, *last;
-	uint32_t lo = 0, hi;
-
-	if (p->fr_len < 2)
-		return 0;
-	last = &p->fr[(p->fr_head + p->fr_len - 1) % p->fr_cap];
-	/* The oldest event inside the window: the ring is in time order, so bisect. */
-	hi = p->fr_len - 1;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (p->fr[(p->fr_head + mid) % p->fr_cap].ts_ns + window_ns < now_ns)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = &p->fr[(p->fr_head + lo) % p->fr_cap];
-	if (last->ts_ns <= first->ts_ns)
-		return 0;
-	return ((double)last->map_count - (double)first->map_count) * 1e9 /
-	       (double)(last->ts_ns - first->ts_ns);
 }

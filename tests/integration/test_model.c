@@ -2,7 +2,8 @@
 /*
  * Root integration tests of the live model: the daemon traces everything and
  * its view of a process (vmatrace snapshot) must equal /proc/PID/maps exactly
- * whenever the process is stopped.
+ * whenever the process is stopped; and the two ways of seeding it, the BPF
+ * iterator and its /proc fallback, give the same records.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -11,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "model.h"
+#include "procfs.h"
+#include "tracer.h"
 
 static struct h_daemon daemon_;
 
@@ -240,4 +245,118 @@ Test(model, timeline_and_status)
 	cr_assert(h_json_num(line, "drops", &drops) && drops == 0, "%s", line);
 	cr_assert_neq(h_sh("%s timeline -p 999999999 --socket %s 2>/dev/null", h_path("vmatrace"),
 			   daemon_.socket), 0, "an unknown pid is an error");
+}
+
+struct recs {
+	struct vmt_iter_rec v[512];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct vmt_iter_rec *r)
+{
+	struct recs *rs = ctx;
+
+	cr_assert_lt(rs->n, sizeof(rs->v) / sizeof(rs->v[0]));
+	rs->v[rs->n++] = *r;
+	return 0;
+}
+
+static int no_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0;
+}
+
+/* A process with a bit of everything, stopped while both read it. */
+static pid_t spawn_mapper(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		char *a = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		int fd = open("/etc/passwd", O_RDONLY);
+
+		if (a == MAP_FAILED || fd < 0)
+			_exit(1);
+		mprotect(a + 4 * 4096, 4096, PROT_READ);    /* a split */
+		mprotect(a + 8 * 4096, 4096, PROT_NONE);    /* a guard */
+		madvise(a + 12 * 4096, 4096, MADV_NOHUGEPAGE); /* a flag the model reads */
+		mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+		mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (sbrk(3 * 4096 + 100) == (void *)-1)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	kill(pid, SIGSTOP);
+	return pid;
+}
+
+Test(model, proc_fallback_gives_the_iterators_records)
+{
+	const uint64_t model_bits = VMT_VM_READ | VMT_VM_WRITE | VMT_VM_EXEC | VMT_VM_MAYSHARE |
+				    VMT_VM_GROWSDOWN | VMT_VM_PFNMAP | VMT_VM_IO |
+				    VMT_VM_DONTEXPAND | VMT_VM_MIXEDMAP | VMT_VM_NOHUGEPAGE;
+	struct tracer_opts topts = { .on_record = no_record };
+	static struct recs bpf, proc;
+	struct tracer *t;
+	pid_t pid = spawn_mapper();
+	int n;
+
+	t = tracer_new(&topts);
+	cr_assert(t, "cannot load the BPF programs");
+	n = tracer_seed(t, pid, collect, &bpf);
+	cr_assert_eq(procfs_seed(pid, collect, &proc), 0);
+	tracer_free(t);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	cr_assert_eq(n, 1, "the iterator read %d processes", n);
+	cr_assert_eq(proc.n, bpf.n, "/proc gave %zu records, the iterator %zu", proc.n, bpf.n);
+	/* The PROC record; mm->brk is in no /proc file: the [heap] VMA's end is its page. */
+	cr_assert_eq(proc.v[0].kind, VMT_ITER_PROC);
+	cr_assert_eq(bpf.v[0].kind, VMT_ITER_PROC);
+	cr_assert_eq(proc.v[0].tgid, bpf.v[0].tgid);
+	cr_assert_eq(proc.v[0].map_count, bpf.v[0].map_count);
+	cr_assert_eq(proc.v[0].start_brk, bpf.v[0].start_brk);
+	cr_assert_eq(proc.v[0].brk, (bpf.v[0].brk + 4095) & ~4095ull, "brk %#llx, kernel %#llx",
+		     (unsigned long long)proc.v[0].brk, (unsigned long long)bpf.v[0].brk);
+	cr_assert_str_eq(proc.v[0].comm, bpf.v[0].comm);
+	if (proc.v[0].memcg_id)
+		cr_assert_eq(proc.v[0].memcg_id, bpf.v[0].memcg_id);
+	for (size_t i = 1; i < bpf.n; i++) {
+		const struct vmt_vma *a = &proc.v[i].vma, *b = &bpf.v[i].vma;
+
+		cr_assert_eq(proc.v[i].kind, VMT_ITER_VMA);
+		cr_assert_eq(bpf.v[i].kind, VMT_ITER_VMA);
+		cr_assert_eq(proc.v[i].tgid, bpf.v[i].tgid);
+		cr_assert(a->start == b->start && a->end == b->end && a->valid == b->valid,
+			  "VMA %zu: /proc %#llx-%#llx, iterator %#llx-%#llx", i,
+			  (unsigned long long)a->start, (unsigned long long)a->end,
+			  (unsigned long long)b->start, (unsigned long long)b->end);
+		cr_assert_eq(a->vm_flags, b->vm_flags & model_bits,
+			     "VMA %#llx: vm_flags %#llx, iterator %#llx", (unsigned long long)a->start,
+			     (unsigned long long)a->vm_flags,
+			     (unsigned long long)(b->vm_flags & model_bits));
+		cr_assert_eq(a->ino, b->ino);
+		cr_assert_eq(a->dev, b->dev, "VMA %#llx: dev %#x, iterator %#x",
+			     (unsigned long long)a->start, a->dev, b->dev);
+		/* maps shows no offset for anonymous VMAs (the kernel's is their start page). */
+		if (b->ino)
+			cr_assert_eq(a->pgoff, b->pgoff);
+	}
 }

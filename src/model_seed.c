@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reading an address space from the kernel into the model: the seeding walk
+ * (records of the BPF iterator, or the same records made from /proc by
+ * procfs.c) and the resync, which asks the caller to do such a read when the
+ * model could not follow an event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "model.h"
+#include "model_internal.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns() */
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void model_seed_walk_begin(struct model *m)
+{
+	m->walk_start_ns = now_ns();
+}
+
+void model_seed_walk_end(struct model *m)
+{
+	m->walk_start_ns = 0;
+}
+
+struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *comm,
+				    uint32_t map_count, uint64_t start_brk, uint64_t brk)
+{
+	struct model_proc *p = model_proc_get(m, tgid);
+
+	if (!p)
+		p = model_proc_new(m, tgid);
+	if (!p)
+		return NULL;
+	if (comm)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	model_proc_clear_map(p);
+	/* The same heap read again keeps its high-water; another heap, or none known, starts anew.
+	 */
+	if (!brk || start_brk != p->start_brk)
+		p->start_brk = p->brk = p->brk_hwm = p->first_brk = 0;
+	model_set_brk(p, start_brk, brk);
+	p->kernel_count = map_count;
+	p->exec_pending = false;
+	p->need_resync = false;
+	p->skip_before_ns = m->walk_start_ns;
+	return p;
+}
+
+int model_seed_vma(struct model *m, struct model_proc *p, const struct vmt_vma *v)
+{
+	struct vma_entry e = model_entry_from_vmt(m, v);
+
+	/* Seeding may overlap what we have (a late snapshot): the snapshot wins. */
+	if (vmamap_count(p->map) && model_range_unmap(p, e.start, e.end))
+		return -ENOMEM;
+	return model_ent_add(p, e);
+}
+
+void model_seed_end(struct model *m, struct model_proc *p)
+{
+	p->seeded = true;
+	p->kernel_count = model_vma_count(p);
+	p->settle_ns = m->walk_start_ns ? now_ns() : 0;
+	m->st.seeds++;
+}
+
+int model_seed_iter(void *ctx, const struct vmt_iter_rec *r)
+{
+	struct model_seeder *s = ctx;
+
+	if (r->kind == VMT_ITER_PROC) {
+		model_seeder_end(s);
+		s->p = model_seed_begin(s->m, r->tgid, r->comm, r->map_count, r->start_brk, r->brk);
+		if (s->p && r->memcg_id) /* 0: not known here (/proc), keep what was */
+			s->p->memcg_id = r->memcg_id;
+	} else if (s->p && s->p->tgid == r->tgid) {
+		model_seed_vma(s->m, s->p, &r->vma);
+	}
+	return 0;
+}
+
+void model_seeder_end(struct model_seeder *s)
+{
+	if (s->p)
+		model_seed_end(s->m, s->p);
+	s->p = NULL;
+}
+
+void model_resync(struct model *m, struct model_proc *p)
+{
+	uint32_t tgid = p->tgid;
+
+	m->st.resyncs++;
+	p->resyncs++;
+	if (!m->cfg.reseed || m->in_reseed) {
+		p->need_resync = false;
+		return;
+	}
+	m->in_reseed = true;
+	model_seed_walk_begin(m);
+	if (m->cfg.reseed(m->cfg.reseed_ctx, tgid))
+		m->st.resync_failures++;
+	model_seed_walk_end(m);
+	m->in_reseed = false;
+	p = model_proc_get(m, tgid);
+	if (p)
+		p->need_resync = false;
+}

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The address space's primitives: file identities, entries classified by
+ * kind, splits, unmaps, permission changes, the kernel's word on one VMA
+ * ("[s, e) is one VMA with these attributes") and the heap break. Every
+ * update is an idempotent assignment, so that replaying an event that a read
+ * from the kernel already reflects is harmless.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "model.h"
+#include "model_internal.h"
+
+static const char *const kind_names[VK__COUNT] = {
+    [VK_ANON] = "anonymous", [VK_HEAP] = "heap",
+    [VK_STACK] = "stack",    [VK_THREAD_STACK] = "thread_stack",
+    [VK_FILE] = "file",	     [VK_RESERVED] = "reserved",
+    [VK_GUARD] = "guard",    [VK_SPECIAL] = "special",
+};
+
+const char *model_kind_name(enum vma_kind k)
+{
+	return k < VK__COUNT ? kind_names[k] : "?";
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+static uint64_t file_key(uint32_t dev, uint64_t ino)
+{
+	return ((uint64_t)dev << 40) ^ ino;
+}
+
+static uint32_t file_index(struct model *m, uint32_t dev, uint64_t ino)
+{
+	uint64_t key;
+	uintptr_t idx;
+
+	if (!ino)
+		return 0;
+	key = file_key(dev, ino);
+	idx = (uintptr_t)hmap_get(&m->file_ids, key);
+	/* Keys may collide (the key folds dev and inode): check and fall back to a scan. */
+	if (idx && m->files[idx].ino == ino && m->files[idx].dev == dev)
+		return idx;
+	for (uint32_t i = 1; idx && i < m->nfiles; i++)
+		if (m->files[i].ino == ino && m->files[i].dev == dev)
+			return i;
+	if (m->nfiles == m->files_cap) {
+		uint32_t cap = m->files_cap ? m->files_cap * 2 : 64;
+		struct model_file *f = realloc(m->files, cap * sizeof(*f));
+
+		if (!f)
+			return 0;
+		m->files = f;
+		m->files_cap = cap;
+	}
+	idx = m->nfiles++;
+	m->files[idx] = (struct model_file){.ino = ino, .dev = dev};
+	if (!hmap_get(&m->file_ids, key))
+		hmap_put(&m->file_ids, key, (void *)idx);
+	return idx;
+}
+
+/* ---- entries ---------------------------------------------------------------------------- */
+
+static uint16_t flags_from_vm(uint64_t vm)
+{
+	uint16_t f = 0;
+
+	if (vm & VMT_VM_READ)
+		f |= VF_READ;
+	if (vm & VMT_VM_WRITE)
+		f |= VF_WRITE;
+	if (vm & VMT_VM_EXEC)
+		f |= VF_EXEC;
+	if (vm & VMT_VM_MAYSHARE)
+		f |= VF_MAYSHARE;
+	if (vm & VMT_VM_GROWSDOWN)
+		f |= VF_GROWSDOWN;
+	if (vm & (VMT_VM_DONTEXPAND | VMT_VM_PFNMAP | VMT_VM_IO | VMT_VM_MIXEDMAP))
+		f |= VF_SPECIAL;
+	if (vm & VMT_VM_NOHUGEPAGE)
+		f |= VF_STACKHINT;
+	return f;
+}
+
+enum vma_kind model_classify(const struct model_proc *p, const struct vma_entry *e)
+{
+	if (e->file)
+		return VK_FILE;
+	if (e->flags & VF_GROWSDOWN)
+		return VK_STACK;
+	if (p->brk > p->start_brk && e->start < p->brk && e->end > p->start_brk &&
+	    e->start >= p->start_brk)
+		return VK_HEAP;
+	if (e->flags & VF_SPECIAL)
+		return VK_SPECIAL;
+	if (!(e->flags & (VF_READ | VF_WRITE | VF_EXEC)))
+		return e->end - e->start <= VK_GUARD_MAX ? VK_GUARD : VK_RESERVED;
+	if ((e->flags & VF_STACKHINT) && (e->flags & VF_WRITE))
+		return VK_THREAD_STACK;
+	return VK_ANON;
+}
+
+void model_account(struct model_proc *p, const struct vma_entry *e, int sign)
+{
+	p->bytes[e->kind] += sign * (int64_t)(e->end - e->start);
+	p->count[e->kind] += sign;
+}
+
+int model_ent_add(struct model_proc *p, struct vma_entry e)
+{
+	int err;
+
+	if (e.end <= e.start)
+		return 0;
+	e.kind = model_classify(p, &e);
+	err = vmamap_insert(p->map, &e);
+	if (err)
+		return err;
+	model_account(p, &e, +1);
+	if (e.flags & VF_GROWSDOWN)
+		p->stack_end = e.end;
+	return 0;
+}
+
+void model_ent_del(struct model_proc *p, struct vma_entry *e)
+{
+	model_account(p, e, -1);
+	vmamap_erase(p->map, e->start);
+}
+
+/* Change an entry's end in place (the key stays). */
+static void ent_set_end(struct model_proc *p, struct vma_entry *e, uint64_t end)
+{
+	model_account(p, e, -1);
+	e->end = end;
+	e->kind = model_classify(p, e);
+	model_account(p, e, +1);
+}
+
+/* Make addr a VMA boundary: split the entry that contains it. */
+int model_split_at(struct model_proc *p, uint64_t addr)
+{
+	struct vma_entry *e = vmamap_find(p->map, addr);
+	struct vma_entry right;
+
+	if (!e || e->start == addr)
+		return 0;
+	right = *e;
+	right.start = addr;
+	right.pgoff += (addr - e->start) / MODEL_PAGE_SIZE;
+	ent_set_end(p, e, addr);
+	return model_ent_add(p, right);
+}
+
+/* Remove [a, b) from the address space. */
+int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b)
+{
+	struct vma_entry *e;
+	int err;
+
+	if (b <= a)
+		return 0;
+	if ((err = model_split_at(p, a)) || (err = model_split_at(p, b)))
+		return err;
+	while ((e = vmamap_ceil(p->map, a)) && e->start < b)
+		model_ent_del(p, e);
+	return 0;
+}
+
+struct vma_entry model_entry_from_vmt(struct model *m, const struct vmt_vma *v)
+{
+	struct vma_entry e = {
+	    .start = v->start,
+	    .end = v->end,
+	    .pgoff = v->pgoff,
+	    .file = file_index(m, v->dev, v->ino),
+	    .flags = flags_from_vm(v->vm_flags),
+	};
+	return e;
+}
+
+/* The kernel says [start, end) is one VMA with these attributes: make it so. */
+int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v)
+{
+	int err;
+
+	if (!v->valid)
+		return 0;
+	err = model_range_unmap(p, v->start, v->end);
+	if (err)
+		return err;
+	return model_ent_add(p, model_entry_from_vmt(m, v));
+}
+
+/* Set the permission bits of every entry in [a, b) (mprotect), splitting at the ends. */
+int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned long prot)
+{
+	struct vmamap_iter it;
+	struct vma_entry *e;
+	uint16_t perms = (prot & PROT_READ ? VF_READ : 0) | (prot & PROT_WRITE ? VF_WRITE : 0) |
+			 (prot & PROT_EXEC ? VF_EXEC : 0);
+	int err;
+
+	if ((err = model_split_at(p, a)) || (err = model_split_at(p, b)))
+		return err;
+	vmamap_iter_init(p->map, &it, a);
+	while ((e = vmamap_iter_next(&it)) && e->start < b) {
+		model_account(p, e, -1);
+		e->flags = (e->flags & ~(VF_READ | VF_WRITE | VF_EXEC)) | perms;
+		e->kind = model_classify(p, e);
+		model_account(p, e, +1);
+	}
+	return 0;
+}
+
+void model_proc_clear_map(struct model_proc *p)
+{
+	vmamap_clear(p->map);
+	memset(p->bytes, 0, sizeof(p->bytes));
+	memset(p->count, 0, sizeof(p->count));
+}
+
+size_t model_vma_count(const struct model_proc *p)
+{
+	return vmamap_count(p->map);
+}
+
+uint64_t model_mapped_bytes(const struct model_proc *p)
+{
+	uint64_t sum = 0;
+
+	for (int k = 0; k < VK__COUNT; k++)
+		sum += p->bytes[k];
+	return sum;
+}
+
+/* The heap moved: the VMAs around the old and new break may change kind. */
+static void reclassify_heap(struct model_proc *p, uint64_t old_brk)
+{
+	uint64_t lo = p->start_brk, hi = old_brk > p->brk ? old_brk : p->brk;
+	struct vma_entry *e;
+
+	if (hi <= lo)
+		return;
+	e = vmamap_floor(p->map, lo);
+	if (!e || e->end <= lo)
+		e = vmamap_ceil(p->map, lo);
+	while (e && e->start < hi) {
+		enum vma_kind k = model_classify(p, e);
+		uint64_t next = e->end;
+
+		if (k != e->kind) {
+			model_account(p, e, -1);
+			e->kind = k;
+			model_account(p, e, +1);
+		}
+		e = vmamap_ceil(p->map, next);
+	}
+}
+
+void model_set_brk(struct model_proc *p, uint64_t start_brk, uint64_t brk)
+{
+	uint64_t old = p->brk;
+
+	if (!brk)
+		return;
+	if (start_brk != p->start_brk) {
+		p->first_brk = brk;
+		p->brk_hwm = brk;
+	}
+	p->start_brk = start_brk;
+	p->brk = brk;
+	if (brk > p->brk_hwm)
+		p->brk_hwm = brk;
+	if (!p->first_brk)
+		p->first_brk = brk;
+	if (old != brk)
+		reclassify_heap(p, old);
+}
