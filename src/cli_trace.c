@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "decode.h"
 #include "format.h"
+#include "jsonw.h"
 #include "log.h"
 #include "loop.h"
 #include "model.h"
@@ -207,51 +208,59 @@ static void live_add(struct trace_session *s, unsigned int tgid)
 		log_warn("out of memory tracking pid %u", tgid);
 }
 
-/* --model: the kind of the VMA the call produced, appended to its line. */
-static void annotate_kind(struct trace_session *s, const struct vmt_syscall_rec *r)
+/* --model: the kind of the VMA the call produced, NULL if unknown. */
+static const char *vma_kind(struct trace_session *s, const struct vmt_syscall_rec *r)
 {
-	struct model_proc *p = model_proc_get(s->model, r->hdr.tgid);
+	struct model_proc *p = s->model ? model_proc_get(s->model, r->hdr.tgid) : NULL;
 	struct vma_entry *e = p && r->vma[0].valid ? vmamap_find(p->map, r->vma[0].start) : NULL;
-	size_t cut = s->fo.json ? 2 : 1; /* "}\n" or "\n" */
 
-	if (!e || s->line.len < cut)
-		return;
-	s->line.len -= cut;
-	s->line.buf[s->line.len] = 0;
-	if (s->fo.json)
-		sb_printf(&s->line, ",\"kind\":\"%s\"}\n", model_kind_name(e->kind));
-	else
-		sb_printf(&s->line, "  kind=%s\n", model_kind_name(e->kind));
+	return e ? model_kind_name(e->kind) : NULL;
 }
 
-/* -k: the frames under the line (text, like strace -k) or as a "stack" array (JSON). */
-static void append_stack(struct trace_session *s, const struct vmt_syscall_stack_rec *sr)
+/* A syscall line's text additions: "  kind=K" at its end, then the frames under it (-k). */
+static void annotate_text(struct trace_session *s, const struct vmt_syscall_rec *r)
 {
-	uint32_t pid = sr->rec.hdr.tgid;
-	struct strbuf frame;
+	const struct vmt_syscall_stack_rec *sr = (const void *)r;
+	const char *kind = vma_kind(s, r);
 
-	if (!s->fo.json) {
-		for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-			sb_puts(&s->line, " > ");
-			sym_format(s->sym, pid, sr->stack[i], &s->line);
-			sb_putc(&s->line, '\n');
-		}
-		return;
+	if (kind && s->line.len && s->line.buf[s->line.len - 1] == '\n') {
+		/* The text line is ours to extend: its newline moves after the kind. */
+		s->line.buf[--s->line.len] = 0;
+		sb_printf(&s->line, "  kind=%s\n", kind);
 	}
-	if (s->line.len < 2)
+	if (!(r->hdr.flags & VMT_F_HAS_STACK))
 		return;
-	s->line.len -= 2; /* "}\n" */
-	sb_puts(&s->line, ",\"stack\":[");
-	sb_init(&frame);
 	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-		sb_reset(&frame);
-		sym_format(s->sym, pid, sr->stack[i], &frame);
-		if (i)
-			sb_putc(&s->line, ',');
-		sb_json_str(&s->line, frame.buf ? frame.buf : "", frame.len);
+		sb_puts(&s->line, " > ");
+		sym_format(s->sym, r->hdr.tgid, sr->stack[i], &s->line);
+		sb_putc(&s->line, '\n');
 	}
-	sb_free(&frame);
-	sb_puts(&s->line, "]}\n");
+}
+
+struct json_additions {
+	struct trace_session *s;
+	const struct vmt_syscall_rec *r;
+	struct strbuf frame;
+};
+
+/* A syscall object's own members: "kind" (--model), "stack" (-k, an array of frames). */
+static void annotate_json(struct jsonw *w, void *ctx)
+{
+	struct json_additions *a = ctx;
+	const struct vmt_syscall_stack_rec *sr = (const void *)a->r;
+	const char *kind = vma_kind(a->s, a->r);
+
+	if (kind)
+		jw_kstr(w, "kind", kind);
+	if (!(a->r->hdr.flags & VMT_F_HAS_STACK))
+		return;
+	jw_karr(w, "stack");
+	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
+		sb_reset(&a->frame);
+		sym_format(a->s->sym, a->r->hdr.tgid, sr->stack[i], &a->frame);
+		jw_strn(w, a->frame.buf ? a->frame.buf : "", a->frame.len);
+	}
+	jw_arr_end(w);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -259,6 +268,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace_session *s = ctx;
 	const struct vmt_hdr *h = data;
 	struct format_extra ex = { .max_map_count = s->max_map_count };
+	struct json_additions add = { .s = s, .r = data };
 	bool show = true;
 
 	if (size < sizeof(*h))
@@ -294,13 +304,17 @@ static int on_record(void *ctx, void *data, size_t size)
 					    s->fo.json);
 		model_apply(s->model, data, size);
 	}
+	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->model || s->sym)) {
+		ex.json_members = annotate_json;
+		ex.ctx = &add;
+		sb_init(&add.frame);
+	}
 	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
-		if (s->model && h->type == VMT_REC_SYSCALL)
-			annotate_kind(s, data);
-		if (h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK))
-			append_stack(s, data);
+		if (h->type == VMT_REC_SYSCALL && !s->fo.json)
+			annotate_text(s, data);
 		emit_line(s);
 	}
+	sb_free(&add.frame);
 	return 0;
 }
 
