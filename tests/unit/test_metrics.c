@@ -500,3 +500,94 @@ Test(metrics, textfile_is_replaced_whole)
 	rmdir(dir);
 	cr_assert_eq(metrics_write_textfile("/nonexistent/vmatrace", "x\n", 2), -ENOENT);
 }
+
+/* ---- the textfile writer on the event loop ---- */
+
+#include "loop.h"
+
+static void view_of_fixture(void *ctx, struct metrics_view *v)
+{
+	(void)ctx;
+	fill_view(v);
+}
+
+static void stop_loop(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+static void run_for(struct loop *l, unsigned int ms)
+{
+	cr_assert(loop_add_timer(l, ms * 1000000ull, 0, stop_loop, l));
+	cr_assert_eq(loop_run(l), 0);
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&text, &cap, 0, f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+Test(metrics, textfile_written_from_the_loop_follows_a_reload_and_goes_at_the_end)
+{
+	char a[] = "/tmp/vmatrace-tf-a-XXXXXX", b[] = "/tmp/vmatrace-tf-b-XXXXXX";
+	char pa[128], pb[128], *text;
+	struct loop *l = loop_new();
+	struct config moved;
+	struct metrics *m;
+
+	cr_assert(l && mkdtemp(a) && mkdtemp(b));
+	snprintf(pa, sizeof(pa), "%s/" METRICS_TEXTFILE, a);
+	snprintf(pb, sizeof(pb), "%s/" METRICS_TEXTFILE, b);
+	snprintf(cfg.metrics_listen, sizeof(cfg.metrics_listen), "off");
+	snprintf(cfg.textfile_dir, sizeof(cfg.textfile_dir), "%s", a);
+	cfg.textfile_interval_ns = 20000000ull;
+	add_proc(5, "five", 3);
+	m = metrics_new(l, &cfg, view_of_fixture, NULL);
+	cr_assert(m);
+	run_for(l, 10);
+	text = slurp(pa);
+	cr_assert(text, "not written at once");
+	cr_assert(strstr(text, "\nvmatrace_process_vmas{pid=\"5\",comm=\"five\"} 3\n"), "%s", text);
+	free(text);
+	/* Rewritten every interval from a fresh view. */
+	add_proc(6, "six", 4);
+	run_for(l, 60);
+	text = slurp(pa);
+	cr_assert(text && strstr(text, "\nvmatrace_process_vmas{pid=\"6\",comm=\"six\"} 4\n"));
+	free(text);
+	/* A reload to another directory: the old file goes, the new one comes at once. */
+	moved = cfg;
+	snprintf(moved.textfile_dir, sizeof(moved.textfile_dir), "%s", b);
+	metrics_reconfigure(m, &moved);
+	cr_assert_neq(access(pa, F_OK), 0, "%s left behind", pa);
+	run_for(l, 10);
+	cr_assert_eq(access(pb, F_OK), 0, "%s not written", pb);
+	/* The control socket's answer is the same exposition. */
+	{
+		struct strbuf sb;
+
+		sb_init(&sb);
+		metrics_answer(m, &sb);
+		cr_assert(sb.buf && strstr(sb.buf, "# TYPE vmatrace_process_vmas gauge\n"));
+		sb_free(&sb);
+	}
+	/* Stopped: no file that looks live. */
+	metrics_free(m);
+	cr_assert_neq(access(pb, F_OK), 0, "%s outlived the metrics", pb);
+	loop_free(l);
+	rmdir(a);
+	rmdir(b);
+}
