@@ -441,7 +441,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	sb_free(&sum);
 }
 
-void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_proc *p,
+void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
 		      uint32_t limit, uint64_t now, long long off)
 {
 	const struct config *c = ae->cfg;
@@ -449,7 +449,6 @@ void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_pro
 	struct proc_state *s;
 	int crossed;
 
-	(void)m;
 	if (!limit || (!c->n_alert_thresholds && !c->n_alert_vma_counts))
 		return;
 	/* Cheap exit for the common case: below every threshold and nothing raised. */
@@ -514,7 +513,7 @@ static void failure_members(struct jsonw *w, const void *arg)
 	census_members(w, "census", f->p, false);
 }
 
-void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_proc *p,
+void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 			 const struct vmt_syscall_rec *r, uint32_t limit, long long off)
 {
 	const struct config *c = ae->cfg;
@@ -525,7 +524,6 @@ void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_
 	uint64_t suppressed;
 	bool wanted = false;
 
-	(void)m;
 	for (int i = 0; i < c->n_alert_errnos && !wanted; i++)
 		wanted = c->alert_errnos[i] == err;
 	if (!err || !wanted || !(s = state_get(ae, p->tgid)))
@@ -608,14 +606,13 @@ static void oom_members(struct jsonw *w, const void *arg)
 		jw_kuint(w, "vmas", model_vma_count(o->victim));
 }
 
-void alert_oom(struct alert_engine *ae, struct model *m, struct model_proc *victim,
+void alert_oom(struct alert_engine *ae, struct model_proc *victim,
 	       const struct vmt_oom_rec *r, const struct alert_oom_info *info, long long off)
 {
 	char comm[VMT_COMM_LEN + 1];
 	struct oom_alert o = { .r = r, .info = info, .victim = victim, .comm = comm, .off = off };
 	struct strbuf js, inc, sum;
 
-	(void)m;
 	if (!ae->cfg->alert_oom)
 		return;
 	snprintf(comm, sizeof(comm), "%.*s", VMT_COMM_LEN, r->victim_comm);

@@ -124,7 +124,7 @@ static void on_oom(struct daemon *d, const struct vmt_oom_rec *r)
 	d->ooms++;
 	cgroup_oom_info(&cgroup_fs_host, r, victim ? victim->memcg_id : 0,
 			victim ? victim->cgroup : NULL, &info);
-	alert_oom(d->alerts, d->model, victim, r, &info, d->realtime_offset_ns);
+	alert_oom(d->alerts, victim, r, &info, d->realtime_offset_ns);
 }
 
 static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_syscall_rec *r)
@@ -139,9 +139,9 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	if (!p || !daemon_selects(d, p))
 		return;
 	if (err)
-		alert_check_failure(d->alerts, d->model, p, r, d->max_map_count,
+		alert_check_failure(d->alerts, p, r, d->max_map_count,
 				    d->realtime_offset_ns);
-	alert_check_vmas(d->alerts, d->model, p, d->max_map_count, r->hdr.ts_ns,
+	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns,
 			 d->realtime_offset_ns);
 }
 

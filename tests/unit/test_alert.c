@@ -178,7 +178,7 @@ Test(alert_docs, threshold_alert_and_its_incident, .init = docs_setup, .fini = d
 	json_t *a, *inc, *ctx;
 	long long v;
 
-	alert_check_vmas(ae, am, p, 10, 1000000000ull, 0);
+	alert_check_vmas(ae, p, 10, 1000000000ull, 0);
 	cr_assert_eq(got, 1, "one alert for the highest threshold crossed");
 	a = parse(got_json);
 	inc = parse(got_incident);
@@ -225,7 +225,7 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	memcpy(r.hdr.comm, "trigger", 7);
 	r.hdr.tgid = 89;
 	r.hdr.tid = 90;
-	alert_oom(ae, am, p, &r, &info, 0);
+	alert_oom(ae, p, &r, &info, 0);
 	cr_assert_eq(got, 1);
 	a = parse(got_json);
 	inc = parse(got_incident);
@@ -249,7 +249,7 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	json_decref(a);
 	json_decref(inc);
 	/* Not modeled: the incident is the alert, with no context. */
-	alert_oom(ae, am, NULL, &r, &info, 0);
+	alert_oom(ae, NULL, &r, &info, 0);
 	inc = parse(got_incident);
 	cr_assert_null(json_object_get(inc, "context"));
 	cr_assert_null(json_object_get(inc, "vmas"));
