@@ -41,7 +41,8 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
 		      uint32_t limit, uint64_t now_mono_ns, long long realtime_offset_ns);
 /* A syscall record that failed: alert if its errno is configured. */
 void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
-			 const struct vmt_syscall_rec *r, uint32_t limit, long long realtime_offset_ns);
+			 const struct vmt_syscall_rec *r, uint32_t limit,
+			 long long realtime_offset_ns);
 /* An OOM kill; victim may be NULL (not modeled). */
 void alert_oom(struct alert_engine *ae, struct model_proc *victim,
 	       const struct vmt_oom_rec *r, const struct alert_oom_info *info,

@@ -28,7 +28,7 @@ extern const struct cgroup_fs cgroup_fs_host;
  */
 char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid);
 
-/* The path (relative to its mount, "/" for the root) of the memcg with that id; malloc'd or NULL. */
+/* The path of the memcg with that id, relative to its mount ("/": the root); malloc'd or NULL. */
 char *cgroup_memcg_path(const struct cgroup_fs *fs, uint64_t id);
 
 /*

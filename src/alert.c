@@ -530,7 +530,8 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 		return;
 	/* Rate limit per (syscall, errno): a process at its limit fails thousands of times. */
 	for (int i = 0; i < FAILURE_KEYS; i++) {
-		if (s->failures[i].last_ns && s->failures[i].sys == r->sys && s->failures[i].err == err)
+		if (s->failures[i].last_ns && s->failures[i].sys == r->sys &&
+		    s->failures[i].err == err)
 			slot = i;
 		if (s->failures[i].last_ns < s->failures[oldest].last_ns)
 			oldest = i;
@@ -560,7 +561,8 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 		  r->hdr.tid, decode_sys_name(r->sys),
 		  decode_errno_name(err) ? decode_errno_name(err) : "?", r->map_count, limit);
 	if (suppressed)
-		sb_printf(&sum, "; %llu more like it were not alerted", (unsigned long long)suppressed);
+		sb_printf(&sum, "; %llu more like it were not alerted",
+			  (unsigned long long)suppressed);
 	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
@@ -624,8 +626,8 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim,
 	ut_append(&sum, comm, sizeof(comm), UT_TEXT);
 	sb_printf(&sum, "[%u]", r->victim_pid);
 	if (r->present & VMT_OOM_HAS_RSS)
-		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)", (unsigned long long)r->anon_rss_kb,
-			  (unsigned long long)r->file_rss_kb);
+		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)",
+			  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb);
 	sb_printf(&sum, ", %s OOM", info->oom_type);
 	if (info->memcg[0]) {
 		sb_puts(&sum, " in ");

@@ -29,7 +29,7 @@ char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
 		if (!p)
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		/* v1: "N:memory:/path"; v2 (unified): "0::/path", used when there is no v1 memory. */
+		/* v1: "N:memory:/path"; v2 (unified): "0::/path", used without a v1 memory line. */
 		if (!strncmp(ctrl + 1, "memory:", 7) || (!found && !strncmp(ctrl, "::", 2))) {
 			free(found);
 			found = strdup(p + 1);

@@ -460,7 +460,8 @@ static int start_targets(struct trace_session *s)
 
 static void reap_child(struct trace_session *s)
 {
-	if (s->child > 0 && !s->child_reaped && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+	if (s->child > 0 && !s->child_reaped &&
+	    waitpid(s->child, &s->child_status, WNOHANG) == s->child)
 		s->child_reaped = true;
 }
 
@@ -560,7 +561,8 @@ int cli_trace(int argc, char **argv)
 
 	/* A second Ctrl-C means now: the loop's stop signals skip the drain and the summary. */
 	s.loop = loop_new();
-	if (!s.loop || loop_add_stop_signal(s.loop, SIGINT) || loop_add_stop_signal(s.loop, SIGTERM)) {
+	if (!s.loop || loop_add_stop_signal(s.loop, SIGINT) ||
+	    loop_add_stop_signal(s.loop, SIGTERM)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}

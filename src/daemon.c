@@ -353,7 +353,8 @@ static int setup_loop(struct daemon *d)
 
 static int watch_ringbuf(struct daemon *d)
 {
-	int err = loop_add_fd(d->loop, tracer_epoll_fd(d->tracer), EPOLLIN | EPOLLET, on_ringbuf, d);
+	int fd = tracer_epoll_fd(d->tracer), err = loop_add_fd(d->loop, fd, EPOLLIN | EPOLLET,
+							       on_ringbuf, d);
 
 	if (err || !loop_add_timer(d->loop, POLL_INTERVAL_NS, POLL_INTERVAL_NS, on_poll, d) ||
 	    !loop_add_timer(d->loop, 0, TICK_INTERVAL_NS, on_tick, d)) {
@@ -405,8 +406,9 @@ int cli_daemon(int argc, char **argv)
 		goto out;
 	}
 	if (d->check_only) {
-		printf("%s: configuration is valid\n", d->config_explicit || !access(d->config_path, F_OK) ?
-								d->config_path : "built-in defaults");
+		bool file = d->config_explicit || !access(d->config_path, F_OK);
+
+		printf("%s: configuration is valid\n", file ? d->config_path : "built-in defaults");
 		rc = 0;
 		goto out;
 	}
@@ -445,8 +447,8 @@ int cli_daemon(int argc, char **argv)
 	 * replay harmlessly onto the snapshot. */
 	nprocs = seed_walk(d, 0);
 	if (nprocs < 0) {
-		log_warn("the VMA iterator failed (%s): processes are read from /proc as they appear",
-			 strerror(-nprocs));
+		log_warn("the VMA iterator failed (%s): processes are read from /proc as they "
+			 "appear", strerror(-nprocs));
 		nprocs = 0;
 	}
 	if (make_socket_dir(d->cfg->socket))
@@ -462,8 +464,8 @@ int cli_daemon(int argc, char **argv)
 	if (watch_ringbuf(d))
 		goto out;
 	daemon_journal_start(d, nprocs);
-	log_info("tracing all processes: %d seeded in %.0f ms; control socket %s; journal %s", nprocs,
-		 (loop_now_ns() - t0) / 1e6, d->cfg->socket,
+	log_info("tracing all processes: %d seeded in %.0f ms; control socket %s; journal %s",
+		 nprocs, (loop_now_ns() - t0) / 1e6, d->cfg->socket,
 		 d->journal ? d->cfg->journal_dir : "off");
 	if (d->notify)
 		sd_notifyf(0, "READY=1\nSTATUS=tracing %d processes", nprocs);

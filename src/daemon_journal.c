@@ -139,6 +139,7 @@ static void journal_count(struct daemon *d, uint16_t type, const char *what, uin
 
 void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 {
+	uint64_t resyncs = d->model->st.resyncs;
 	char msg[256];
 
 	if (st && st[VMT_STAT_DROPS] > d->drops) {
@@ -148,10 +149,9 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 			      st[VMT_STAT_DROPS]);
 		d->drops = st[VMT_STAT_DROPS];
 	}
-	if (d->model->st.resyncs > d->resyncs_journaled) {
-		journal_count(d, JREC_RESYNC, "resyncs", d->model->st.resyncs - d->resyncs_journaled,
-			      d->model->st.resyncs);
-		d->resyncs_journaled = d->model->st.resyncs;
+	if (resyncs > d->resyncs_journaled) {
+		journal_count(d, JREC_RESYNC, "resyncs", resyncs - d->resyncs_journaled, resyncs);
+		d->resyncs_journaled = resyncs;
 	}
 	if (d->journal && journal_take_error(d->journal, msg, sizeof(msg)))
 		log_err("journal: %s", msg);

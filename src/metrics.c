@@ -355,7 +355,8 @@ static void textfile_schedule(struct metrics *m)
 	m->textfile_interval_ns = m->cfg->textfile_interval_ns;
 	if (!m->cfg->textfile_dir[0])
 		return;
-	m->textfile_timer = loop_add_timer(m->loop, 0, m->textfile_interval_ns, on_textfile_timer, m);
+	m->textfile_timer = loop_add_timer(m->loop, 0, m->textfile_interval_ns,
+					   on_textfile_timer, m);
 	if (!m->textfile_timer)
 		log_err("metrics: out of memory: not writing %s/" METRICS_TEXTFILE,
 			m->cfg->textfile_dir);

@@ -207,7 +207,8 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 	if (js)
 		sb_printf(out, "; journal %s: %llu records, %llu bytes, %llu write errors",
 			  d->cfg->journal_dir, (unsigned long long)js->records,
-			  (unsigned long long)js->bytes_written, (unsigned long long)js->write_errors);
+			  (unsigned long long)js->bytes_written,
+			  (unsigned long long)js->write_errors);
 	sb_puts(out, "\n\n");
 	sb_printf(out, "%8s %-16s %8s %7s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS", "%MAX",
 		  "GROWTH/s", "MAPPED", "HEAP", "HEAP_HWM", "RESYNC");
@@ -266,7 +267,8 @@ static struct model_proc *request_proc(struct daemon *d, char *arg, struct strbu
 			p = model_proc_get(d->model, tgid);
 	}
 	if (!p)
-		sb_printf(out, "process %d is not tracked (no such process, or it exited)", (int)pid);
+		sb_printf(out, "process %d is not tracked (no such process, or it exited)",
+			  (int)pid);
 	return p;
 }
 

@@ -460,7 +460,8 @@ static void start_prometheus(int port, int target_port)
 	cr_assert_fail("prometheus was not ready within 30 s");
 }
 
-/* Start `PROGRAM wait` (arenas), held on a fifo that we keep open; returns when its VMAs are settled. */
+/* Start `PROGRAM wait` (arenas, perhaps renamed), held on a fifo that we keep open; returns
+ * when its VMAs are settled. */
 static long start_program(const char *program)
 {
 	const char *fifo = h_tmpfile("hold");

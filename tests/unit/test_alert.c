@@ -176,6 +176,7 @@ Test(alert_docs, threshold_alert_and_its_incident, .init = docs_setup, .fini = d
 	/* An odd name: a quote, an escape sequence, valid UTF-8. */
 	struct model_proc *p = proc_with(77, "q\"\x1b[31mcaf\xc3\xa9", 9);
 	json_t *a, *inc, *ctx;
+	const char *log;
 	long long v;
 
 	alert_check_vmas(ae, p, 10, 1000000000ull, 0);
@@ -200,8 +201,9 @@ Test(alert_docs, threshold_alert_and_its_incident, .init = docs_setup, .fini = d
 	cr_assert(json_is_array(json_object_get(ctx, "timeline")));
 	cr_assert(json_is_array(json_object_get(ctx, "flight")));
 	/* The log line is text: the escape sequence never reaches a terminal. */
-	cr_assert(strstr(stderr_text(), "alert vma_threshold: q\"\\x1b[31mcaf\xc3\xa9[77] has 9 VMAs"),
-		  "%s", stderr_text());
+	log = stderr_text();
+	cr_assert(strstr(log, "alert vma_threshold: q\"\\x1b[31mcaf\xc3\xa9[77] has 9 VMAs"), "%s",
+		  log);
 	json_decref(a);
 	json_decref(inc);
 }
@@ -218,6 +220,7 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	};
 	struct alert_oom_info info = { .memcg = "/jail\n", .oom_type = "cgroup",
 				       .memcg_limit = 67108864 };
+	const char *log;
 	json_t *a, *inc;
 	long long v;
 
@@ -244,8 +247,9 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	assert_incident_extends(a, inc);
 	cr_assert(json_is_object(json_object_get(inc, "context")));
 	/* The log line: the memcg's newline escaped, nothing splits it. */
-	cr_assert(strstr(stderr_text(), "cgroup OOM in /jail\\x0a (limit 67108864 bytes), "
-					"triggered by trigger[89]"), "%s", stderr_text());
+	log = stderr_text();
+	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes), triggered by "
+			      "trigger[89]"), "%s", log);
 	json_decref(a);
 	json_decref(inc);
 	/* Not modeled: the incident is the alert, with no context. */

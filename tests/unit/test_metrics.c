@@ -160,9 +160,9 @@ Test(metrics, label_values_are_escaped)
 
 	add_proc(100, "a\"b\\c\nd", 3);
 	text = render();
-	/* The quote in Prometheus' syntax; the backslash and the newline as \xNN (the one policy). */
-	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\x5cc\\\\x0ad\"} 3\n"),
-		  "%s", text);
+	/* The quote in Prometheus' syntax; the backslash and the newline as \xNN (one policy). */
+	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\x5cc"
+			       "\\\\x0ad\"} 3\n"), "%s", text);
 	/* The newline in the name never splits a sample. */
 	for (char *l = text; *l; l = strchr(l, '\n') + 1) {
 		cr_assert(!strncmp(l, "vmatrace_", 9) || !strncmp(l, "# HELP ", 7) ||
