@@ -109,7 +109,7 @@ static int reseed(void *ctx, uint32_t tgid)
 
 void daemon_consume(struct daemon *d)
 {
-	if (d->in_consume)
+	if (d->in_consume || !d->tracer)
 		return;
 	d->in_consume = true;
 	tracer_consume(d->tracer);
