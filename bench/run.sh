@@ -232,10 +232,11 @@ kv()
 	sed -n "s/.*\\b$2=\\([0-9.]*\\).*/\\1/p" "$1" | head -n 1
 }
 
-# jnum JSON KEY: the first number after "KEY": in JSON.
+# jnum JSON PATH: the number at the jq path PATH (.events, .top[0].vmas) of JSON; empty if
+# there is none (or JSON is not JSON).
 jnum()
 {
-	grep -o "\"$2\":[0-9.]*" <<<"$1" | head -n 1 | cut -d: -f2
+	jq -r "$2 | numbers" <<<"$1" 2>/dev/null | head -n 1
 }
 
 # cpu_ticks PID: utime + stime of PID, in clock ticks.
@@ -314,6 +315,8 @@ BUILD_ABS=$(cd "$BUILD" && pwd)
 VMATRACE=$BUILD_ABS/vmatrace
 ulimit -l unlimited 2>/dev/null || true # bpftrace asks for it
 
+# The daemon's status is read as JSON, with jq.
+install_missing jq /usr/bin/jq || command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
 install_missing strace /usr/bin/strace || true
 install_missing linux-perf /usr/bin/perf || true
 install_missing bpftrace /usr/bin/bpftrace || true
@@ -425,7 +428,7 @@ daemon_settle()
 
 	for ((i = 0; i < 100; i++)); do
 		JSON=$(daemon_json 1)
-		cur=$(jnum "$JSON" events) drops=$(jnum "$JSON" drops)
+		cur=$(jnum "$JSON" .events) drops=$(jnum "$JSON" .drops)
 		if [[ -n $cur ]] && ((cur + ${drops:-0} >= min && prev >= 0 && cur - prev < 1000)); then
 			return 0
 		fi
@@ -566,7 +569,7 @@ run_block()
 		# Drops are counted by the programs: no need to wait for the consumer.
 		JSON=$(daemon_json)
 		local drops
-		drops=$(jnum "$JSON" drops)
+		drops=$(jnum "$JSON" .drops)
 		((${drops:-0} == 0)) || echo "daemon: ${drops} records dropped" >>"$TMP/notes.$wl"
 		daemon_stop
 		;;
@@ -864,13 +867,13 @@ bench_mariadb()
 		fi
 		daemon_start mariadb
 		JSON=$(daemon_json)
-		e0=$(jnum "$JSON" events) c0=$(cpu_ticks "$DPID") j0=$(dir_bytes "$DJOURNAL")
+		e0=$(jnum "$JSON" .events) c0=$(cpu_ticks "$DPID") j0=$(dir_bytes "$DJOURNAL")
 		t0=$(date +%s.%N)
 		sb_run "$SB_TIME"
 		t1=$(date +%s.%N)
 		JSON=$(daemon_json)
-		e1=$(jnum "$JSON" events) c1=$(cpu_ticks "$DPID")
-		drops=$((drops + $(jnum "$JSON" drops)))
+		e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
+		drops=$((drops + $(jnum "$JSON" .drops)))
 		daemon_stop
 		j1=$(dir_bytes "$DJOURNAL")
 		traced+=("$TPS")
@@ -921,11 +924,11 @@ bench_throughput()
 	daemon_start throughput
 	DAEMON_PIN=()
 	daemon_settle
-	e0=$(jnum "$JSON" events) c0=$(cpu_ticks "$DPID")
+	e0=$(jnum "$JSON" .events) c0=$(cpu_ticks "$DPID")
 	run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" \
 		-n "$EVENT_ITERS" || die "mmap_loop failed: $(cat "$TMP/err")"
 	daemon_settle $((e0 + EVENT_ITERS * 2))
-	e1=$(jnum "$JSON" events) c1=$(cpu_ticks "$DPID")
+	e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
 	daemon_stop
 	ns=$(calc "\"%.0f\", ($c1 - $c0) * 1e9 / $CLK_TCK / ($e1 - $e0)")
 	printf 'mmap_loop -n %d (%d calls) with the daemon on CPU 0: %d events consumed, ' \
@@ -939,7 +942,7 @@ bench_throughput()
 	printf '\n== flood: producers on every CPU at full speed, daemon at its default ring buffer ==\n'
 	daemon_start flood
 	daemon_settle
-	d0=$(jnum "$JSON" drops) e0=$(jnum "$JSON" events) c0=$(cpu_ticks "$DPID")
+	d0=$(jnum "$JSON" .drops) e0=$(jnum "$JSON" .events) c0=$(cpu_ticks "$DPID")
 	t0=$(date +%s.%N)
 	for ((i = 0; i < NCPU; i++)); do
 		bg_start timeout -s KILL "$TIMEOUT" taskset -c "$i" "$BUILD/bench/mmap_loop" \
@@ -952,7 +955,7 @@ bench_throughput()
 	t1=$(date +%s.%N)
 	daemon_settle $((e0 + d0 + NCPU * FLOOD_ITERS * 2))
 	t2=$(date +%s.%N)
-	d1=$(jnum "$JSON" drops) e1=$(jnum "$JSON" events) c1=$(cpu_ticks "$DPID")
+	d1=$(jnum "$JSON" .drops) e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
 	produced=$((NCPU * FLOOD_ITERS * 2))
 	printf 'mmap_loop x%d (one per CPU) for %.1f s: produced %d records (%.0f/s), consumed %d, dropped %d; daemon CPU %.0f%%\n' \
 		"$NCPU" "$(calc "\"%.1f\", $t1 - $t0")" "$produced" \
@@ -967,7 +970,7 @@ bench_throughput()
 	t1=$(date +%s.%N)
 	daemon_settle
 	t2=$(date +%s.%N)
-	d1=$(jnum "$JSON" drops) e1=$(jnum "$JSON" events) c1=$(cpu_ticks "$DPID")
+	d1=$(jnum "$JSON" .drops) e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
 	daemon_stop
 	produced=$(kv "$TMP/out" calls)
 	printf 'mt_mixed -t %d for %d s: produced %d records (%.0f/s), consumed %d, dropped %d; daemon CPU %.0f%%\n' \
@@ -997,7 +1000,7 @@ bench_memory()
 	sleep 1
 	daemon_settle
 	rss0=$(status_kib "$DPID" VmRSS) anon0=$(status_kib "$DPID" RssAnon)
-	mb0=$(jnum "$JSON" model_bytes)
+	mb0=$(jnum "$JSON" .model_bytes)
 	bg_start timeout -s KILL 300 "$BUILD/bench/vma_hold" -n "$VMA_COUNT" -t 240 \
 		>"$TMP/hold.out" 2>"$TMP/hold.err"
 	hold=$BG
@@ -1010,8 +1013,8 @@ bench_memory()
 	[[ -n $vmas ]] || die "vma_hold did not finish within 60 s"
 	daemon_settle
 	rss1=$(status_kib "$DPID" VmRSS) anon1=$(status_kib "$DPID" RssAnon)
-	mb1=$(jnum "$JSON" model_bytes)
-	got=$(jnum "$JSON" vmas)
+	mb1=$(jnum "$JSON" .model_bytes)
+	got=$(jnum "$JSON" ".top[0].vmas")
 	per=$(calc "\"%.1f\", ($rss1 - $rss0) * 1024 / $VMA_COUNT")
 	per_anon=$(calc "\"%.1f\", ($anon1 - $anon0) * 1024 / $VMA_COUNT")
 	per_model=$(calc "\"%.1f\", ($mb1 - $mb0) / $VMA_COUNT")
@@ -1026,8 +1029,8 @@ bench_memory()
 	sleep 1
 	daemon_settle
 	rss1=$(status_kib "$DPID" VmRSS) anon1=$(status_kib "$DPID" RssAnon)
-	mb1=$(jnum "$JSON" model_bytes)
-	got=$(jnum "$JSON" vmas)
+	mb1=$(jnum "$JSON" .model_bytes)
+	got=$(jnum "$JSON" ".top[0].vmas")
 	daemon_stop
 	kill -TERM "$hold" 2>/dev/null || true
 	bg_wait "$hold" || true
@@ -1096,13 +1099,13 @@ journal_run()
 	shift 2
 	daemon_start "$name" "$@"
 	daemon_settle
-	e0=$(jnum "$JSON" events) c0=$(cpu_ticks "$DPID") j0=$(dir_bytes "$DJOURNAL")
+	e0=$(jnum "$JSON" .events) c0=$(cpu_ticks "$DPID") j0=$(dir_bytes "$DJOURNAL")
 	t0=$(date +%s.%N)
 	run_bounded $((secs + TIMEOUT)) "$TMP/out" "$TMP/err" "$BUILD/bench/mt_mixed" \
 		-t "$NCPU" -d "$secs" || die "mt_mixed failed: $(cat "$TMP/err")"
 	daemon_settle
 	t1=$(date +%s.%N)
-	e1=$(jnum "$JSON" events) c1=$(cpu_ticks "$DPID")
+	e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
 	daemon_stop # its last flush
 	j1=$(dir_bytes "$DJOURNAL")
 	ev=$((e1 - e0)) bytes=$((j1 - j0))

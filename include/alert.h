@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "jsonw.h"
 #include "model.h"
 #include "strbuf.h"
 
@@ -36,19 +37,22 @@ void alert_free(struct alert_engine *ae);
 void alert_reconfigure(struct alert_engine *ae, const struct config *cfg);
 
 /* Check a process's VMA count against the thresholds (after its events were applied). */
-void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_proc *p,
+void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
 		      uint32_t limit, uint64_t now_mono_ns, long long realtime_offset_ns);
 /* A syscall record that failed: alert if its errno is configured. */
-void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_proc *p,
-			 const struct vmt_syscall_rec *r, uint32_t limit, long long realtime_offset_ns);
+void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
+			 const struct vmt_syscall_rec *r, uint32_t limit,
+			 long long realtime_offset_ns);
 /* An OOM kill; victim may be NULL (not modeled). */
-void alert_oom(struct alert_engine *ae, struct model *m, struct model_proc *victim,
+void alert_oom(struct alert_engine *ae, struct model_proc *victim,
 	       const struct vmt_oom_rec *r, const struct alert_oom_info *info,
 	       long long realtime_offset_ns);
 /* The process is gone: forget its alert state. */
 void alert_forget(struct alert_engine *ae, uint32_t pid);
 /* Reap finished hooks and kill overdue ones. */
 void alert_tick(struct alert_engine *ae, uint64_t now_mono_ns);
+/* "vma_threshold", "alloc_failure", "oom_kill". */
+const char *alert_kind_name(enum alert_kind kind);
 /* Alerts raised so far, by kind. */
 uint64_t alert_count(const struct alert_engine *ae, enum alert_kind kind);
 
@@ -64,8 +68,11 @@ int alert_level_update(int level, double value, const double *thresholds, int n,
 /* Seconds until `count` reaches `limit` at `rate` per second; -1 when not growing. */
 double alert_seconds_to_limit(double count, double limit, double rate);
 
-/* Append a process's recent history as JSON fields: "census", "heap", "timeline", "flight". */
-void alert_context_json(struct strbuf *sb, struct model *m, struct model_proc *p,
-			unsigned int max_events, long long realtime_offset_ns);
+/*
+ * A process's recent history as members of the object open in w: "census",
+ * "census_bytes", "heap", "timeline", "flight", "flight_lost".
+ */
+void alert_context_json(struct jsonw *w, const struct model_proc *p, unsigned int max_events,
+			long long realtime_offset_ns);
 
 #endif

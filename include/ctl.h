@@ -9,6 +9,7 @@
 #define VMATRACE_CTL_H
 
 #include <stdio.h>
+
 #include "strbuf.h"
 
 #define CTL_DEFAULT_SOCKET "/run/vmatrace/vmatrace.sock"
@@ -19,14 +20,11 @@ struct ctl_server;
 /* Answer one request: append the body to out; return 0, or -1 with an error message in out. */
 typedef int (*ctl_handler_fn)(void *ctx, char *request, struct strbuf *out);
 
-struct ctl_server *ctl_server_new(const char *path, ctl_handler_fn fn, void *ctx);
+struct loop;
+
+/* Listen on path; the socket and its clients are served from the loop. NULL if it cannot. */
+struct ctl_server *ctl_server_new(const char *path, struct loop *l, ctl_handler_fn fn, void *ctx);
 void ctl_server_free(struct ctl_server *s);
-/* Register with an epoll set; the data of its events is tagged with `tag`. */
-int ctl_server_epoll_add(struct ctl_server *s, int epfd);
-/* Handle readiness of any of the server's fds (listening or clients). */
-void ctl_server_handle(struct ctl_server *s, int fd, unsigned int events);
-/* Is this fd one of the server's? */
-int ctl_server_owns(struct ctl_server *s, int fd);
 
 /* Client: send a request, copy the body to out; 0 ok, 1 error answered, 2 no server. */
 int ctl_request(const char *path, const char *request, FILE *out);

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The daemon's state, shared with the parts that plug into its loop (metrics). */
+/*
+ * The daemon's state, shared by its own files only: daemon.c (configuration,
+ * record dispatch, start-up), daemon_args.c (the command line),
+ * daemon_journal.c (what goes to the journal) and status.c (the control
+ * socket's answers and the metrics' view). Other modules see none of it.
+ */
 #ifndef VMATRACE_DAEMON_H
 #define VMATRACE_DAEMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "config.h"
-#include "vmatrace.h"
+#include "metrics.h"
+#include "model.h"
 #include "strbuf.h"
+#include "vmatrace.h"
 
 #define DAEMON_MAX_FLAGS 64
-#define DAEMON_MAX_ERRNO 134
 
 struct daemon {
 	struct config *cfg; /* the running configuration; replaced whole on reload */
@@ -27,38 +34,55 @@ struct daemon {
 	bool foreground, check_only, notify, journald, in_consume;
 	uint64_t watchdog_usec;
 
+	struct loop *loop;
 	struct tracer *tracer;
 	struct model *model;
 	struct ctl_server *ctl;
 	struct alert_engine *alerts;
 	struct journal *journal;
-	int epfd;
+	struct metrics *metrics;
 	long long realtime_offset_ns;
 	unsigned long long drops;
 	uint64_t resyncs_journaled, ooms;
 	/* Events seen, by syscall, and failures by syscall and errno (for metrics). */
 	uint64_t calls[VMT_SYS__COUNT];
-	uint64_t failures[VMT_SYS__COUNT][DAEMON_MAX_ERRNO];
+	uint64_t failures[VMT_SYS__COUNT][METRICS_MAX_ERRNO];
 	unsigned long max_map_count;
 	uint64_t started_ns, next_flush, next_watchdog;
-
-	/* Hooks for optional parts (metrics): NULL when absent. */
-	int (*start_fn)(struct daemon *d);
-	void (*stop_fn)(struct daemon *d);
-	void (*tick_fn)(struct daemon *d, uint64_t now_ns);
-	void (*reconfigure_fn)(struct daemon *d);
-	void (*epoll_add_fn)(struct daemon *d);
-	void (*fd_fn)(struct daemon *d, int fd, unsigned int events);
-	void (*metrics_fn)(struct daemon *d, struct strbuf *out);
-	void *metrics;
+	uint64_t status_timer, status_interval_ns;
 };
 
-uint64_t daemon_mono_ns(void);
-/* Plug the metrics endpoint and textfile writer into the daemon's hooks (src/metrics.c). */
-void metrics_attach(struct daemon *d);
-long daemon_rss_kib(void);
-double daemon_cpu_seconds(void);
-/* Selected processes ranked by VMA count; *out is malloc'd (free it). */
-size_t daemon_ranked(struct daemon *d, struct model_proc ***out);
+/* daemon.c */
+/* Does the configuration select p (trace_pid, trace_comm, trace_cgroup)? */
+bool daemon_selects(struct daemon *d, struct model_proc *p);
+/* Apply everything in the ring buffer now (not from within a record callback). */
+void daemon_consume(struct daemon *d);
+
+/* daemon_args.c: flags and the configuration file's path into d; 0 or -1 (logged). */
+int daemon_parse_args(struct daemon *d, int argc, char **argv);
+
+/* daemon_journal.c */
+void daemon_open_journal(struct daemon *d);
+/* A JSON document as a record of that type, stamped now. */
+void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
+			 const struct strbuf *json);
+void daemon_journal_start(struct daemon *d, int nprocs);
+void daemon_journal_stop(struct daemon *d, int sig);
+void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r);
+/* Drops and resyncs since the last call, and the journal's own errors (every tick). */
+void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
+/* The model's timeline points (model_config.on_point). */
+void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_point *t);
+/* The alert engine's records (alert_new's record function). */
+void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *comm,
+		     const char *json, const char *incident);
+
+/* status.c */
+/* The control socket's requests (ctl_handler_fn). */
+int daemon_handle_request(void *ctx, char *request, struct strbuf *out);
+/* The status table (or JSON document), top processes (0: all). */
+void daemon_status(struct daemon *d, struct strbuf *out, bool json, size_t top);
+/* The metrics' view of d (metrics_view_fn). */
+void daemon_metrics_view(void *ctx, struct metrics_view *v);
 
 #endif

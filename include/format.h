@@ -14,11 +14,16 @@ struct format_opts {
 	long long realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 
+struct jsonw;
+
 /* What the caller knows beyond the record itself. */
 struct format_extra {
 	unsigned long max_map_count; /* live vm.max_map_count */
 	unsigned long long prev_brk; /* the process's break before this call */
 	bool prev_brk_known;
+	/* The caller's own members of a syscall's JSON object, written before it closes. */
+	void (*json_members)(struct jsonw *w, void *ctx);
+	void *ctx;
 };
 
 /* Capture the clock offset once, at start. */

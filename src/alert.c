@@ -12,7 +12,9 @@
 #include "alert.h"
 #include "decode.h"
 #include "hmap.h"
+#include "jsonw.h"
 #include "log.h"
+#include "untrusted.h"
 
 #define MAX_HOOKS 8
 #define FAILURE_KEYS 8
@@ -250,125 +252,196 @@ void alert_tick(struct alert_engine *ae, uint64_t now)
 
 /* ---- emitting ---- */
 
+const char *alert_kind_name(enum alert_kind kind)
+{
+	return kind < ALERT__COUNT ? kind_names[kind] : "?";
+}
+
 static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, const char *comm,
-		 const char *json, const char *incident, const char *summary)
+		 const struct strbuf *json, const struct strbuf *incident,
+		 const struct strbuf *summary)
 {
 	ae->counts[kind]++;
-	log_warn("alert %s: %s", kind_names[kind], summary);
+	log_warn("alert %s: %s", kind_names[kind], summary->buf ? summary->buf : "");
+	if (json->oom || !json->buf)
+		return;
 	if (ae->log) {
-		fprintf(ae->log, "%s\n", json);
+		fprintf(ae->log, "%s\n", json->buf);
 		fflush(ae->log);
 	}
 	if (ae->record)
-		ae->record(ae->record_ctx, kind, pid, comm, json, incident);
+		ae->record(ae->record_ctx, kind, pid, comm, json->buf,
+			   incident->oom ? NULL : incident->buf);
 	if (ae->cfg->alert_exec[0])
-		run_hook(ae, kind, pid, comm, json);
+		run_hook(ae, kind, pid, comm, json->buf);
 }
 
-static void json_head(struct strbuf *sb, enum alert_kind kind, uint32_t pid, const char *comm,
-		      uint64_t mono_ns, long long off)
+/* A timestamp in monotonic ns, as realtime seconds with microseconds. */
+static void put_ts(struct jsonw *w, const char *key, uint64_t mono_ns, long long off)
 {
-	long long real = (long long)mono_ns + off;
-
-	sb_printf(sb, "{\"kind\":\"%s\",\"ts\":%lld.%06lld,\"pid\":%u,\"comm\":", kind_names[kind],
-		  real / 1000000000LL, (real % 1000000000LL) / 1000, pid);
-	sb_json_str(sb, comm, VMT_COMM_LEN);
+	jw_kscaled(w, key, ((long long)mono_ns + off) / 1000, 6);
 }
 
-static void census_json(struct strbuf *sb, const struct model_proc *p, bool first)
+static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, const char *comm,
+			 uint64_t mono_ns, long long off)
 {
-	sb_puts(sb, first ? "\"census\":{" : ",\"census\":{");
+	jw_kstr(w, "kind", kind_names[kind]);
+	put_ts(w, "ts", mono_ns, off);
+	jw_kuint(w, "pid", pid);
+	jw_kstrn(w, "comm", comm, VMT_COMM_LEN);
+}
+
+static void census_members(struct jsonw *w, const char *key, const struct model_proc *p,
+			   bool bytes)
+{
+	jw_kobj(w, key);
 	for (int k = 0; k < VK__COUNT; k++)
-		sb_printf(sb, "%s\"%s\":%u", k ? "," : "", model_kind_name(k), p->count[k]);
-	sb_putc(sb, '}');
+		jw_kuint(w, model_kind_name(k), bytes ? p->bytes[k] : p->count[k]);
+	jw_obj_end(w);
 }
 
-void alert_context_json(struct strbuf *sb, struct model *m, struct model_proc *p,
-			unsigned int max_events, long long off)
+void alert_context_json(struct jsonw *w, const struct model_proc *p, unsigned int max_events,
+			long long off)
 {
 	uint32_t start;
 
-	(void)m;
-	census_json(sb, p, true);
-	sb_printf(sb, ",\"census_bytes\":{");
-	for (int k = 0; k < VK__COUNT; k++)
-		sb_printf(sb, "%s\"%s\":%llu", k ? "," : "", model_kind_name(k),
-			  (unsigned long long)p->bytes[k]);
-	sb_printf(sb, "},\"heap\":{\"start_brk\":\"%#llx\",\"first_brk\":\"%#llx\",\"brk\":\"%#llx\","
-		      "\"hwm\":\"%#llx\",\"size\":%llu,\"hwm_size\":%llu}",
-		  (unsigned long long)p->start_brk, (unsigned long long)p->first_brk,
-		  (unsigned long long)p->brk, (unsigned long long)p->brk_hwm,
-		  (unsigned long long)model_heap_size(p), (unsigned long long)model_heap_hwm(p));
+	census_members(w, "census", p, false);
+	census_members(w, "census_bytes", p, true);
+	jw_kobj(w, "heap");
+	jw_khex(w, "start_brk", p->start_brk);
+	jw_khex(w, "first_brk", p->first_brk);
+	jw_khex(w, "brk", p->brk);
+	jw_khex(w, "hwm", p->brk_hwm);
+	jw_kuint(w, "size", model_heap_size(p));
+	jw_kuint(w, "hwm_size", model_heap_hwm(p));
+	jw_obj_end(w);
 	/* The timeline leading up to now: what grew. */
-	sb_puts(sb, ",\"timeline\":[");
+	jw_karr(w, "timeline");
 	start = p->tl_len > 120 ? p->tl_len - 120 : 0;
 	for (uint32_t i = start; i < p->tl_len; i++) {
 		const struct tl_point *t = &p->tl[(p->tl_head + i) % p->tl_cap];
 
-		sb_printf(sb, "%s{\"ts\":%lld,\"vmas\":%u,\"vmas_max\":%u,\"mapped\":%llu,\"heap\":%llu,"
-			      "\"calls\":%u,\"failures\":%u}",
-			  i > start ? "," : "", ((long long)t->t_ns + off) / 1000000000LL, t->vmas_last,
-			  t->vmas_max, (unsigned long long)t->mapped, (unsigned long long)t->brk,
-			  t->calls, t->failures);
+		jw_obj(w);
+		jw_kint(w, "ts", ((long long)t->t_ns + off) / 1000000000LL);
+		jw_kuint(w, "vmas", t->vmas_last);
+		jw_kuint(w, "vmas_max", t->vmas_max);
+		jw_kuint(w, "mapped", t->mapped);
+		jw_kuint(w, "heap", t->brk);
+		jw_kuint(w, "calls", t->calls);
+		jw_kuint(w, "failures", t->failures);
+		jw_obj_end(w);
 	}
-	sb_puts(sb, "],\"flight\":[");
+	jw_arr_end(w);
+	jw_karr(w, "flight");
 	start = p->fr_len > max_events ? p->fr_len - max_events : 0;
 	for (uint32_t i = start; i < p->fr_len; i++) {
 		const struct fr_event *e = &p->fr[(p->fr_head + i) % p->fr_cap];
-		long long real = (long long)e->ts_ns + off;
 		int err = e->type == VMT_REC_SYSCALL ? decode_ret_errno(e->sys, e->ret) : 0;
 
-		sb_printf(sb, "%s{\"ts\":%lld.%06lld,\"tid\":%u,\"event\":\"%s\",\"args\":[\"%#llx\",%llu,"
-			      "%llu],\"ret\":%lld,\"errno\":",
-			  i > start ? "," : "", real / 1000000000LL, (real % 1000000000LL) / 1000, e->tid,
-			  e->type == VMT_REC_SYSCALL ? decode_sys_name(e->sys) : "exec",
-			  (unsigned long long)e->args[0], (unsigned long long)e->args[1],
-			  (unsigned long long)e->args[2], (long long)e->ret);
+		jw_obj(w);
+		put_ts(w, "ts", e->ts_ns, off);
+		jw_kuint(w, "tid", e->tid);
+		jw_kstr(w, "event", e->type == VMT_REC_SYSCALL ? decode_sys_name(e->sys) : "exec");
+		jw_karr(w, "args");
+		jw_hex(w, e->args[0]);
+		jw_uint(w, e->args[1]);
+		jw_uint(w, e->args[2]);
+		jw_arr_end(w);
+		jw_kint(w, "ret", e->ret);
 		if (err && decode_errno_name(err))
-			sb_printf(sb, "\"%s\"", decode_errno_name(err));
+			jw_kstr(w, "errno", decode_errno_name(err));
 		else
-			sb_puts(sb, "null");
-		sb_printf(sb, ",\"vmas\":%u}", e->map_count);
+			jw_knull(w, "errno");
+		jw_kuint(w, "vmas", e->map_count);
+		jw_obj_end(w);
 	}
-	sb_printf(sb, "],\"flight_lost\":%llu", (unsigned long long)p->fr_lost);
+	jw_arr_end(w);
+	jw_kuint(w, "flight_lost", p->fr_lost);
 }
 
-static void threshold_alert(struct alert_engine *ae, struct model *m, struct model_proc *p,
-			    uint32_t vmas, uint32_t limit, double threshold, bool absolute,
-			    uint64_t now, long long off)
-{
-	struct strbuf js, inc, sum;
-	double rate = model_recent_rate(p, now, 10000000000ull);
-	double eta = alert_seconds_to_limit(vmas, limit, rate);
+/* An alert's own members, written once for the alert and once for its incident. */
+typedef void (*members_fn)(struct jsonw *w, const void *arg);
 
+/*
+ * The alert {members} into js, and the incident {members, "context":{...}}
+ * into inc: two documents written whole, never one cut from the other.
+ */
+static void render(struct strbuf *js, struct strbuf *inc, members_fn fn, const void *arg,
+		   const struct model_proc *context, unsigned int max_events, long long off)
+{
+	struct jsonw w;
+
+	jw_begin(&w, js);
+	jw_obj(&w);
+	fn(&w, arg);
+	jw_obj_end(&w);
+	jw_begin(&w, inc);
+	jw_obj(&w);
+	fn(&w, arg);
+	if (context) {
+		jw_kobj(&w, "context");
+		alert_context_json(&w, context, max_events, off);
+		jw_obj_end(&w);
+	}
+	jw_obj_end(&w);
+}
+
+struct threshold_alert {
+	const struct model_proc *p;
+	uint32_t vmas, limit;
+	double threshold, rate, eta;
+	bool absolute;
+	uint64_t now;
+	long long off;
+};
+
+static void threshold_members(struct jsonw *w, const void *arg)
+{
+	const struct threshold_alert *t = arg;
+
+	head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->now, t->off);
+	jw_kuint(w, "vmas", t->vmas);
+	jw_kuint(w, "limit", t->limit);
+	jw_kfixed(w, "percent", 100.0 * t->vmas / t->limit, 2);
+	jw_kdouble(w, "threshold", t->threshold);
+	jw_kstr(w, "threshold_type", t->absolute ? "count" : "percent");
+	jw_kfixed(w, "growth_per_s", t->rate, 1);
+	if (t->eta >= 0)
+		jw_kfixed(w, "seconds_to_limit", t->eta, 1);
+	else
+		jw_knull(w, "seconds_to_limit");
+	census_members(w, "census", t->p, false);
+}
+
+static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint32_t vmas,
+			    uint32_t limit, double threshold, bool absolute, uint64_t now,
+			    long long off)
+{
+	struct threshold_alert t = {
+		.p = p, .vmas = vmas, .limit = limit, .threshold = threshold,
+		.rate = model_recent_rate(p, now, 10000000000ull), .absolute = absolute,
+		.now = now, .off = off,
+	};
+	struct strbuf js, inc, sum;
+
+	t.eta = alert_seconds_to_limit(vmas, limit, t.rate);
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
-	json_head(&js, ALERT_VMA_THRESHOLD, p->tgid, p->comm, now, off);
-	sb_printf(&js, ",\"vmas\":%u,\"limit\":%u,\"percent\":%.2f,\"threshold\":%g,"
-		       "\"threshold_type\":\"%s\",\"growth_per_s\":%.1f,\"seconds_to_limit\":",
-		  vmas, limit, 100.0 * vmas / limit, threshold, absolute ? "count" : "percent", rate);
-	if (eta >= 0)
-		sb_printf(&js, "%.1f", eta);
-	else
-		sb_puts(&js, "null");
-	census_json(&js, p, false);
-	sb_putc(&js, '}');
-	sb_printf(&inc, "%.*s,\"context\":{", (int)js.len - 1, js.buf);
-	alert_context_json(&inc, m, p, 64, off);
-	sb_puts(&inc, "}}");
-	sb_printf(&sum, "%.*s[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
-			"growing %.0f/s", VMT_COMM_LEN, p->comm, p->tgid, vmas, 100.0 * vmas / limit, limit,
-		  threshold, absolute ? " VMAs" : "%", rate);
-	if (eta >= 0)
-		sb_printf(&sum, ", limit in %.0f s", eta);
-	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, js.buf, inc.buf, sum.buf);
+	render(&js, &inc, threshold_members, &t, p, 64, off);
+	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
+	sb_printf(&sum, "[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
+			"growing %.0f/s", p->tgid, vmas, 100.0 * vmas / limit, limit, threshold,
+		  absolute ? " VMAs" : "%", t.rate);
+	if (t.eta >= 0)
+		sb_printf(&sum, ", limit in %.0f s", t.eta);
+	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
 	sb_free(&sum);
 }
 
-void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_proc *p,
+void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
 		      uint32_t limit, uint64_t now, long long off)
 {
 	const struct config *c = ae->cfg;
@@ -389,7 +462,7 @@ void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_pro
 	s->pct_level = alert_level_update(s->pct_level, 100.0 * vmas / limit, c->alert_thresholds,
 					  c->n_alert_thresholds, c->alert_hysteresis, &crossed);
 	if (crossed >= 0)
-		threshold_alert(ae, m, p, vmas, limit, c->alert_thresholds[crossed], false, now, off);
+		threshold_alert(ae, p, vmas, limit, c->alert_thresholds[crossed], false, now, off);
 	if (c->n_alert_vma_counts) {
 		double counts[CONFIG_MAX_LIST];
 
@@ -399,19 +472,55 @@ void alert_check_vmas(struct alert_engine *ae, struct model *m, struct model_pro
 		s->abs_level = alert_level_update(s->abs_level, vmas, counts, c->n_alert_vma_counts,
 						  c->alert_hysteresis * limit / 100.0, &crossed);
 		if (crossed >= 0)
-			threshold_alert(ae, m, p, vmas, limit, counts[crossed], true, now, off);
+			threshold_alert(ae, p, vmas, limit, counts[crossed], true, now, off);
 	}
 }
 
-void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_proc *p,
+struct failure_alert {
+	const struct model_proc *p;
+	const struct vmt_syscall_rec *r;
+	uint32_t limit;
+	int err;
+	uint64_t suppressed;
+	long long off;
+};
+
+static void failure_members(struct jsonw *w, const void *arg)
+{
+	const struct failure_alert *f = arg;
+	const struct vmt_syscall_rec *r = f->r;
+	const struct arg_desc *args;
+	int nargs = decode_sys_args(r->sys, &args);
+	struct strbuf val;
+
+	head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, r->hdr.ts_ns, f->off);
+	jw_kuint(w, "tid", r->hdr.tid);
+	jw_kstr(w, "syscall", decode_sys_name(r->sys));
+	jw_kstr(w, "errno", decode_errno_name(f->err) ? decode_errno_name(f->err) : "?");
+	jw_kuint(w, "vmas", r->map_count);
+	jw_kuint(w, "limit", f->limit);
+	jw_kfixed(w, "percent", f->limit ? 100.0 * r->map_count / f->limit : 0, 2);
+	jw_kuint(w, "suppressed_before", f->suppressed);
+	jw_kobj(w, "args");
+	sb_init(&val);
+	for (int i = 0; i < nargs; i++) {
+		sb_reset(&val);
+		decode_arg(&val, &args[i], r->args[i]);
+		jw_kstrn(w, args[i].name, val.buf ? val.buf : "", val.len);
+	}
+	sb_free(&val);
+	jw_obj_end(w);
+	census_members(w, "census", f->p, false);
+}
+
+void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 			 const struct vmt_syscall_rec *r, uint32_t limit, long long off)
 {
 	const struct config *c = ae->cfg;
 	int err = decode_ret_errno(r->sys, r->ret), slot = -1, oldest = 0;
+	struct failure_alert f = { .p = p, .r = r, .limit = limit, .off = off };
 	struct proc_state *s;
 	struct strbuf js, inc, sum;
-	const struct arg_desc *args;
-	int nargs;
 	uint64_t suppressed;
 	bool wanted = false;
 
@@ -421,7 +530,8 @@ void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_
 		return;
 	/* Rate limit per (syscall, errno): a process at its limit fails thousands of times. */
 	for (int i = 0; i < FAILURE_KEYS; i++) {
-		if (s->failures[i].last_ns && s->failures[i].sys == r->sys && s->failures[i].err == err)
+		if (s->failures[i].last_ns && s->failures[i].sys == r->sys &&
+		    s->failures[i].err == err)
 			slot = i;
 		if (s->failures[i].last_ns < s->failures[oldest].last_ns)
 			oldest = i;
@@ -440,43 +550,70 @@ void alert_check_failure(struct alert_engine *ae, struct model *m, struct model_
 	s->failures[slot].last_ns = r->hdr.ts_ns;
 	s->failures[slot].suppressed = 0;
 
+	f.suppressed = suppressed;
+	f.err = err;
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
-	json_head(&js, ALERT_ALLOC_FAILURE, p->tgid, p->comm, r->hdr.ts_ns, off);
-	sb_printf(&js, ",\"tid\":%u,\"syscall\":\"%s\",\"errno\":\"%s\",\"vmas\":%u,\"limit\":%u,"
-		       "\"percent\":%.2f,\"suppressed_before\":%llu,\"args\":{",
-		  r->hdr.tid, decode_sys_name(r->sys), decode_errno_name(err) ? decode_errno_name(err) : "?",
-		  r->map_count, limit, limit ? 100.0 * r->map_count / limit : 0,
-		  (unsigned long long)suppressed);
-	nargs = decode_sys_args(r->sys, &args);
-	for (int i = 0; i < nargs; i++) {
-		sb_printf(&js, "%s\"%s\":\"", i ? "," : "", args[i].name);
-		decode_arg(&js, &args[i], r->args[i]);
-		sb_putc(&js, '"');
-	}
-	sb_putc(&js, '}');
-	census_json(&js, p, false);
-	sb_putc(&js, '}');
-	sb_printf(&inc, "%.*s,\"context\":{", (int)js.len - 1, js.buf);
-	alert_context_json(&inc, m, p, 64, off);
-	sb_puts(&inc, "}}");
-	sb_printf(&sum, "%.*s[%u/%u] %s failed with %s at %u VMAs (vm.max_map_count %u)",
-		  VMT_COMM_LEN, p->comm, p->tgid, r->hdr.tid, decode_sys_name(r->sys),
+	render(&js, &inc, failure_members, &f, p, 64, off);
+	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
+	sb_printf(&sum, "[%u/%u] %s failed with %s at %u VMAs (vm.max_map_count %u)", p->tgid,
+		  r->hdr.tid, decode_sys_name(r->sys),
 		  decode_errno_name(err) ? decode_errno_name(err) : "?", r->map_count, limit);
 	if (suppressed)
-		sb_printf(&sum, "; %llu more like it were not alerted", (unsigned long long)suppressed);
-	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, js.buf, inc.buf, sum.buf);
+		sb_printf(&sum, "; %llu more like it were not alerted",
+			  (unsigned long long)suppressed);
+	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
 	sb_free(&sum);
 }
 
-void alert_oom(struct alert_engine *ae, struct model *m, struct model_proc *victim,
+struct oom_alert {
+	const struct vmt_oom_rec *r;
+	const struct alert_oom_info *info;
+	const struct model_proc *victim;
+	const char *comm;
+	long long off;
+};
+
+static void oom_members(struct jsonw *w, const void *arg)
+{
+	const struct oom_alert *o = arg;
+	const struct vmt_oom_rec *r = o->r;
+
+	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, r->hdr.ts_ns, o->off);
+	jw_kuint(w, "victim_pid", r->victim_pid);
+	jw_kstrn(w, "victim_comm", r->victim_comm, VMT_COMM_LEN);
+	if (r->present & VMT_OOM_HAS_UID)
+		jw_kuint(w, "uid", r->uid);
+	if (r->present & VMT_OOM_HAS_TOTAL_VM)
+		jw_kuint(w, "total_vm_kb", r->total_vm_kb);
+	if (r->present & VMT_OOM_HAS_RSS) {
+		jw_kuint(w, "anon_rss_kb", r->anon_rss_kb);
+		jw_kuint(w, "file_rss_kb", r->file_rss_kb);
+		jw_kuint(w, "shmem_rss_kb", r->shmem_rss_kb);
+	}
+	if (r->present & VMT_OOM_HAS_PGTABLES)
+		jw_kuint(w, "pgtables_kb", r->pgtables_kb);
+	if (r->present & VMT_OOM_HAS_SCORE_ADJ)
+		jw_kint(w, "oom_score_adj", r->oom_score_adj);
+	jw_kstrn(w, "memcg", o->info->memcg, sizeof(o->info->memcg));
+	jw_kstr(w, "oom_type", o->info->oom_type);
+	jw_kuint(w, "memcg_limit", o->info->memcg_limit);
+	jw_kuint(w, "trigger_pid", r->hdr.tgid);
+	jw_kuint(w, "trigger_tid", r->hdr.tid);
+	jw_kstrn(w, "trigger_comm", r->hdr.comm, VMT_COMM_LEN);
+	if (o->victim)
+		jw_kuint(w, "vmas", model_vma_count(o->victim));
+}
+
+void alert_oom(struct alert_engine *ae, struct model_proc *victim,
 	       const struct vmt_oom_rec *r, const struct alert_oom_info *info, long long off)
 {
-	struct strbuf js, inc, sum;
 	char comm[VMT_COMM_LEN + 1];
+	struct oom_alert o = { .r = r, .info = info, .victim = victim, .comm = comm, .off = off };
+	struct strbuf js, inc, sum;
 
 	if (!ae->cfg->alert_oom)
 		return;
@@ -484,48 +621,24 @@ void alert_oom(struct alert_engine *ae, struct model *m, struct model_proc *vict
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
-	json_head(&js, ALERT_OOM_KILL, r->victim_pid, comm, r->hdr.ts_ns, off);
-	sb_printf(&js, ",\"victim_pid\":%u,\"victim_comm\":", r->victim_pid);
-	sb_json_str(&js, r->victim_comm, VMT_COMM_LEN);
-	if (r->present & VMT_OOM_HAS_UID)
-		sb_printf(&js, ",\"uid\":%u", r->uid);
-	if (r->present & VMT_OOM_HAS_TOTAL_VM)
-		sb_printf(&js, ",\"total_vm_kb\":%llu", (unsigned long long)r->total_vm_kb);
+	render(&js, &inc, oom_members, &o, victim, 256, off);
+	sb_puts(&sum, "the OOM killer chose ");
+	ut_append(&sum, comm, sizeof(comm), UT_TEXT);
+	sb_printf(&sum, "[%u]", r->victim_pid);
 	if (r->present & VMT_OOM_HAS_RSS)
-		sb_printf(&js, ",\"anon_rss_kb\":%llu,\"file_rss_kb\":%llu,\"shmem_rss_kb\":%llu",
-			  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb,
-			  (unsigned long long)r->shmem_rss_kb);
-	if (r->present & VMT_OOM_HAS_PGTABLES)
-		sb_printf(&js, ",\"pgtables_kb\":%llu", (unsigned long long)r->pgtables_kb);
-	if (r->present & VMT_OOM_HAS_SCORE_ADJ)
-		sb_printf(&js, ",\"oom_score_adj\":%d", r->oom_score_adj);
-	sb_puts(&js, ",\"memcg\":");
-	sb_json_str(&js, info->memcg, sizeof(info->memcg));
-	sb_printf(&js, ",\"oom_type\":\"%s\",\"memcg_limit\":%llu,\"trigger_pid\":%u,\"trigger_tid\":%u,"
-		       "\"trigger_comm\":",
-		  info->oom_type, (unsigned long long)info->memcg_limit, r->hdr.tgid, r->hdr.tid);
-	sb_json_str(&js, r->hdr.comm, VMT_COMM_LEN);
-	if (victim)
-		sb_printf(&js, ",\"vmas\":%zu", model_vma_count(victim));
-	sb_putc(&js, '}');
-	sb_printf(&inc, "%.*s", (int)js.len - 1, js.buf);
-	if (victim) {
-		sb_puts(&inc, ",\"context\":{");
-		alert_context_json(&inc, m, victim, 256, off);
-		sb_putc(&inc, '}');
-	}
-	sb_putc(&inc, '}');
-	sb_printf(&sum, "the OOM killer chose %s[%u]", comm, r->victim_pid);
-	if (r->present & VMT_OOM_HAS_RSS)
-		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)", (unsigned long long)r->anon_rss_kb,
-			  (unsigned long long)r->file_rss_kb);
+		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)",
+			  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb);
 	sb_printf(&sum, ", %s OOM", info->oom_type);
-	if (info->memcg[0])
-		sb_printf(&sum, " in %s", info->memcg);
+	if (info->memcg[0]) {
+		sb_puts(&sum, " in ");
+		ut_append(&sum, info->memcg, sizeof(info->memcg), UT_TEXT);
+	}
 	if (info->memcg_limit)
 		sb_printf(&sum, " (limit %llu bytes)", (unsigned long long)info->memcg_limit);
-	sb_printf(&sum, ", triggered by %.*s[%u]", VMT_COMM_LEN, r->hdr.comm, r->hdr.tgid);
-	emit(ae, ALERT_OOM_KILL, r->victim_pid, comm, js.buf, inc.buf, sum.buf);
+	sb_puts(&sum, ", triggered by ");
+	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
+	sb_printf(&sum, "[%u]", r->hdr.tgid);
+	emit(ae, ALERT_OOM_KILL, r->victim_pid, comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
 	sb_free(&sum);

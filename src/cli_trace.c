@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +18,9 @@
 #include "cli.h"
 #include "decode.h"
 #include "format.h"
+#include "jsonw.h"
 #include "log.h"
+#include "loop.h"
 #include "model.h"
 #include "procfs.h"
 #include "symbolize.h"
@@ -27,8 +28,8 @@
 #include "sysinfo.h"
 #include "tracer.h"
 
-#define POLL_INTERVAL_MS 50
-#define STACK_POLL_INTERVAL_MS 5
+#define POLL_INTERVAL_NS 50000000L
+#define STACK_POLL_INTERVAL_NS 5000000L
 #define MAX_PIDS 64
 
 struct trace_args {
@@ -50,6 +51,7 @@ struct trace_args {
 
 struct trace_session {
 	struct trace_args a;
+	struct loop *loop;
 	struct tracer *tracer;
 	struct format_opts fo;
 	struct strbuf line;
@@ -65,17 +67,8 @@ struct trace_session {
 	int child_status;
 	bool child_reaped;
 	bool write_failed;
+	double start, next_summary;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	/* A second Ctrl-C means now: skip the drain and the summary. */
-	if (stop_requested)
-		_exit(128 + sig);
-	stop_requested = sig;
-}
 
 static void usage(FILE *f)
 {
@@ -205,7 +198,7 @@ static void emit_line(struct trace_session *s)
 	if (sb_write(&s->line, s->out) && !s->write_failed) {
 		log_err("cannot write the trace: %s", strerror(errno));
 		s->write_failed = true;
-		stop_requested = SIGPIPE;
+		loop_stop(s->loop);
 	}
 	sb_reset(&s->line);
 }
@@ -216,51 +209,59 @@ static void live_add(struct trace_session *s, unsigned int tgid)
 		log_warn("out of memory tracking pid %u", tgid);
 }
 
-/* --model: the kind of the VMA the call produced, appended to its line. */
-static void annotate_kind(struct trace_session *s, const struct vmt_syscall_rec *r)
+/* --model: the kind of the VMA the call produced, NULL if unknown. */
+static const char *vma_kind(struct trace_session *s, const struct vmt_syscall_rec *r)
 {
-	struct model_proc *p = model_proc_get(s->model, r->hdr.tgid);
+	struct model_proc *p = s->model ? model_proc_get(s->model, r->hdr.tgid) : NULL;
 	struct vma_entry *e = p && r->vma[0].valid ? vmamap_find(p->map, r->vma[0].start) : NULL;
-	size_t cut = s->fo.json ? 2 : 1; /* "}\n" or "\n" */
 
-	if (!e || s->line.len < cut)
-		return;
-	s->line.len -= cut;
-	s->line.buf[s->line.len] = 0;
-	if (s->fo.json)
-		sb_printf(&s->line, ",\"kind\":\"%s\"}\n", model_kind_name(e->kind));
-	else
-		sb_printf(&s->line, "  kind=%s\n", model_kind_name(e->kind));
+	return e ? model_kind_name(e->kind) : NULL;
 }
 
-/* -k: the frames under the line (text, like strace -k) or as a "stack" array (JSON). */
-static void append_stack(struct trace_session *s, const struct vmt_syscall_stack_rec *sr)
+/* A syscall line's text additions: "  kind=K" at its end, then the frames under it (-k). */
+static void annotate_text(struct trace_session *s, const struct vmt_syscall_rec *r)
 {
-	uint32_t pid = sr->rec.hdr.tgid;
-	struct strbuf frame;
+	const struct vmt_syscall_stack_rec *sr = (const void *)r;
+	const char *kind = vma_kind(s, r);
 
-	if (!s->fo.json) {
-		for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-			sb_puts(&s->line, " > ");
-			sym_format(s->sym, pid, sr->stack[i], &s->line);
-			sb_putc(&s->line, '\n');
-		}
-		return;
+	if (kind && s->line.len && s->line.buf[s->line.len - 1] == '\n') {
+		/* The text line is ours to extend: its newline moves after the kind. */
+		s->line.buf[--s->line.len] = 0;
+		sb_printf(&s->line, "  kind=%s\n", kind);
 	}
-	if (s->line.len < 2)
+	if (!(r->hdr.flags & VMT_F_HAS_STACK))
 		return;
-	s->line.len -= 2; /* "}\n" */
-	sb_puts(&s->line, ",\"stack\":[");
-	sb_init(&frame);
 	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-		sb_reset(&frame);
-		sym_format(s->sym, pid, sr->stack[i], &frame);
-		if (i)
-			sb_putc(&s->line, ',');
-		sb_json_str(&s->line, frame.buf ? frame.buf : "", frame.len);
+		sb_puts(&s->line, " > ");
+		sym_format(s->sym, r->hdr.tgid, sr->stack[i], &s->line);
+		sb_putc(&s->line, '\n');
 	}
-	sb_free(&frame);
-	sb_puts(&s->line, "]}\n");
+}
+
+struct json_additions {
+	struct trace_session *s;
+	const struct vmt_syscall_rec *r;
+	struct strbuf frame;
+};
+
+/* A syscall object's own members: "kind" (--model), "stack" (-k, an array of frames). */
+static void annotate_json(struct jsonw *w, void *ctx)
+{
+	struct json_additions *a = ctx;
+	const struct vmt_syscall_stack_rec *sr = (const void *)a->r;
+	const char *kind = vma_kind(a->s, a->r);
+
+	if (kind)
+		jw_kstr(w, "kind", kind);
+	if (!(a->r->hdr.flags & VMT_F_HAS_STACK))
+		return;
+	jw_karr(w, "stack");
+	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
+		sb_reset(&a->frame);
+		sym_format(a->s->sym, a->r->hdr.tgid, sr->stack[i], &a->frame);
+		jw_strn(w, a->frame.buf ? a->frame.buf : "", a->frame.len);
+	}
+	jw_arr_end(w);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -268,6 +269,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace_session *s = ctx;
 	const struct vmt_hdr *h = data;
 	struct format_extra ex = { .max_map_count = s->max_map_count };
+	struct json_additions add = { .s = s, .r = data };
 	bool show = true;
 
 	if (size < sizeof(*h))
@@ -303,13 +305,17 @@ static int on_record(void *ctx, void *data, size_t size)
 					    s->fo.json);
 		model_apply(s->model, data, size);
 	}
+	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->model || s->sym)) {
+		ex.json_members = annotate_json;
+		ex.ctx = &add;
+		sb_init(&add.frame);
+	}
 	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
-		if (s->model && h->type == VMT_REC_SYSCALL)
-			annotate_kind(s, data);
-		if (h->type == VMT_REC_SYSCALL && (h->flags & VMT_F_HAS_STACK))
-			append_stack(s, data);
+		if (h->type == VMT_REC_SYSCALL && !s->fo.json)
+			annotate_text(s, data);
 		emit_line(s);
 	}
+	sb_free(&add.frame);
 	return 0;
 }
 
@@ -458,7 +464,8 @@ static int start_targets(struct trace_session *s)
 
 static void reap_child(struct trace_session *s)
 {
-	if (s->child > 0 && !s->child_reaped && waitpid(s->child, &s->child_status, WNOHANG) == s->child)
+	if (s->child > 0 && !s->child_reaped &&
+	    waitpid(s->child, &s->child_status, WNOHANG) == s->child)
 		s->child_reaped = true;
 }
 
@@ -470,70 +477,64 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* After every wakeup: what the ring buffer holds, then whether to go on. */
+static void after_wakeup(struct trace_session *s)
+{
+	if (tracer_consume(s->tracer) < 0)
+		log_warn("reading the ring buffer failed");
+	check_drops(s);
+	fflush(s->out);
+	reap_child(s);
+	if ((!s->a.all && s->live.len == 0) ||
+	    (s->a.duration > 0 && now_s() - s->start >= s->a.duration)) {
+		loop_stop(s->loop);
+		return;
+	}
+	if (s->a.summary_interval > 0 && now_s() >= s->next_summary) {
+		summary_print_text(&s->sum, stderr, s->max_map_count);
+		s->next_summary += s->a.summary_interval;
+	}
+}
+
+static void on_ringbuf(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	after_wakeup(ctx);
+}
+
+static void on_poll(void *ctx)
+{
+	after_wakeup(ctx);
+}
+
 static int run_loop(struct trace_session *s)
 {
 	/*
 	 * With stacks (-k), frames are resolved through /proc/PID/maps, which a
 	 * process takes with it when it exits: read the records sooner.
 	 */
-	long poll_ns = (s->a.stack ? STACK_POLL_INTERVAL_MS : POLL_INTERVAL_MS) * 1000000L;
-	struct itimerspec its = { .it_interval = { 0, poll_ns }, .it_value = { 0, poll_ns } };
-	struct epoll_event ev = { .events = EPOLLIN };
-	double start = now_s(), next_summary;
-	int epfd, tfd, ret = 0;
+	uint64_t poll_ns = s->a.stack ? STACK_POLL_INTERVAL_NS : POLL_INTERVAL_NS;
+	int err, ret = 0;
 
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (epfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
-		log_err("cannot set up the event loop: %s", strerror(errno));
-		ret = -1;
-		goto out;
-	}
-	ev.data.fd = tfd;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	s->start = now_s();
+	s->next_summary = s->start + s->a.summary_interval;
 	/* Edge-triggered: woken only when the kernel wakes us (a large backlog), not for as
 	 * long as there is data; the timer collects the rest in batches. */
-	ev.events = EPOLLIN | EPOLLET;
-	ev.data.fd = tracer_epoll_fd(s->tracer);
-	epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	next_summary = start + s->a.summary_interval;
-
-	while (!stop_requested) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(epfd, evs, 4, -1);
-		uint64_t ticks;
-
-		if (n < 0 && errno != EINTR) {
-			log_err("epoll_wait: %s", strerror(errno));
-			ret = -1;
-			break;
-		}
-		for (int i = 0; i < n; i++)
-			if (evs[i].data.fd == tfd && read(tfd, &ticks, sizeof(ticks)) < 0)
-				break;
-		if (tracer_consume(s->tracer) < 0)
-			log_warn("reading the ring buffer failed");
-		check_drops(s);
-		fflush(s->out);
-		reap_child(s);
-		if (!s->a.all && s->live.len == 0)
-			break;
-		if (s->a.duration > 0 && now_s() - start >= s->a.duration)
-			break;
-		if (s->a.summary_interval > 0 && now_s() >= next_summary) {
-			summary_print_text(&s->sum, stderr, s->max_map_count);
-			next_summary += s->a.summary_interval;
-		}
+	err = loop_add_fd(s->loop, tracer_epoll_fd(s->tracer), EPOLLIN | EPOLLET, on_ringbuf, s);
+	if (err || !loop_add_timer(s->loop, poll_ns, poll_ns, on_poll, s)) {
+		log_err("cannot set up the event loop: %s", strerror(err ? -err : ENOMEM));
+		return -1;
+	}
+	err = loop_run(s->loop);
+	if (err) {
+		log_err("epoll_wait: %s", strerror(-err));
+		ret = -1;
 	}
 	/* Deliver what is still in the buffer before summing up. */
 	tracer_consume(s->tracer);
 	check_drops(s);
 	report_lookups(s);
-out:
-	if (tfd >= 0)
-		close(tfd);
-	if (epfd >= 0)
-		close(epfd);
 	return ret;
 }
 
@@ -541,7 +542,6 @@ int cli_trace(int argc, char **argv)
 {
 	struct trace_session s = { .child = -1 };
 	struct tracer_opts topts = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	int verbosity = 0, rc = 1;
 
 	if (parse_args(argc, argv, &s.a, &verbosity))
@@ -563,8 +563,13 @@ int cli_trace(int argc, char **argv)
 	s.fo.realtime_offset_ns = format_realtime_offset();
 	s.max_map_count = sys_max_map_count();
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* A second Ctrl-C means now: the loop's stop signals skip the drain and the summary. */
+	s.loop = loop_new();
+	if (!s.loop || loop_add_stop_signal(s.loop, SIGINT) ||
+	    loop_add_stop_signal(s.loop, SIGTERM)) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	if (s.a.model) {
@@ -602,7 +607,7 @@ int cli_trace(int argc, char **argv)
 	/* Like strace: a traced command's exit status becomes ours. */
 	if (s.child > 0) {
 		if (!s.child_reaped) {
-			if (stop_requested)
+			if (loop_stop_signal(s.loop) || s.write_failed)
 				kill(s.child, SIGTERM);
 			waitpid(s.child, &s.child_status, 0);
 		}
@@ -615,6 +620,7 @@ out:
 	if (s.child > 0 && rc == EXIT_USAGE && !s.child_reaped)
 		kill(s.child, SIGKILL);
 	tracer_free(s.tracer);
+	loop_free(s.loop);
 	model_free(s.model);
 	sym_free(s.sym);
 	summary_free(&s.sum);

@@ -11,6 +11,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "loop.h"
 
 #define CTL_MAX_CLIENTS 16
 
@@ -25,14 +26,16 @@ struct ctl_client {
 
 struct ctl_server {
 	int fd;
-	int epfd;
+	struct loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ctl_handler_fn fn;
 	void *ctx;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 };
 
-struct ctl_server *ctl_server_new(const char *path, ctl_handler_fn fn, void *ctx)
+static void on_listen(void *ctx, int fd, uint32_t events);
+
+struct ctl_server *ctl_server_new(const char *path, struct loop *l, ctl_handler_fn fn, void *ctx)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct ctl_server *s;
@@ -47,7 +50,7 @@ struct ctl_server *ctl_server_new(const char *path, ctl_handler_fn fn, void *ctx
 		return NULL;
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
-	s->epfd = -1;
+	s->loop = l;
 	s->fn = fn;
 	s->ctx = ctx;
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -75,6 +78,11 @@ struct ctl_server *ctl_server_new(const char *path, ctl_handler_fn fn, void *ctx
 		return NULL;
 	}
 	umask(old);
+	if (loop_add_fd(l, s->fd, EPOLLIN, on_listen, s)) {
+		log_err("cannot add the control socket to the event loop: %s", strerror(errno));
+		ctl_server_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -82,8 +90,7 @@ static void client_close(struct ctl_server *s, struct ctl_client *c)
 {
 	if (c->fd < 0)
 		return;
-	if (s->epfd >= 0)
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	loop_del_fd(s->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	sb_free(&c->out);
@@ -95,33 +102,17 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		client_close(s, &s->clients[i]);
+	loop_del_fd(s->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
 	free(s);
 }
 
-int ctl_server_epoll_add(struct ctl_server *s, int epfd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->fd };
-
-	s->epfd = epfd;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev);
-}
-
-int ctl_server_owns(struct ctl_server *s, int fd)
-{
-	if (fd == s->fd)
-		return 1;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (s->clients[i].fd == fd)
-			return 1;
-	return 0;
-}
+static void on_client(void *ctx, int fd, uint32_t events);
 
 static void accept_client(struct ctl_server *s)
 {
 	struct ctl_client *c = NULL;
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -147,8 +138,10 @@ static void accept_client(struct ctl_server *s)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	sb_init(&c->out);
-	ev.data.fd = fd;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (loop_add_fd(s->loop, fd, EPOLLIN, on_client, s)) {
+		close(fd);
+		c->fd = -1;
+	}
 }
 
 static void client_write(struct ctl_server *s, struct ctl_client *c)
@@ -168,7 +161,6 @@ static void client_write(struct ctl_server *s, struct ctl_client *c)
 
 static void client_read(struct ctl_server *s, struct ctl_client *c)
 {
-	struct epoll_event ev = { .events = EPOLLOUT, .data.fd = c->fd };
 	ssize_t n = read(c->fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len);
 	char *nl;
 	struct strbuf body;
@@ -198,16 +190,21 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		sb_puts(&c->out, body.buf);
 	sb_free(&body);
 	c->answering = true;
-	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	loop_mod_fd(s->loop, c->fd, EPOLLOUT);
 	client_write(s, c);
 }
 
-void ctl_server_handle(struct ctl_server *s, int fd, unsigned int events)
+static void on_listen(void *ctx, int fd, uint32_t events)
 {
-	if (fd == s->fd) {
-		accept_client(s);
-		return;
-	}
+	(void)fd;
+	(void)events;
+	accept_client(ctx);
+}
+
+static void on_client(void *ctx, int fd, uint32_t events)
+{
+	struct ctl_server *s = ctx;
+
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = &s->clients[i];
 

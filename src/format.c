@@ -172,6 +172,8 @@ static void format_syscall_json(struct strbuf *sb, const struct format_opts *fo,
 		json_vma(&w, "vma", &r->vma[0]);
 	if (r->vma[1].valid)
 		json_vma(&w, "vma_end", &r->vma[1]);
+	if (ex->json_members)
+		ex->json_members(&w, ex->ctx);
 	json_end(&w);
 }
 

@@ -3,123 +3,44 @@
  * Prometheus metrics: /metrics over HTTP, the node_exporter textfile, and the
  * control socket's "metrics" request, all rendered by metrics_render().
  *
- * The HTTP server is libmicrohttpd in external epoll mode: MHD's epoll fd and
- * a timerfd for its timeouts sit in the daemon's epoll set, and MHD_run() is
- * called from the daemon's loop. No MHD thread exists, so the model is only
- * ever read from the daemon's thread and needs no locking.
+ * The HTTP listener is in metrics_http.c; the textfile's writer is a loop
+ * timer.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <microhttpd.h>
-#include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "alert.h"
 #include "config.h"
-#include "daemon.h"
 #include "decode.h"
 #include "log.h"
+#include "loop.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "model.h"
+#include "untrusted.h"
 
 #include "version.h"
 
-/* A scraper that stalls is dropped after this long; it cannot hold a connection slot forever. */
-#define HTTP_TIMEOUT_S 10
-#define HTTP_MAX_CONNECTIONS 32
-/* MHD_run() rounds in a row while MHD says it has work left without waiting for a socket. */
-#define HTTP_MAX_ROUNDS 16
-
 struct metrics {
-	struct MHD_Daemon *httpd;
-	int http_epfd; /* MHD's epoll fd, -1 when not listening */
-	int timerfd;   /* fires when MHD_get_timeout() says MHD_run() is due */
-	bool registered; /* both are in d->epfd */
-	/* What the running listener was started for (reload compares with the new config). */
-	char host[CONFIG_PATH_MAX];
-	unsigned int port;
-	bool failed; /* the last start failed: a reload retries even if unchanged */
+	struct loop *loop;
+	const struct config *cfg;
+	metrics_view_fn view;
+	void *view_ctx;
+	struct metrics_http *http;
 
 	char textfile_dir[CONFIG_PATH_MAX]; /* where vmatrace.prom was last written */
 	uint64_t textfile_interval_ns;
-	uint64_t next_textfile;
+	uint64_t textfile_timer;
 	bool textfile_failing; /* an error was logged; quiet until a write succeeds */
 };
 
 /* ---- the exposition ---- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* The second byte's range excludes overlong forms, surrogates and > U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-void metrics_label_value(struct strbuf *sb, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strnlen(s, n);
-
-	for (size_t i = 0; i < len;) {
-		size_t k = utf8_len(u + i, len - i);
-
-		if (!k) {
-			sb_puts(sb, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		if (k > 1) {
-			for (size_t j = 0; j < k; j++)
-				sb_putc(sb, s[i + j]);
-		} else if (s[i] == '\\') {
-			sb_puts(sb, "\\\\");
-		} else if (s[i] == '"') {
-			sb_puts(sb, "\\\"");
-		} else if (s[i] == '\n') {
-			sb_puts(sb, "\\n");
-		} else {
-			sb_putc(sb, s[i]);
-		}
-		i += k;
-	}
-}
 
 static void family(struct strbuf *sb, const char *name, const char *type, const char *help)
 {
@@ -139,12 +60,6 @@ static void put_u64(struct strbuf *sb, const char *name, uint64_t v)
 	sb_printf(sb, "%s %llu\n", name, (unsigned long long)v);
 }
 
-static const char *const alert_kind_names[ALERT__COUNT] = {
-	[ALERT_VMA_THRESHOLD] = "vma_threshold",
-	[ALERT_ALLOC_FAILURE] = "alloc_failure",
-	[ALERT_OOM_KILL] = "oom_kill",
-};
-
 static void errno_label(struct strbuf *sb, int err)
 {
 	const char *name = err ? decode_errno_name(err) : "unknown";
@@ -163,15 +78,15 @@ static bool errno_alerted(const struct config *c, int err)
 	return false;
 }
 
-static void render_host(struct daemon *d, struct strbuf *sb, size_t tracked)
+static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t tracked)
 {
-	const struct config *c = d->cfg;
+	const struct config *c = v->cfg;
 
 	family(sb, "vmatrace_syscalls_total", "counter",
 	       "Memory-management system calls seen, by system call.");
 	for (unsigned int s = 0; s < VMT_SYS__COUNT; s++)
 		sb_printf(sb, "vmatrace_syscalls_total{syscall=\"%s\"} %llu\n", decode_sys_name(s),
-			  (unsigned long long)d->calls[s]);
+			  (unsigned long long)v->calls[s]);
 
 	/*
 	 * Only failures that happened, plus a zero for every call and alerting errno (ENOMEM):
@@ -181,34 +96,34 @@ static void render_host(struct daemon *d, struct strbuf *sb, size_t tracked)
 	family(sb, "vmatrace_syscall_failures_total", "counter",
 	       "Failed memory-management system calls, by system call and errno.");
 	for (unsigned int s = 0; s < VMT_SYS__COUNT; s++) {
-		for (int e = 0; e < DAEMON_MAX_ERRNO; e++) {
-			if (!d->failures[s][e] && !(e && errno_alerted(c, e)))
+		for (int e = 0; e < METRICS_MAX_ERRNO; e++) {
+			if (!v->failures[s][e] && !(e && errno_alerted(c, e)))
 				continue;
 			sb_printf(sb, "vmatrace_syscall_failures_total{syscall=\"%s\",errno=\"",
 				  decode_sys_name(s));
 			errno_label(sb, e);
-			sb_printf(sb, "\"} %llu\n", (unsigned long long)d->failures[s][e]);
+			sb_printf(sb, "\"} %llu\n", (unsigned long long)v->failures[s][e]);
 		}
 	}
 
 	family(sb, "vmatrace_ringbuf_dropped_records_total", "counter",
 	       "Records lost because the BPF ring buffer was full (the model resyncs after them).");
-	put_u64(sb, "vmatrace_ringbuf_dropped_records_total", d->drops);
+	put_u64(sb, "vmatrace_ringbuf_dropped_records_total", v->drops);
 
 	family(sb, "vmatrace_model_resyncs_total", "counter",
 	       "Times the model re-read a process's VMAs from the kernel.");
-	put_u64(sb, "vmatrace_model_resyncs_total", d->model->st.resyncs);
+	put_u64(sb, "vmatrace_model_resyncs_total", v->resyncs);
 
 	family(sb, "vmatrace_events_total", "counter", "Ring-buffer events applied to the model.");
-	put_u64(sb, "vmatrace_events_total", d->model->st.events);
+	put_u64(sb, "vmatrace_events_total", v->events);
 
 	family(sb, "vmatrace_oom_kills_total", "counter", "OOM kills seen, on the whole host.");
-	put_u64(sb, "vmatrace_oom_kills_total", d->ooms);
+	put_u64(sb, "vmatrace_oom_kills_total", v->ooms);
 
 	family(sb, "vmatrace_alerts_total", "counter", "Alerts raised, by kind.");
 	for (int k = 0; k < ALERT__COUNT; k++)
-		sb_printf(sb, "vmatrace_alerts_total{kind=\"%s\"} %llu\n", alert_kind_names[k],
-			  (unsigned long long)(d->alerts ? alert_count(d->alerts, k) : 0));
+		sb_printf(sb, "vmatrace_alerts_total{kind=\"%s\"} %llu\n", alert_kind_name(k),
+			  (unsigned long long)v->alerts[k]);
 
 	family(sb, "vmatrace_tracked_processes", "gauge",
 	       "Processes in the live model that the configuration selects.");
@@ -218,16 +133,16 @@ static void render_host(struct daemon *d, struct strbuf *sb, size_t tracked)
 	family(sb, "vmatrace_vma_limit", "gauge",
 	       "vm.max_map_count: the most VMAs a process may have before mmap, munmap and brk "
 	       "fail with ENOMEM.");
-	put_u64(sb, "vmatrace_vma_limit", d->max_map_count);
+	put_u64(sb, "vmatrace_vma_limit", v->max_map_count);
 
 	family(sb, "vmatrace_daemon_resident_memory_bytes", "gauge",
 	       "Resident memory of the vmatrace daemon.");
-	put_u64(sb, "vmatrace_daemon_resident_memory_bytes", (uint64_t)daemon_rss_kib() * 1024);
+	put_u64(sb, "vmatrace_daemon_resident_memory_bytes", (uint64_t)v->rss_kib * 1024);
 
 	family(sb, "vmatrace_daemon_cpu_seconds_total", "counter",
 	       "CPU time used by the vmatrace daemon (user and system).");
 	sb_puts(sb, "vmatrace_daemon_cpu_seconds_total ");
-	put_double(sb, daemon_cpu_seconds());
+	put_double(sb, v->cpu_seconds);
 	sb_putc(sb, '\n');
 
 	family(sb, "vmatrace_build_info", "gauge", "Always 1; the version of vmatrace as a label.");
@@ -248,32 +163,34 @@ static int by_pid(const void *a, const void *b)
  * nothing an alert is about is missing. In pid order, so that the output does
  * not reshuffle as counts change. Returns how many; *sel is malloc'd.
  */
-static size_t select_procs(struct daemon *d, struct model_proc ***sel, size_t *tracked)
+static size_t select_procs(const struct metrics_view *v, struct model_proc ***sel)
 {
-	const struct config *c = d->cfg;
-	struct model_proc **r;
-	size_t n = daemon_ranked(d, &r), keep = 0;
+	const struct config *c = v->cfg;
+	size_t keep = 0;
 	double alerting = -1; /* VMA count of the lowest alert; -1: no count alerts */
 
-	if (c->n_alert_thresholds && d->max_map_count)
-		alerting = c->alert_thresholds[0] * d->max_map_count / 100.0;
+	if (c->n_alert_thresholds && v->max_map_count)
+		alerting = c->alert_thresholds[0] * v->max_map_count / 100.0;
 	if (c->n_alert_vma_counts && (alerting < 0 || c->alert_vma_counts[0] < alerting))
 		alerting = c->alert_vma_counts[0];
 	/* Ranked by count, descending: what is kept is a prefix. */
-	while (keep < n &&
-	       (keep < c->metrics_top || (alerting >= 0 && model_vma_count(r[keep]) >= alerting)))
+	while (keep < v->nranked &&
+	       (keep < c->metrics_top ||
+		(alerting >= 0 && model_vma_count(v->ranked[keep]) >= alerting)))
 		keep++;
+	*sel = calloc(keep + 1, sizeof(**sel));
+	if (!*sel)
+		return 0;
+	memcpy(*sel, v->ranked, keep * sizeof(**sel));
 	if (keep)
-		qsort(r, keep, sizeof(*r), by_pid);
-	*sel = r;
-	*tracked = n;
+		qsort(*sel, keep, sizeof(**sel), by_pid);
 	return keep;
 }
 
 static void proc_labels(struct strbuf *sb, const char *name, const struct model_proc *p)
 {
 	sb_printf(sb, "%s{pid=\"%u\",comm=\"", name, p->tgid);
-	metrics_label_value(sb, p->comm, sizeof(p->comm));
+	ut_append(sb, p->comm, sizeof(p->comm), UT_PROM);
 	sb_puts(sb, "\"} ");
 }
 
@@ -296,14 +213,15 @@ static const struct {
 			  "Failed memory-management system calls of the process." },
 };
 
-static void render_procs(struct daemon *d, struct strbuf *sb, struct model_proc **sel, size_t n)
+static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct model_proc **sel,
+			 size_t n)
 {
 	for (int f = 0; f < PM__COUNT; f++) {
 		family(sb, proc_families[f].name, proc_families[f].type, proc_families[f].help);
 		for (size_t i = 0; i < n; i++) {
 			const struct model_proc *p = sel[i];
 			size_t vmas = model_vma_count(p);
-			double limit = d->max_map_count;
+			double limit = v->max_map_count;
 			uint64_t heap = model_heap_size(p);
 			uint64_t hwm = model_heap_hwm(p);
 
@@ -333,334 +251,23 @@ static void render_procs(struct daemon *d, struct strbuf *sb, struct model_proc 
 	}
 }
 
-void metrics_render(struct daemon *d, struct strbuf *out)
+void metrics_render(const struct metrics_view *v, struct strbuf *out)
 {
 	struct model_proc **sel;
-	size_t tracked, n = select_procs(d, &sel, &tracked);
+	size_t n = select_procs(v, &sel);
 
-	render_host(d, out, tracked);
-	render_procs(d, out, sel, n);
+	render_host(v, out, v->nranked);
+	render_procs(v, out, sel, n);
 	free(sel);
 }
 
-/* ---- the listen address ---- */
-
-static bool word_in(const char *s, const char *const *words)
+void metrics_answer(struct metrics *m, struct strbuf *out)
 {
-	for (; *words; words++)
-		if (!strcasecmp(s, *words))
-			return true;
-	return false;
-}
+	struct metrics_view v = { 0 };
 
-static int parse_port(const char *s, unsigned int *port)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || v < 1 || v > 65535)
-		return -EINVAL;
-	*port = v;
-	return 0;
-}
-
-int metrics_parse_listen(const char *spec, bool *enabled, char *host, size_t hostlen,
-			 unsigned int *port)
-{
-	static const char *const off[] = { "", "off", "no", "false", "none", NULL };
-	static const char *const on[] = { "on", "yes", "true", NULL };
-	const char *colon, *h = METRICS_DEFAULT_HOST;
-	size_t hlen = strlen(METRICS_DEFAULT_HOST);
-
-	*enabled = false;
-	*port = METRICS_DEFAULT_PORT;
-	if (word_in(spec, off))
-		return 0;
-	*enabled = true;
-	if (word_in(spec, on)) {
-		/* the defaults */
-	} else if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-
-		if (!close || close == spec + 1)
-			return -EINVAL;
-		if (close[1] && (close[1] != ':' || parse_port(close + 2, port)))
-			return -EINVAL;
-		h = spec + 1;
-		hlen = close - h;
-	} else if (strspn(spec, "0123456789") == strlen(spec)) {
-		if (parse_port(spec, port))
-			return -EINVAL;
-	} else if ((colon = strchr(spec, ':')) && !strchr(colon + 1, ':')) {
-		if (parse_port(colon + 1, port))
-			return -EINVAL;
-		if (colon > spec) {
-			h = spec;
-			hlen = colon - spec;
-		}
-	} else {
-		/* A host alone (a bare IPv6 address has several colons): the default port. */
-		h = spec;
-		hlen = strlen(spec);
-	}
-	if (hlen + 1 > hostlen)
-		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = 0;
-	return 0;
-}
-
-static void format_addr(char *buf, size_t len, const char *host, unsigned int port)
-{
-	snprintf(buf, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
-}
-
-/* ---- the HTTP server ---- */
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	(void)cls;
-	/* MHD reports every reset client connection: noise at the normal level. */
-	if (log_enabled(LOG_LVL_DEBUG)) {
-		char msg[512];
-
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		msg[strcspn(msg, "\n")] = 0;
-		log_debug("metrics: http: %s", msg);
-	}
-}
-
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned int status, char *body,
-			      size_t len, bool owned)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	if (owned)
-		r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-	else
-		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
-	if (!r) {
-		if (owned)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				status == MHD_HTTP_OK ? METRICS_CONTENT_TYPE :
-							"text/plain; charset=utf-8");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **req)
-{
-	static char not_found[] = "not found: vmatrace serves /metrics\n";
-	static char not_allowed[] = "method not allowed: use GET\n";
-	static char no_memory[] = "out of memory\n";
-	static int seen;
-	struct daemon *d = cls;
-	struct strbuf sb;
-
-	(void)version;
-	(void)upload;
-	/* The first call has only the headers; answer on the next, once any body is consumed. */
-	if (!*req) {
-		*req = &seen;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed, strlen(not_allowed),
-			      false);
-	if (strcmp(url, "/metrics"))
-		return answer(conn, MHD_HTTP_NOT_FOUND, not_found, strlen(not_found), false);
-	sb_init(&sb);
-	metrics_render(d, &sb);
-	if (sb.oom || !sb.buf) {
-		sb_free(&sb);
-		return answer(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, no_memory, strlen(no_memory),
-			      false);
-	}
-	return answer(conn, MHD_HTTP_OK, sb.buf, sb.len, true);
-}
-
-static void epoll_register(struct daemon *d, struct metrics *m)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	if (m->registered || !m->httpd || d->epfd <= 0)
-		return;
-	ev.data.fd = m->http_epfd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->http_epfd, &ev))
-		goto fail;
-	ev.data.fd = m->timerfd;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, m->timerfd, &ev)) {
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, m->http_epfd, NULL);
-		goto fail;
-	}
-	m->registered = true;
-	return;
-fail:
-	log_err("metrics: cannot add the HTTP server to the event loop: %s", strerror(errno));
-}
-
-/* Run MHD until it waits on sockets, then arm the timer for its next timeout. */
-static void http_service(struct metrics *m)
-{
-	struct itimerspec its = { 0 };
-	MHD_UNSIGNED_LONG_LONG ms = 0;
-	bool timed = false;
-
-	for (int round = 0; round < HTTP_MAX_ROUNDS; round++) {
-		MHD_run(m->httpd);
-		timed = MHD_get_timeout(m->httpd, &ms) == MHD_YES;
-		if (!timed || ms)
-			break;
-	}
-	if (timed) {
-		if (!ms)
-			ms = 1; /* still busy after many rounds: come back soon, after the others */
-		if (ms > 60000)
-			ms = 60000;
-		its.it_value.tv_sec = ms / 1000;
-		its.it_value.tv_nsec = (ms % 1000) * 1000000;
-	}
-	timerfd_settime(m->timerfd, 0, &its, NULL);
-}
-
-static void listener_stop(struct daemon *d, struct metrics *m)
-{
-	if (m->registered) {
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, m->http_epfd, NULL);
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, m->timerfd, NULL);
-		m->registered = false;
-	}
-	if (m->httpd)
-		MHD_stop_daemon(m->httpd); /* closes the listening socket too */
-	m->httpd = NULL;
-	m->http_epfd = -1;
-	if (m->timerfd >= 0)
-		close(m->timerfd);
-	m->timerfd = -1;
-	m->host[0] = 0;
-	m->port = 0;
-}
-
-/* A listening socket of our own: its errors name the address, which MHD's would not. */
-static int listen_socket(const char *host, unsigned int port, const char *addr, int *family)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-	char service[8];
-	int fd = -1, one = 1, err;
-
-	snprintf(service, sizeof(service), "%u", port);
-	err = getaddrinfo(host, service, &hints, &ai);
-	if (err) {
-		log_err("metrics: cannot listen on %s: %s (check metrics_listen; serving no "
-			"metrics)", addr, gai_strerror(err));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
-		log_err("metrics: cannot listen on %s: %s (serving no metrics; change "
-			"metrics_listen and reload)", addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	*family = ai->ai_family;
-	freeaddrinfo(ai);
-	return fd;
-}
-
-static void listener_start(struct daemon *d, struct metrics *m, const char *host,
-			   unsigned int port)
-{
-	const union MHD_DaemonInfo *info;
-	char addr[CONFIG_PATH_MAX + 16];
-	int family = AF_INET, fd;
-
-	format_addr(addr, sizeof(addr), host, port);
-	m->failed = true;
-	fd = listen_socket(host, port, addr, &family);
-	if (fd < 0)
-		return;
-	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (m->timerfd < 0) {
-		log_err("metrics: cannot create a timer: %s (serving no metrics)", strerror(errno));
-		close(fd);
-		return;
-	}
-	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: we drive it, no threads. */
-	m->httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-					    (family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				    0, NULL, NULL, on_http, d,
-				    MHD_OPTION_LISTEN_SOCKET, fd,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
-				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				    MHD_OPTION_END);
-	info = m->httpd ? MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	if (!info || info->epoll_fd < 0) {
-		log_err("metrics: cannot start the HTTP server on %s (serving no metrics)", addr);
-		if (m->httpd)
-			MHD_stop_daemon(m->httpd);
-		else
-			close(fd);
-		m->httpd = NULL;
-		close(m->timerfd);
-		m->timerfd = -1;
-		return;
-	}
-	m->http_epfd = info->epoll_fd;
-	snprintf(m->host, sizeof(m->host), "%s", host);
-	m->port = port;
-	m->failed = false;
-	epoll_register(d, m);
-	log_info("metrics: serving http://%s/metrics", addr);
-}
-
-/* Start, restart or stop the listener to match d->cfg. */
-static void listener_apply(struct daemon *d, struct metrics *m)
-{
-	char host[CONFIG_PATH_MAX];
-	unsigned int port;
-	bool enabled;
-
-	if (metrics_parse_listen(d->cfg->metrics_listen, &enabled, host, sizeof(host), &port)) {
-		/* Like an invalid reload, this keeps what runs (nothing at the first start). */
-		log_err("metrics: metrics_listen '%s' is not on, off, :PORT, HOST:PORT or "
-			"[IPV6]:PORT (%s)", d->cfg->metrics_listen,
-			m->httpd ? "keeping the running listener" : "serving no metrics");
-		return;
-	}
-	if (m->httpd && enabled && !m->failed && m->port == port && !strcmp(m->host, host))
-		return;
-	if (m->httpd) {
-		char addr[CONFIG_PATH_MAX + 16];
-
-		format_addr(addr, sizeof(addr), m->host, m->port);
-		log_info("metrics: stopping the HTTP server on %s", addr);
-	}
-	listener_stop(d, m);
-	m->failed = false;
-	if (enabled)
-		listener_start(d, m, host, port);
+	m->view(m->view_ctx, &v);
+	metrics_render(&v, out);
+	free(v.ranked);
 }
 
 /* ---- the textfile ---- */
@@ -715,17 +322,15 @@ static void textfile_remove(struct metrics *m)
 	m->textfile_dir[0] = 0;
 }
 
-static void textfile_tick(struct daemon *d, struct metrics *m, uint64_t now)
+static void on_textfile_timer(void *ctx)
 {
-	const char *dir = d->cfg->textfile_dir;
+	struct metrics *m = ctx;
+	const char *dir = m->cfg->textfile_dir;
 	struct strbuf sb;
 	int err;
 
-	if (!dir[0] || now < m->next_textfile)
-		return;
-	m->next_textfile = now + d->cfg->textfile_interval_ns;
 	sb_init(&sb);
-	metrics_render(d, &sb);
+	metrics_answer(m, &sb);
 	err = sb.oom ? -ENOMEM : metrics_write_textfile(dir, sb.buf ? sb.buf : "", sb.len);
 	sb_free(&sb);
 	if (err) {
@@ -741,92 +346,74 @@ static void textfile_tick(struct daemon *d, struct metrics *m, uint64_t now)
 	snprintf(m->textfile_dir, sizeof(m->textfile_dir), "%s", dir);
 }
 
-/* ---- the daemon's hooks ---- */
-
-static int on_start(struct daemon *d)
+/* Written at once, then every textfile_interval. */
+static void textfile_schedule(struct metrics *m)
 {
-	struct metrics *m = d->metrics;
-
-	/* A listener that cannot start is logged; the daemon runs on without it. */
-	listener_apply(d, m);
-	m->textfile_interval_ns = d->cfg->textfile_interval_ns;
-	return 0;
-}
-
-static void on_epoll_add(struct daemon *d)
-{
-	epoll_register(d, d->metrics);
-}
-
-static void on_fd(struct daemon *d, int fd, unsigned int events)
-{
-	struct metrics *m = d->metrics;
-	uint64_t expirations;
-
-	(void)events;
-	if (!m->httpd || (fd != m->http_epfd && fd != m->timerfd))
+	loop_cancel_timer(m->loop, m->textfile_timer);
+	m->textfile_timer = 0;
+	m->textfile_interval_ns = m->cfg->textfile_interval_ns;
+	if (!m->cfg->textfile_dir[0])
 		return;
-	if (fd == m->timerfd && read(m->timerfd, &expirations, sizeof(expirations)) < 0 &&
-	    errno != EAGAIN)
-		log_debug("metrics: timerfd: %s", strerror(errno));
-	http_service(m);
+	m->textfile_timer = loop_add_timer(m->loop, 0, m->textfile_interval_ns,
+					   on_textfile_timer, m);
+	if (!m->textfile_timer)
+		log_err("metrics: out of memory: not writing %s/" METRICS_TEXTFILE,
+			m->cfg->textfile_dir);
 }
 
-static void on_tick(struct daemon *d, uint64_t now)
+/* ---- lifecycle ---- */
+
+static void http_body(void *ctx, struct strbuf *out)
 {
-	struct metrics *m = d->metrics;
-
-	textfile_tick(d, m, now);
+	metrics_answer(ctx, out);
 }
 
-static void on_reconfigure(struct daemon *d)
-{
-	struct metrics *m = d->metrics;
-
-	listener_apply(d, m);
-	if (strcmp(m->textfile_dir, d->cfg->textfile_dir)) {
-		textfile_remove(m);
-		m->textfile_failing = false;
-		m->next_textfile = 0;
-	}
-	if (m->textfile_interval_ns != d->cfg->textfile_interval_ns)
-		m->next_textfile = 0;
-	m->textfile_interval_ns = d->cfg->textfile_interval_ns;
-}
-
-static void on_stop(struct daemon *d)
-{
-	struct metrics *m = d->metrics;
-
-	if (!m)
-		return;
-	listener_stop(d, m);
-	textfile_remove(m);
-	free(m);
-	d->metrics = NULL;
-}
-
-static void on_metrics(struct daemon *d, struct strbuf *out)
-{
-	metrics_render(d, out);
-}
-
-void metrics_attach(struct daemon *d)
+struct metrics *metrics_new(struct loop *l, const struct config *cfg, metrics_view_fn view,
+			    void *ctx)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
 	if (!m) {
 		log_err("metrics: out of memory (running without metrics)");
-		return;
+		return NULL;
 	}
-	m->http_epfd = -1;
-	m->timerfd = -1;
-	d->metrics = m;
-	d->start_fn = on_start;
-	d->stop_fn = on_stop;
-	d->tick_fn = on_tick;
-	d->reconfigure_fn = on_reconfigure;
-	d->epoll_add_fn = on_epoll_add;
-	d->fd_fn = on_fd;
-	d->metrics_fn = on_metrics;
+	m->loop = l;
+	m->cfg = cfg;
+	m->view = view;
+	m->view_ctx = ctx;
+	/* Without a listener (out of memory) the textfile and the control socket still work. */
+	m->http = metrics_http_new(l, http_body, m);
+	if (m->http)
+		metrics_http_apply(m->http, cfg->metrics_listen);
+	textfile_schedule(m);
+	return m;
+}
+
+void metrics_reconfigure(struct metrics *m, const struct config *cfg)
+{
+	bool moved;
+
+	if (!m)
+		return;
+	moved = strcmp(m->textfile_dir, cfg->textfile_dir);
+	m->cfg = cfg;
+	if (m->http)
+		metrics_http_apply(m->http, cfg->metrics_listen);
+	if (moved) {
+		textfile_remove(m);
+		m->textfile_failing = false;
+	}
+	/* A new place or pace: written at once, then at the new interval. */
+	if (moved || m->textfile_interval_ns != cfg->textfile_interval_ns || !m->textfile_timer)
+		textfile_schedule(m);
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	metrics_http_free(m->http);
+	loop_cancel_timer(m->loop, m->textfile_timer);
+	textfile_remove(m);
+	free(m);
 }

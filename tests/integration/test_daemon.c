@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "journal.h"
+#include "jsonr.h"
 
 static struct h_daemon dmn;
 static char memcg[128];
@@ -64,10 +65,35 @@ static bool wait_for_line(const char *path, const char *needle, int seconds)
 	return false;
 }
 
+/* One JSON line as an object (jansson); the test fails on anything else. */
+static json_t *parse_line(const char *line, size_t len)
+{
+	json_t *j = jr_parse(line, len);
+
+	cr_assert(j && json_is_object(j), "not a JSON object: %.*s", (int)len, line);
+	return j;
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	double v;
+
+	cr_assert(jr_num(o, key, &v), "no number %s", key);
+	return (long long)v;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *v = jr_str(o, key);
+
+	cr_assert(v, "no string %s", key);
+	return v;
+}
+
 Test(daemon, scenario1_threshold_alerts_before_the_enomem_alert)
 {
 	const char *alerts = h_tmpfile("alerts.jsonl");
-	char args[512], pidpat[64];
+	char args[512];
 	double last_threshold_ts = 0, failure_ts = 0;
 	long long pid, seen_thresholds[3] = { 0 };
 	struct lines l;
@@ -77,35 +103,36 @@ Test(daemon, scenario1_threshold_alerts_before_the_enomem_alert)
 		 h_tmpfile("journal"));
 	h_daemon_start(&dmn, args);
 	pid = run_workload(h_path("workloads/vma_explode"));
-	snprintf(pidpat, sizeof(pidpat), "\"pid\":%lld,", pid);
 	cr_assert(wait_for_line(alerts, "alloc_failure", 20), "no alloc_failure alert");
 	cr_assert_eq(h_read_lines(alerts, &l), 0);
 	for (size_t i = 0; i < l.n; i++) {
-		const char *a = l.v[i];
-		char kind[32], ts[32];
-		long long thr;
+		json_t *a = parse_line(l.v[i], strlen(l.v[i]));
+		const char *kind = str(a, "kind");
+		double ts;
 
-		if (!strstr(a, pidpat))
+		if (num(a, "pid") != pid) {
+			json_decref(a);
 			continue;
-		cr_assert(h_json_str(a, "kind", kind, sizeof(kind)));
-		cr_assert(h_json_num(a, "vmas", &thr));
-		snprintf(ts, sizeof(ts), "%s", strstr(a, "\"ts\":") + 5);
+		}
+		cr_assert(jr_num(a, "ts", &ts));
 		if (!strcmp(kind, "vma_threshold")) {
-			cr_assert(h_json_num(a, "threshold", &thr));
+			long long thr = num(a, "threshold");
+
 			for (int t = 0; t < 3; t++)
 				if (thr == (long long[]){ 80, 90, 95 }[t])
 					seen_thresholds[t]++;
-			cr_assert(strstr(a, "\"limit\":65530"));
-			cr_assert(strstr(a, "\"seconds_to_limit\":"));
-			cr_assert(strstr(a, "\"census\":{"));
-			last_threshold_ts = atof(ts);
+			cr_assert_eq(num(a, "limit"), 65530);
+			cr_assert(json_object_get(a, "seconds_to_limit"));
+			cr_assert(json_is_object(json_object_get(a, "census")));
+			last_threshold_ts = ts;
 		} else if (!strcmp(kind, "alloc_failure")) {
-			cr_assert(strstr(a, "\"errno\":\"ENOMEM\""), "%s", a);
-			cr_assert(strstr(a, "\"syscall\":\"munmap\""), "%s", a);
-			cr_assert(strstr(a, "\"vmas\":65530"), "%s", a);
+			cr_assert_str_eq(str(a, "errno"), "ENOMEM", "%s", l.v[i]);
+			cr_assert_str_eq(str(a, "syscall"), "munmap", "%s", l.v[i]);
+			cr_assert_eq(num(a, "vmas"), 65530, "%s", l.v[i]);
 			if (!failures++)
-				failure_ts = atof(ts);
+				failure_ts = ts;
 		}
+		json_decref(a);
 	}
 	for (int t = 0; t < 3; t++)
 		cr_assert_eq(seen_thresholds[t], 1, "threshold %d alerted %lld times", t,
@@ -140,17 +167,20 @@ Test(daemon, memcg_oom_kill_alert_and_journal_record)
 	usleep(300000);
 	cr_assert_eq(h_read_lines(alerts, &l), 0);
 	for (size_t i = 0; i < l.n; i++) {
-		long long v;
+		json_t *a = parse_line(l.v[i], strlen(l.v[i]));
 
-		if (!strstr(l.v[i], "\"kind\":\"oom_kill\""))
+		if (strcmp(str(a, "kind"), "oom_kill")) {
+			json_decref(a);
 			continue;
+		}
 		ooms++;
-		cr_assert(h_json_num(l.v[i], "victim_pid", &v) && v == pid, "%s", l.v[i]);
-		cr_assert(strstr(l.v[i], "\"victim_comm\":\"oom_hog\""));
-		cr_assert(strstr(l.v[i], "\"oom_type\":\"cgroup\""), "%s", l.v[i]);
-		cr_assert(strstr(l.v[i], "vmatrace-dtest-"), "memcg path: %s", l.v[i]);
-		cr_assert(strstr(l.v[i], "\"memcg_limit\":67108864"), "%s", l.v[i]);
-		cr_assert(h_json_num(l.v[i], "anon_rss_kb", &v) && v > 32 * 1024);
+		cr_assert_eq(num(a, "victim_pid"), pid, "%s", l.v[i]);
+		cr_assert_str_eq(str(a, "victim_comm"), "oom_hog");
+		cr_assert_str_eq(str(a, "oom_type"), "cgroup", "%s", l.v[i]);
+		cr_assert(strstr(str(a, "memcg"), "vmatrace-dtest-"), "memcg path: %s", l.v[i]);
+		cr_assert_eq(num(a, "memcg_limit"), 67108864, "%s", l.v[i]);
+		cr_assert_gt(num(a, "anon_rss_kb"), 32 * 1024);
+		json_decref(a);
 	}
 	cr_assert_eq(ooms, 1, "%d oom_kill alerts", ooms);
 	h_free_lines(&l);
@@ -159,12 +189,15 @@ Test(daemon, memcg_oom_kill_alert_and_journal_record)
 	cr_assert(r);
 	while (journal_reader_next(r, &rec, &payload) == 1) {
 		if (rec->type == JREC_OOM && rec->pid == (uint32_t)pid) {
-			char *text = strndup(payload, rec->len);
+			json_t *o = parse_line(payload, rec->len);
+			json_t *ctx = json_object_get(o, "context");
 
-			cr_assert(strstr(text, "\"timeline\":["), "%s", text);
-			cr_assert(strstr(text, "\"flight\":["));
-			cr_assert(strstr(text, "\"heap\":{"));
-			free(text);
+			cr_assert(json_is_object(ctx), "no context: %.*s", (int)rec->len,
+				  (const char *)payload);
+			cr_assert(json_is_array(json_object_get(ctx, "timeline")));
+			cr_assert(json_is_array(json_object_get(ctx, "flight")));
+			cr_assert(json_is_object(json_object_get(ctx, "heap")));
+			json_decref(o);
 			records++;
 		}
 	}

@@ -22,6 +22,7 @@
 
 #include "ctl.h"
 #include "harness.h"
+#include "jsonr.h"
 
 #define RULES "contrib/prometheus/vmatrace.rules.yml"
 
@@ -386,17 +387,20 @@ static double query_value(int port, const char *promql)
 {
 	char enc[512], path[640];
 	struct http_reply r;
-	const char *v;
 	double val = -1;
+	json_t *doc, *value;
 
 	url_encode(promql, enc, sizeof(enc));
 	snprintf(path, sizeof(path), "/api/v1/query?query=%s", enc);
 	if (!http_get(port, path, &r))
 		return -1;
 	/* {"status":"success","data":{"resultType":"vector","result":[{..,"value":[T,"V"]}]}} */
-	if (r.status == 200 && (v = strstr(r.body, "\"value\":[")) && (v = strchr(v, ',')) &&
-	    v[1] == '"')
-		val = strtod(v + 2, NULL);
+	doc = r.status == 200 ? jr_parse(r.body, strlen(r.body)) : NULL;
+	value = json_array_get(json_object_get(json_array_get(json_object_get(
+				       json_object_get(doc, "data"), "result"), 0), "value"), 1);
+	if (json_is_string(value))
+		val = strtod(json_string_value(value), NULL);
+	json_decref(doc);
 	http_free(&r);
 	return val;
 }
@@ -456,8 +460,9 @@ static void start_prometheus(int port, int target_port)
 	cr_assert_fail("prometheus was not ready within 30 s");
 }
 
-/* Start `arenas wait`, held on a fifo that we keep open; returns when its VMAs are settled. */
-static long start_workload(void)
+/* Start `PROGRAM wait` (arenas, perhaps renamed), held on a fifo that we keep open; returns
+ * when its VMAs are settled. */
+static long start_program(const char *program)
 {
 	const char *fifo = h_tmpfile("hold");
 	char cmd[512];
@@ -465,8 +470,7 @@ static long start_workload(void)
 	FILE *p;
 
 	cr_assert_eq(h_sh("mkfifo %s", fifo), 0);
-	snprintf(cmd, sizeof(cmd), "%s wait < %s > /dev/null & echo $!", h_path("workloads/arenas"),
-		 fifo);
+	snprintf(cmd, sizeof(cmd), "'%s' wait < %s > /dev/null & echo $!", program, fifo);
 	p = popen(cmd, "r");
 	cr_assert(p && fscanf(p, "%d", &workload_pid) == 1);
 	pclose(p);
@@ -481,6 +485,11 @@ static long start_workload(void)
 	cr_assert_gt(count, 0, "cannot read /proc/%d/maps", workload_pid);
 	cr_assert_eq(count, prev, "the workload's VMA count does not settle");
 	return count;
+}
+
+static long start_workload(void)
+{
+	return start_program(h_path("workloads/arenas"));
 }
 
 Test(metrics, prometheus_scrapes_the_exact_vma_count)
@@ -522,4 +531,34 @@ Test(metrics, prometheus_scrapes_the_exact_vma_count)
 			 "group_left vmatrace_vma_limit", workload_pid);
 		cr_assert_float_eq(query_value(prom_port, q), (double)count / limit, 1e-9);
 	}
+}
+
+Test(metrics, a_utf8_process_name_is_its_label_as_is)
+{
+	const char *bin = h_tmpfile("caf\xc3\xa9");
+	char args[256], want[128];
+	int port = free_port();
+	bool found = false;
+
+	cr_assert_eq(h_sh("cp %s '%s'", h_path("workloads/arenas"), bin), 0);
+	/* Only it is selected: its series is there whatever else runs here. */
+	snprintf(args, sizeof(args), "--metrics-listen 127.0.0.1:%d --trace-comm caf\xc3\xa9 "
+		 "--metrics-top 10", port);
+	h_daemon_start(&dmn, args);
+	start_program(bin);
+	snprintf(want, sizeof(want), "\nvmatrace_process_vmas{pid=\"%d\",comm=\"caf\xc3\xa9\"} ",
+		 workload_pid);
+	for (int i = 0; i < 50 && !found; i++) {
+		struct http_reply r;
+
+		if (http_get(port, "/metrics", &r)) {
+			found = r.status == 200 && strstr(r.body, want);
+			if (!found && i == 49)
+				fprintf(stderr, "%s\n", r.body);
+			http_free(&r);
+		}
+		if (!found)
+			usleep(100000);
+	}
+	cr_assert(found, "no series with comm=\"caf\xc3\xa9\" for pid %d", workload_pid);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Alert thresholds with hysteresis, and the time-to-limit prediction. */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include "alert.h"
 
@@ -60,4 +61,201 @@ Test(alert, seconds_to_limit)
 	cr_assert_float_eq(alert_seconds_to_limit(65530, 65530, 10), 0, 1e-9);
 	cr_assert_float_eq(alert_seconds_to_limit(100, 65530, 0), -1, 1e-9);
 	cr_assert_float_eq(alert_seconds_to_limit(100, 65530, -3), -1, 1e-9);
+}
+
+/* ---- the alerts as documents (jansson reads them back) ---- */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "jsonr.h"
+#include "model.h"
+
+static struct config acfg;
+static struct model *am;
+static struct alert_engine *ae;
+static char *got_json, *got_incident, *got_comm;
+static int got;
+
+static void record(void *ctx, enum alert_kind kind, uint32_t pid, const char *comm,
+		   const char *json, const char *incident)
+{
+	(void)ctx;
+	(void)kind;
+	(void)pid;
+	free(got_json);
+	free(got_incident);
+	free(got_comm);
+	got_json = strdup(json);
+	got_incident = incident ? strdup(incident) : NULL;
+	got_comm = strdup(comm);
+	got++;
+}
+
+static void docs_setup(void)
+{
+	config_defaults(&acfg);
+	am = model_new(NULL);
+	ae = alert_new(&acfg, record, NULL);
+	cr_assert(am && ae);
+	cr_redirect_stderr();
+}
+
+static void docs_teardown(void)
+{
+	alert_free(ae);
+	model_free(am);
+	free(got_json);
+	free(got_incident);
+	free(got_comm);
+	got_json = got_incident = got_comm = NULL;
+	got = 0;
+}
+
+static struct model_proc *proc_with(uint32_t pid, const char *comm, unsigned int vmas)
+{
+	struct model_proc *p = model_seed_begin(am, pid, "", vmas, 0x500000, 0x521000);
+
+	cr_assert(p);
+	memset(p->comm, 0, sizeof(p->comm));
+	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
+	for (unsigned int i = 0; i < vmas; i++) {
+		struct vmt_vma v = {
+			.start = 0x10000000ull + i * 0x2000ull,
+			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
+			.vm_flags = 0x3,
+			.valid = 1,
+		};
+
+		cr_assert_eq(model_seed_vma(am, p, &v), 0);
+	}
+	model_seed_end(am, p);
+	return p;
+}
+
+static json_t *parse(const char *text)
+{
+	json_t *j;
+
+	cr_assert(text);
+	j = jr_parse(text, strlen(text));
+	cr_assert(j && json_is_object(j), "not a JSON object: %s", text);
+	return j;
+}
+
+/* Every member of the alert is in the incident, with the same value. */
+static void assert_incident_extends(json_t *alert, json_t *incident)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(alert, key, v) {
+		json_t *w = json_object_get(incident, key);
+
+		cr_assert(w, "incident lacks %s", key);
+		cr_assert(json_equal(v, w), "%s differs", key);
+	}
+}
+
+static char *stderr_text(void)
+{
+	static char buf[8192];
+	FILE *f = cr_get_redirected_stderr();
+	size_t n;
+
+	fflush(stderr);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	return buf;
+}
+
+Test(alert_docs, threshold_alert_and_its_incident, .init = docs_setup, .fini = docs_teardown)
+{
+	/* An odd name: a quote, an escape sequence, valid UTF-8. */
+	struct model_proc *p = proc_with(77, "q\"\x1b[31mcaf\xc3\xa9", 9);
+	json_t *a, *inc, *ctx;
+	const char *log;
+	long long v;
+
+	alert_check_vmas(ae, p, 10, 1000000000ull, 0);
+	cr_assert_eq(got, 1, "one alert for the highest threshold crossed");
+	a = parse(got_json);
+	inc = parse(got_incident);
+	cr_assert_str_eq(jr_str(a, "kind"), "vma_threshold");
+	cr_assert(jr_int(a, "pid", &v) && v == 77);
+	/* Decoded, the name is the policy's: valid UTF-8 as is, the ESC as \x1b. */
+	cr_assert_str_eq(jr_str(a, "comm"), "q\"\\x1b[31mcaf\xc3\xa9");
+	cr_assert(jr_int(a, "vmas", &v) && v == 9);
+	cr_assert(jr_int(a, "limit", &v) && v == 10);
+	cr_assert(jr_int(a, "threshold", &v) && v == 90);
+	cr_assert_str_eq(jr_str(a, "threshold_type"), "percent");
+	cr_assert(json_is_object(json_object_get(a, "census")));
+	cr_assert_null(json_object_get(a, "context"));
+	assert_incident_extends(a, inc);
+	ctx = json_object_get(inc, "context");
+	cr_assert(json_is_object(ctx));
+	cr_assert(json_is_object(json_object_get(ctx, "census_bytes")));
+	cr_assert_str_eq(jr_str(json_object_get(ctx, "heap"), "start_brk"), "0x500000");
+	cr_assert(json_is_array(json_object_get(ctx, "timeline")));
+	cr_assert(json_is_array(json_object_get(ctx, "flight")));
+	/* The log line is text: the escape sequence never reaches a terminal. */
+	log = stderr_text();
+	cr_assert(strstr(log, "alert vma_threshold: q\"\\x1b[31mcaf\xc3\xa9[77] has 9 VMAs"), "%s",
+		  log);
+	json_decref(a);
+	json_decref(inc);
+}
+
+Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs_teardown)
+{
+	struct model_proc *p = proc_with(88, "hog", 3);
+	struct vmt_oom_rec r = {
+		.victim_pid = 88,
+		.present = VMT_OOM_HAS_RSS | VMT_OOM_HAS_UID,
+		.uid = 1000,
+		.anon_rss_kb = 65536,
+		.file_rss_kb = 12,
+	};
+	struct alert_oom_info info = { .memcg = "/jail\n", .oom_type = "cgroup",
+				       .memcg_limit = 67108864 };
+	const char *log;
+	json_t *a, *inc;
+	long long v;
+
+	memcpy(r.victim_comm, "hog", 3);
+	memcpy(r.hdr.comm, "trigger", 7);
+	r.hdr.tgid = 89;
+	r.hdr.tid = 90;
+	alert_oom(ae, p, &r, &info, 0);
+	cr_assert_eq(got, 1);
+	a = parse(got_json);
+	inc = parse(got_incident);
+	cr_assert_str_eq(jr_str(a, "kind"), "oom_kill");
+	cr_assert(jr_int(a, "victim_pid", &v) && v == 88);
+	cr_assert_str_eq(jr_str(a, "victim_comm"), "hog");
+	cr_assert(jr_int(a, "uid", &v) && v == 1000);
+	cr_assert(jr_int(a, "anon_rss_kb", &v) && v == 65536);
+	cr_assert_null(json_object_get(a, "pgtables_kb"), "not present in the record");
+	cr_assert_str_eq(jr_str(a, "memcg"), "/jail\\x0a");
+	cr_assert_str_eq(jr_str(a, "oom_type"), "cgroup");
+	cr_assert(jr_int(a, "memcg_limit", &v) && v == 67108864);
+	cr_assert(jr_int(a, "trigger_pid", &v) && v == 89);
+	cr_assert_str_eq(jr_str(a, "trigger_comm"), "trigger");
+	cr_assert(jr_int(a, "vmas", &v) && v == 3);
+	assert_incident_extends(a, inc);
+	cr_assert(json_is_object(json_object_get(inc, "context")));
+	/* The log line: the memcg's newline escaped, nothing splits it. */
+	log = stderr_text();
+	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes), triggered by "
+			      "trigger[89]"), "%s", log);
+	json_decref(a);
+	json_decref(inc);
+	/* Not modeled: the incident is the alert, with no context. */
+	alert_oom(ae, NULL, &r, &info, 0);
+	inc = parse(got_incident);
+	cr_assert_null(json_object_get(inc, "context"));
+	cr_assert_null(json_object_get(inc, "vmas"));
+	json_decref(inc);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The Prometheus exposition, rendered from a hand-made daemon state: label
- * escaping, HELP/TYPE per family, stable order, the cardinality bound, and
- * promtool's verdict on the real output; the listen address; the textfile.
+ * The Prometheus exposition, rendered from a hand-made view (what the daemon
+ * would fill): label values under the untrusted-text policy, HELP/TYPE per
+ * family, stable order, the cardinality bound, and promtool's verdict on the
+ * real output; the listen address; the textfile.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,31 +13,71 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alert.h"
 #include "config.h"
-#include "daemon.h"
+#include "hmap.h"
 #include "metrics.h"
 #include "model.h"
 
 static struct config cfg;
-static struct daemon dmn;
+/* The state a view is filled from: what the daemon counts. */
+static struct {
+	struct model *model;
+	uint64_t calls[VMT_SYS__COUNT];
+	uint64_t failures[VMT_SYS__COUNT][METRICS_MAX_ERRNO];
+	uint64_t drops, ooms;
+	unsigned long max_map_count;
+} dmn;
 
 static void setup(void)
 {
 	config_defaults(&cfg);
 	memset(&dmn, 0, sizeof(dmn));
-	dmn.cfg = &cfg;
 	dmn.model = model_new(NULL);
-	dmn.alerts = alert_new(&cfg, NULL, NULL);
-	cr_assert(dmn.model && dmn.alerts);
+	cr_assert(dmn.model);
 	/* Small, so that a threshold is reached with few VMAs. */
 	dmn.max_map_count = 1000;
 }
 
 static void teardown(void)
 {
-	alert_free(dmn.alerts);
 	model_free(dmn.model);
+}
+
+static int by_vmas(const void *a, const void *b)
+{
+	const struct model_proc *x = *(struct model_proc *const *)a;
+	const struct model_proc *y = *(struct model_proc *const *)b;
+	size_t vx = model_vma_count(x), vy = model_vma_count(y);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* Every modeled process, most VMAs first, as the daemon ranks them. */
+static void fill_view(struct metrics_view *v)
+{
+	size_t n = 0;
+	uint64_t k;
+	void *val;
+
+	memset(v, 0, sizeof(*v));
+	v->cfg = &cfg;
+	v->calls = dmn.calls;
+	v->failures = (const uint64_t(*)[METRICS_MAX_ERRNO])dmn.failures;
+	v->drops = dmn.drops;
+	v->ooms = dmn.ooms;
+	v->resyncs = dmn.model->st.resyncs;
+	v->events = dmn.model->st.events;
+	v->max_map_count = dmn.max_map_count;
+	v->rss_kib = 1234;
+	v->cpu_seconds = 0.5;
+	v->ranked = calloc(dmn.model->procs.len + 1, sizeof(*v->ranked));
+	cr_assert(v->ranked);
+	for (size_t i = 0; (i = hmap_next(&dmn.model->procs, i, &k, &val));)
+		v->ranked[n++] = val;
+	qsort(v->ranked, n, sizeof(*v->ranked), by_vmas);
+	v->nranked = n;
 }
 
 TestSuite(metrics, .init = setup, .fini = teardown);
@@ -61,12 +102,32 @@ static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
 	cr_assert_eq(model_vma_count(p), vmas);
 }
 
+/* Model only process 100, named comm. */
+static void setup_proc_once(const char *comm)
+{
+	struct model_proc *p;
+
+	model_free(dmn.model);
+	dmn.model = model_new(NULL);
+	cr_assert(dmn.model);
+	add_proc(100, "", 1);
+	p = model_proc_get(dmn.model, 100);
+	cr_assert(p);
+	/* As the kernel gives it: 16 bytes, NUL-terminated only when shorter. */
+	memset(p->comm, 0, sizeof(p->comm));
+	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
+}
+
 static char *render(void)
 {
 	struct strbuf sb;
 
+	struct metrics_view v;
+
+	fill_view(&v);
 	sb_init(&sb);
-	metrics_render(&dmn, &sb);
+	metrics_render(&v, &sb);
+	free(v.ranked);
 	cr_assert(!sb.oom && sb.buf);
 	return sb.buf;
 }
@@ -99,8 +160,9 @@ Test(metrics, label_values_are_escaped)
 
 	add_proc(100, "a\"b\\c\nd", 3);
 	text = render();
-	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\c\\nd\"} 3\n"),
-		  "%s", text);
+	/* The quote in Prometheus' syntax; the backslash and the newline as \xNN (one policy). */
+	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\x5cc"
+			       "\\\\x0ad\"} 3\n"), "%s", text);
 	/* The newline in the name never splits a sample. */
 	for (char *l = text; *l; l = strchr(l, '\n') + 1) {
 		cr_assert(!strncmp(l, "vmatrace_", 9) || !strncmp(l, "# HELP ", 7) ||
@@ -111,36 +173,49 @@ Test(metrics, label_values_are_escaped)
 	free(text);
 }
 
-Test(metrics, label_value_escaping_and_utf8)
+/* The comm label of process 100, as rendered. */
+static void comm_label(const char *comm, char *out, size_t len)
+{
+	char *text, *at, *end;
+
+	setup_proc_once(comm);
+	text = render();
+	at = strstr(text, "\nvmatrace_process_vmas{pid=\"100\",comm=\"");
+	cr_assert(at, "%s", text);
+	at += strlen("\nvmatrace_process_vmas{pid=\"100\",comm=\"");
+	end = strstr(at, "\"} ");
+	cr_assert(end);
+	snprintf(out, len, "%.*s", (int)(end - at), at);
+	free(text);
+}
+
+Test(metrics, label_values_follow_the_untrusted_text_policy)
 {
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
 		{ "plain", "plain" },
 		{ "q\"", "q\\\"" },
-		{ "b\\", "b\\\\" },
-		{ "n\nl", "n\\nl" },
-		{ "tab\tok", "tab\tok" },
+		{ "b\\", "b\\\\x5c" },
+		{ "n\nl", "n\\\\x0al" },
+		{ "tab\tok", "tab\\\\x09ok" },
+		/* Valid UTF-8 passes unchanged: café is café in /metrics. */
 		{ "caf\xc3\xa9", "caf\xc3\xa9" },
 		/* A comm cut inside a multi-byte character, a lone byte, an overlong '/'. */
-		{ "x\xe4\xbd", "x\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "\xff", "\xef\xbf\xbd" },
-		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+		{ "x\xe4\xbd", "x\\\\xe4\\\\xbd" },
+		{ "\xff", "\\\\xff" },
+		{ "\xc0\xaf", "\\\\xc0\\\\xaf" },
+		{ "\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80" }, /* a surrogate */
 	};
-	struct strbuf sb;
+	char got[128];
 
-	sb_init(&sb);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		sb_reset(&sb);
-		metrics_label_value(&sb, cases[i].in, 16);
-		cr_assert_str_eq(sb.buf ? sb.buf : "", cases[i].out, "case %zu", i);
+		comm_label(cases[i].in, got, sizeof(got));
+		cr_assert_str_eq(got, cases[i].out, "case %zu", i);
 	}
-	/* Not NUL-terminated: stops at n. */
-	sb_reset(&sb);
-	metrics_label_value(&sb, "abcdef", 3);
-	cr_assert_str_eq(sb.buf, "abc");
-	sb_free(&sb);
+	/* A full 16-byte comm (no NUL in the record) stops at 16 bytes. */
+	comm_label("abcdefghijklmnopqrst", got, sizeof(got));
+	cr_assert_str_eq(got, "abcdefghijklmnop");
 }
 
 /* Every family: one HELP, one TYPE, both before its samples, and its samples together. */
@@ -424,4 +499,95 @@ Test(metrics, textfile_is_replaced_whole)
 	unlink(path);
 	rmdir(dir);
 	cr_assert_eq(metrics_write_textfile("/nonexistent/vmatrace", "x\n", 2), -ENOENT);
+}
+
+/* ---- the textfile writer on the event loop ---- */
+
+#include "loop.h"
+
+static void view_of_fixture(void *ctx, struct metrics_view *v)
+{
+	(void)ctx;
+	fill_view(v);
+}
+
+static void stop_loop(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+static void run_for(struct loop *l, unsigned int ms)
+{
+	cr_assert(loop_add_timer(l, ms * 1000000ull, 0, stop_loop, l));
+	cr_assert_eq(loop_run(l), 0);
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&text, &cap, 0, f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+Test(metrics, textfile_written_from_the_loop_follows_a_reload_and_goes_at_the_end)
+{
+	char a[] = "/tmp/vmatrace-tf-a-XXXXXX", b[] = "/tmp/vmatrace-tf-b-XXXXXX";
+	char pa[128], pb[128], *text;
+	struct loop *l = loop_new();
+	struct config moved;
+	struct metrics *m;
+
+	cr_assert(l && mkdtemp(a) && mkdtemp(b));
+	snprintf(pa, sizeof(pa), "%s/" METRICS_TEXTFILE, a);
+	snprintf(pb, sizeof(pb), "%s/" METRICS_TEXTFILE, b);
+	snprintf(cfg.metrics_listen, sizeof(cfg.metrics_listen), "off");
+	snprintf(cfg.textfile_dir, sizeof(cfg.textfile_dir), "%s", a);
+	cfg.textfile_interval_ns = 20000000ull;
+	add_proc(5, "five", 3);
+	m = metrics_new(l, &cfg, view_of_fixture, NULL);
+	cr_assert(m);
+	run_for(l, 10);
+	text = slurp(pa);
+	cr_assert(text, "not written at once");
+	cr_assert(strstr(text, "\nvmatrace_process_vmas{pid=\"5\",comm=\"five\"} 3\n"), "%s", text);
+	free(text);
+	/* Rewritten every interval from a fresh view. */
+	add_proc(6, "six", 4);
+	run_for(l, 60);
+	text = slurp(pa);
+	cr_assert(text && strstr(text, "\nvmatrace_process_vmas{pid=\"6\",comm=\"six\"} 4\n"));
+	free(text);
+	/* A reload to another directory: the old file goes, the new one comes at once. */
+	moved = cfg;
+	snprintf(moved.textfile_dir, sizeof(moved.textfile_dir), "%s", b);
+	metrics_reconfigure(m, &moved);
+	cr_assert_neq(access(pa, F_OK), 0, "%s left behind", pa);
+	run_for(l, 10);
+	cr_assert_eq(access(pb, F_OK), 0, "%s not written", pb);
+	/* The control socket's answer is the same exposition. */
+	{
+		struct strbuf sb;
+
+		sb_init(&sb);
+		metrics_answer(m, &sb);
+		cr_assert(sb.buf && strstr(sb.buf, "# TYPE vmatrace_process_vmas gauge\n"));
+		sb_free(&sb);
+	}
+	/* Stopped: no file that looks live. */
+	metrics_free(m);
+	cr_assert_neq(access(pb, F_OK), 0, "%s outlived the metrics", pb);
+	loop_free(l);
+	rmdir(a);
+	rmdir(b);
 }

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the daemon keeps in the journal: its start and stop, the timeline of
+ * the selected processes, their exits, alerts and incidents, drops and
+ * resyncs. Every JSON payload is written through the jsonw writer.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "journal.h"
+#include "jsonw.h"
+#include "log.h"
+#include "untrusted.h"
+#include "version.h"
+
+void daemon_open_journal(struct daemon *d)
+{
+	struct journal_config jc = {
+		.dir = d->cfg->journal_dir,
+		.segment_bytes = d->cfg->journal_segment_size,
+		.retain_bytes = d->cfg->journal_retain_size,
+		.retain_seconds = d->cfg->journal_retain_age_s,
+		.fsync = d->cfg->journal_fsync,
+		.on_full = d->cfg->journal_on_full,
+	};
+
+	journal_close(d->journal);
+	d->journal = NULL;
+	if (!d->cfg->journal_dir[0])
+		return;
+	d->journal = journal_open(&jc);
+	if (!d->journal)
+		log_err("cannot open the journal in %s: %s (running without history)",
+			d->cfg->journal_dir, strerror(errno));
+}
+
+static void append_now(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
+		       const char *json, size_t len)
+{
+	struct timespec now;
+
+	if (!d->journal || !json)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	(void)len;
+	journal_put_json(d->journal, type, pid, comm, now.tv_sec * 1000000000ull + now.tv_nsec, json);
+}
+
+void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
+			 const struct strbuf *json)
+{
+	if (!json->oom)
+		append_now(d, type, pid, comm, json->buf, json->len);
+}
+
+void daemon_journal_start(struct daemon *d, int nprocs)
+{
+	char host[256] = "";
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!d->journal)
+		return;
+	gethostname(host, sizeof(host) - 1);
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kstr(&w, "version", VMATRACE_VERSION);
+	jw_kuint(&w, "max_map_count", d->max_map_count);
+	jw_kstr(&w, "hostname", host);
+	jw_kint(&w, "processes", nprocs);
+	jw_obj_end(&w);
+	daemon_journal_json(d, JREC_DAEMON_START, 0, "", &sb);
+	sb_free(&sb);
+	journal_flush(d->journal);
+}
+
+void daemon_journal_stop(struct daemon *d, int sig)
+{
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!d->journal)
+		return;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kstr(&w, "reason", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	jw_obj_end(&w);
+	daemon_journal_json(d, JREC_DAEMON_STOP, 0, "", &sb);
+	sb_free(&sb);
+}
+
+void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r)
+{
+	int sig = r->exit_code & 0x7f;
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!d->journal)
+		return;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kint(&w, "exit_code", sig ? -1 : (r->exit_code >> 8) & 0xff);
+	if (sig)
+		jw_kstr(&w, "signal", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	else
+		jw_knull(&w, "signal");
+	jw_kuint(&w, "vmas", r->map_count);
+	jw_obj_end(&w);
+	if (!sb.oom)
+		journal_put_json(d->journal, JREC_PROC_EXIT, r->hdr.tgid, r->hdr.comm,
+				 r->hdr.ts_ns + d->realtime_offset_ns, sb.buf);
+	sb_free(&sb);
+}
+
+/* {"<what>":N,"total":T} */
+static void journal_count(struct daemon *d, uint16_t type, const char *what, uint64_t n,
+			  uint64_t total)
+{
+	struct strbuf sb;
+	struct jsonw w;
+
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kuint(&w, what, n);
+	jw_kuint(&w, "total", total);
+	jw_obj_end(&w);
+	daemon_journal_json(d, type, 0, "", &sb);
+	sb_free(&sb);
+}
+
+void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
+{
+	uint64_t resyncs = d->model->st.resyncs;
+	char msg[256];
+
+	if (st && st[VMT_STAT_DROPS] > d->drops) {
+		log_warn("%llu records dropped (ring buffer full): the model resyncs the processes "
+			 "concerned; raise ringbuf_size", st[VMT_STAT_DROPS] - d->drops);
+		journal_count(d, JREC_DROPS, "dropped", st[VMT_STAT_DROPS] - d->drops,
+			      st[VMT_STAT_DROPS]);
+		d->drops = st[VMT_STAT_DROPS];
+	}
+	if (resyncs > d->resyncs_journaled) {
+		journal_count(d, JREC_RESYNC, "resyncs", resyncs - d->resyncs_journaled, resyncs);
+		d->resyncs_journaled = resyncs;
+	}
+	if (d->journal && journal_take_error(d->journal, msg, sizeof(msg)))
+		log_err("journal: %s", msg);
+}
+
+void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_point *t)
+{
+	struct daemon *d = ctx;
+	struct journal_tl jt = {
+		.t_ns = t->t_ns + d->realtime_offset_ns,
+		.vmas_min = t->vmas_min,
+		.vmas_max = t->vmas_max,
+		.vmas_last = t->vmas_last,
+		.calls = t->calls,
+		.failures = t->failures,
+		.max_map_count = d->max_map_count,
+		.mapped = t->mapped,
+		.heap = t->brk,
+		.heap_hwm = model_heap_hwm(p),
+	};
+
+	if (!d->journal || !daemon_selects(d, (struct model_proc *)p))
+		return;
+	journal_put_point(d->journal, p->tgid, p->comm, &jt);
+}
+
+void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *comm,
+		     const char *json, const char *incident)
+{
+	struct daemon *d = ctx;
+
+	append_now(d, JREC_ALERT, pid, comm, json, json ? strlen(json) : 0);
+	append_now(d, kind == ALERT_OOM_KILL ? JREC_OOM : JREC_INCIDENT, pid, comm, incident,
+		   incident ? strlen(incident) : 0);
+	/* An incident is flushed at once: the process may be about to die. */
+	if (d->journal)
+		journal_flush(d->journal);
+	if (d->journald) {
+		struct strbuf name;
+
+		sb_init(&name);
+		ut_append(&name, comm, VMT_COMM_LEN, UT_TEXT);
+		sd_journal_send("MESSAGE=vmatrace alert %s for %s[%u]", alert_kind_name(kind),
+				name.buf ? name.buf : "", pid, "PRIORITY=4", "VMATRACE_ALERT=%d",
+				(int)kind, "VMATRACE_PID=%u", pid, "VMATRACE_COMM=%s", comm,
+				"VMATRACE_JSON=%s", json, NULL);
+		sb_free(&name);
+	}
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the daemon answers: the control socket's requests (status, snapshot,
+ * timeline, metrics), the status table and document, and the metrics' view.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "hmap.h"
+#include "journal.h"
+#include "jsonw.h"
+#include "loop.h"
+#include "metrics.h"
+#include "model.h"
+#include "procfs.h"
+#include "sysinfo.h"
+#include "tracer.h"
+#include "untrusted.h"
+
+/* A process's growth rate is measured over the last minute. */
+#define GROWTH_WINDOW_NS 60000000000ull
+
+static long rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+struct rank {
+	struct model_proc *p;
+	size_t vmas;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+
+	if (x->vmas != y->vmas)
+		return x->vmas < y->vmas ? 1 : -1;
+	return x->p->tgid < y->p->tgid ? -1 : x->p->tgid > y->p->tgid;
+}
+
+/* Selected processes ranked by VMA count; *out is malloc'd (free it). */
+static size_t ranked(struct daemon *d, struct model_proc ***out)
+{
+	struct model *m = d->model;
+	struct rank *r = calloc(m->procs.len + 1, sizeof(*r));
+	struct model_proc **v = calloc(m->procs.len + 1, sizeof(*v));
+	size_t n = 0;
+	uint64_t k;
+	void *val;
+
+	if (!r || !v) {
+		free(r);
+		free(v);
+		*out = NULL;
+		return 0;
+	}
+	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &val));) {
+		if (!daemon_selects(d, val))
+			continue;
+		r[n].p = val;
+		r[n].vmas = model_vma_count(val);
+		n++;
+	}
+	qsort(r, n, sizeof(*r), rank_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = r[i].p;
+	free(r);
+	*out = v;
+	return n;
+}
+
+void daemon_metrics_view(void *ctx, struct metrics_view *v)
+{
+	struct daemon *d = ctx;
+
+	memset(v, 0, sizeof(*v));
+	v->cfg = d->cfg;
+	v->calls = d->calls;
+	v->failures = (const uint64_t(*)[METRICS_MAX_ERRNO])d->failures;
+	v->drops = d->drops;
+	v->resyncs = d->model->st.resyncs;
+	v->events = d->model->st.events;
+	v->ooms = d->ooms;
+	for (int k = 0; k < ALERT__COUNT; k++)
+		v->alerts[k] = d->alerts ? alert_count(d->alerts, k) : 0;
+	v->max_map_count = d->max_map_count;
+	v->rss_kib = rss_kib();
+	v->cpu_seconds = cpu_seconds();
+	v->nranked = ranked(d, &v->ranked);
+}
+
+static void status_json(struct daemon *d, struct strbuf *out, struct model_proc **r, size_t n,
+			const unsigned long long *st, uint64_t now)
+{
+	const struct model *m = d->model;
+	const struct journal_stats *js = d->journal ? journal_get_stats(d->journal) : NULL;
+	struct jsonw w;
+
+	jw_begin(&w, out);
+	jw_obj(&w);
+	jw_kuint(&w, "max_map_count", d->max_map_count);
+	jw_kuint(&w, "processes", m->procs.len);
+	jw_kuint(&w, "events", m->st.events);
+	jw_kuint(&w, "drops", st[VMT_STAT_DROPS]);
+	jw_kuint(&w, "resyncs", m->st.resyncs);
+	jw_kuint(&w, "resync_failures", m->st.resync_failures);
+	jw_kuint(&w, "seeds", m->st.seeds);
+	jw_kuint(&w, "model_bytes", model_memory(m));
+	jw_kint(&w, "rss_kib", rss_kib());
+	jw_kfixed(&w, "cpu_s", cpu_seconds(), 2);
+	jw_kuint(&w, "flight_lost", m->st.fr_lost);
+	jw_kfixed(&w, "uptime_s", (now - d->started_ns) / 1e9, 1);
+	jw_kobj(&w, "alerts");
+	jw_kuint(&w, "vma_threshold", alert_count(d->alerts, ALERT_VMA_THRESHOLD));
+	jw_kuint(&w, "alloc_failure", alert_count(d->alerts, ALERT_ALLOC_FAILURE));
+	jw_kuint(&w, "oom_kill", alert_count(d->alerts, ALERT_OOM_KILL));
+	jw_obj_end(&w);
+	jw_kobj(&w, "journal");
+	jw_kuint(&w, "records", js ? js->records : 0);
+	jw_kuint(&w, "bytes", js ? js->bytes_written : 0);
+	jw_kuint(&w, "write_errors", js ? js->write_errors : 0);
+	jw_obj_end(&w);
+	jw_karr(&w, "top");
+	for (size_t i = 0; i < n; i++) {
+		const struct model_proc *p = r[i];
+		size_t vmas = model_vma_count(p);
+
+		jw_obj(&w);
+		jw_kuint(&w, "pid", p->tgid);
+		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		jw_kuint(&w, "vmas", vmas);
+		jw_kfixed(&w, "percent", 100.0 * vmas / d->max_map_count, 2);
+		jw_kfixed(&w, "growth_per_s", model_growth_rate(p, now, GROWTH_WINDOW_NS), 2);
+		jw_kuint(&w, "mapped", model_mapped_bytes(p));
+		jw_kuint(&w, "heap", model_heap_size(p));
+		jw_kuint(&w, "heap_hwm", model_heap_hwm(p));
+		jw_kint(&w, "heap_growth", (long long)(p->brk - p->first_brk));
+		jw_kuint(&w, "resyncs", p->resyncs);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	sb_putc(out, '\n');
+}
+
+/* A column of the table: untrusted text or a size, padded to width. */
+static void pad_from(struct strbuf *out, size_t before, size_t width)
+{
+	while (out->len - before < width)
+		sb_putc(out, ' ');
+}
+
+static void pad_size(struct strbuf *out, unsigned long long v, size_t width)
+{
+	size_t before = out->len;
+
+	sb_size(out, v);
+	pad_from(out, before, width);
+}
+
+static void status_text(struct daemon *d, struct strbuf *out, struct model_proc **r, size_t n,
+			const unsigned long long *st, uint64_t now)
+{
+	const struct model *m = d->model;
+	const struct journal_stats *js = d->journal ? journal_get_stats(d->journal) : NULL;
+
+	sb_printf(out, "vmatrace: %zu processes, vm.max_map_count %lu, up %.0f s\n", m->procs.len,
+		  d->max_map_count, (now - d->started_ns) / 1e9);
+	sb_printf(out, "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed), %llu seeds, "
+		       "model ", (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
+		  (unsigned long long)m->st.resyncs, (unsigned long long)m->st.resync_failures,
+		  (unsigned long long)m->st.seeds);
+	sb_size(out, model_memory(m));
+	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", rss_kib(), cpu_seconds());
+	sb_printf(out, "alerts: %llu vma_threshold, %llu alloc_failure, %llu oom_kill",
+		  (unsigned long long)alert_count(d->alerts, ALERT_VMA_THRESHOLD),
+		  (unsigned long long)alert_count(d->alerts, ALERT_ALLOC_FAILURE),
+		  (unsigned long long)alert_count(d->alerts, ALERT_OOM_KILL));
+	if (js)
+		sb_printf(out, "; journal %s: %llu records, %llu bytes, %llu write errors",
+			  d->cfg->journal_dir, (unsigned long long)js->records,
+			  (unsigned long long)js->bytes_written,
+			  (unsigned long long)js->write_errors);
+	sb_puts(out, "\n\n");
+	sb_printf(out, "%8s %-16s %8s %7s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS", "%MAX",
+		  "GROWTH/s", "MAPPED", "HEAP", "HEAP_HWM", "RESYNC");
+	for (size_t i = 0; i < n; i++) {
+		const struct model_proc *p = r[i];
+		size_t vmas = model_vma_count(p), before;
+
+		sb_printf(out, "%8u ", p->tgid);
+		before = out->len;
+		ut_append(out, p->comm, sizeof(p->comm), UT_TEXT);
+		pad_from(out, before, 16);
+		sb_printf(out, " %8zu %6.2f%% %9.1f ", vmas, 100.0 * vmas / d->max_map_count,
+			  model_growth_rate(p, now, GROWTH_WINDOW_NS));
+		pad_size(out, model_mapped_bytes(p), 10);
+		sb_putc(out, ' ');
+		pad_size(out, model_heap_size(p), 10);
+		sb_putc(out, ' ');
+		pad_size(out, model_heap_hwm(p), 10);
+		sb_printf(out, " %7llu\n", (unsigned long long)p->resyncs);
+	}
+}
+
+void daemon_status(struct daemon *d, struct strbuf *out, bool json, size_t top)
+{
+	unsigned long long st[VMT_STAT__COUNT] = { 0 };
+	uint64_t now = loop_now_ns();
+	struct model_proc **r;
+	size_t n = ranked(d, &r);
+
+	if (d->tracer) /* none in the unit tests */
+		tracer_read_stats(d->tracer, st);
+	if (top && n > top)
+		n = top;
+	if (json)
+		status_json(d, out, r, n, st, now);
+	else
+		status_text(d, out, r, n, st, now);
+	free(r);
+}
+
+static struct model_proc *request_proc(struct daemon *d, char *arg, struct strbuf *out)
+{
+	pid_t pid;
+	struct model_proc *p;
+
+	if (!arg || !sys_parse_pid(arg, &pid)) {
+		sb_puts(out, "expected a pid, got '");
+		ut_append(out, arg ? arg : "", CTL_MAX_REQUEST, UT_TEXT);
+		sb_putc(out, '\'');
+		return NULL;
+	}
+	p = model_proc_get(d->model, pid);
+	if (!p) {
+		pid_t tgid = sys_tgid_of(pid);
+
+		if (tgid > 0 && tgid != pid)
+			p = model_proc_get(d->model, tgid);
+	}
+	if (!p)
+		sb_printf(out, "process %d is not tracked (no such process, or it exited)",
+			  (int)pid);
+	return p;
+}
+
+int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
+{
+	struct daemon *d = ctx;
+	char *save = NULL, *cmd = strtok_r(req, " \t", &save), *arg, *w;
+	bool json = false, census = false;
+	size_t top = 20;
+	struct model_proc *p;
+
+	/* Everything already in the ring buffer is applied first: a stopped process's
+	 * answer then reflects every call it made. */
+	daemon_consume(d);
+	if (!cmd) {
+		sb_puts(out, "empty request");
+		return -1;
+	}
+	arg = strtok_r(NULL, " \t", &save);
+	for (w = arg; w; w = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(w, "json"))
+			json = true;
+		else if (!strcmp(w, "census"))
+			census = true;
+		else if (!strcmp(w, "all"))
+			top = 0;
+		else if (!strncmp(w, "top=", 4))
+			top = strtoul(w + 4, NULL, 10);
+	}
+	if (!strcmp(cmd, "status")) {
+		daemon_status(d, out, json, top);
+		return 0;
+	}
+	if (!strcmp(cmd, "snapshot") || !strcmp(cmd, "timeline")) {
+		p = request_proc(d, arg, out);
+		if (!p)
+			return -1;
+		if (!strcmp(cmd, "timeline"))
+			model_format_timeline(d->model, p, out, json, d->realtime_offset_ns);
+		else if (census)
+			model_format_census(d->model, p, out, json);
+		else
+			model_format_maps(d->model, p, &procfs_resolver, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "metrics") && d->metrics) {
+		metrics_answer(d->metrics, out);
+		return 0;
+	}
+	sb_puts(out, "unknown request '");
+	ut_append(out, cmd, CTL_MAX_REQUEST, UT_TEXT);
+	sb_putc(out, '\'');
+	return -1;
+}

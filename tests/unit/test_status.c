@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The control protocol's answers from a hand-made daemon state (no tracer,
+ * no journal): the status document read back with jansson, the table, the
+ * ranking and its limit, and the errors of bad requests.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "jsonr.h"
+#include "loop.h"
+#include "model.h"
+
+static struct config cfg;
+static struct daemon dmn;
+
+static void setup(void)
+{
+	config_defaults(&cfg);
+	memset(&dmn, 0, sizeof(dmn));
+	dmn.cfg = &cfg;
+	dmn.model = model_new(NULL);
+	dmn.alerts = alert_new(&cfg, NULL, NULL);
+	cr_assert(dmn.model && dmn.alerts);
+	dmn.max_map_count = 1000;
+	dmn.started_ns = loop_now_ns();
+}
+
+static void teardown(void)
+{
+	alert_free(dmn.alerts);
+	model_free(dmn.model);
+}
+
+TestSuite(status, .init = setup, .fini = teardown);
+
+static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
+{
+	struct model_proc *p = model_seed_begin(dmn.model, pid, "", vmas, 0x500000, 0x521000);
+
+	cr_assert(p);
+	memset(p->comm, 0, sizeof(p->comm));
+	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
+	for (unsigned int i = 0; i < vmas; i++) {
+		struct vmt_vma v = {
+			.start = 0x10000000ull + i * 0x2000ull,
+			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
+			.vm_flags = 0x3,
+			.valid = 1,
+		};
+
+		cr_assert_eq(model_seed_vma(dmn.model, p, &v), 0);
+	}
+	model_seed_end(dmn.model, p);
+}
+
+/* A request as the control socket passes it (a writable line); 0 or -1, the answer in out. */
+static int request(const char *line, struct strbuf *out)
+{
+	char buf[CTL_MAX_REQUEST];
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	sb_reset(out);
+	return daemon_handle_request(&dmn, buf, out);
+}
+
+Test(status, the_document_reads_back_ranked_and_limited)
+{
+	struct strbuf out;
+	json_t *doc, *top;
+	long long v;
+
+	add_proc(10, "small", 2);
+	add_proc(11, "caf\xc3\xa9\x1b", 7);
+	add_proc(12, "mid", 5);
+	sb_init(&out);
+	cr_assert_eq(request("status json top=2", &out), 0);
+	doc = jr_parse(out.buf, out.len);
+	cr_assert(doc && json_is_object(doc), "%s", out.buf);
+	cr_assert(jr_int(doc, "max_map_count", &v) && v == 1000);
+	cr_assert(jr_int(doc, "processes", &v) && v == 3);
+	cr_assert(json_is_object(json_object_get(doc, "alerts")));
+	cr_assert(jr_int(json_object_get(doc, "journal"), "records", &v) && v == 0);
+	top = json_object_get(doc, "top");
+	cr_assert(json_is_array(top));
+	cr_assert_eq(json_array_size(top), 2, "top=2");
+	/* Most VMAs first; the name decoded is the policy's: UTF-8 as is, ESC as \x1b. */
+	cr_assert(jr_int(json_array_get(top, 0), "pid", &v) && v == 11);
+	cr_assert_str_eq(jr_str(json_array_get(top, 0), "comm"), "caf\xc3\xa9\\x1b");
+	cr_assert(jr_int(json_array_get(top, 0), "vmas", &v) && v == 7);
+	cr_assert(jr_int(json_array_get(top, 1), "pid", &v) && v == 12);
+	json_decref(doc);
+	/* "all": every process. */
+	cr_assert_eq(request("status json all", &out), 0);
+	doc = jr_parse(out.buf, out.len);
+	cr_assert(doc);
+	cr_assert_eq(json_array_size(json_object_get(doc, "top")), 3);
+	json_decref(doc);
+	sb_free(&out);
+}
+
+Test(status, the_table_escapes_names_and_keeps_its_columns)
+{
+	struct strbuf out;
+	const char *row;
+
+	add_proc(20, "a\nb", 3);
+	sb_init(&out);
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "vmatrace: 1 processes, vm.max_map_count 1000"), "%s", out.buf);
+	cr_assert(strstr(out.buf, "     PID COMM                 VMAS"), "%s", out.buf);
+	row = strstr(out.buf, "\n      20 ");
+	cr_assert(row, "%s", out.buf);
+	/* The newline of the name is \x0a: the row stays one line, padded to 16 columns. */
+	cr_assert(!strncmp(row + 10, "a\\x0ab           ", 17), "%s", row);
+	sb_free(&out);
+}
+
+Test(status, bad_requests_say_what_is_wrong)
+{
+	struct strbuf out;
+
+	sb_init(&out);
+	cr_assert_eq(request("", &out), -1);
+	cr_assert_str_eq(out.buf, "empty request");
+	cr_assert_eq(request("snapshot", &out), -1);
+	cr_assert_str_eq(out.buf, "expected a pid, got ''");
+	cr_assert_eq(request("snapshot x\x1b", &out), -1);
+	cr_assert_str_eq(out.buf, "expected a pid, got 'x\\x1b'");
+	cr_assert_eq(request("timeline 4000000", &out), -1);
+	cr_assert(strstr(out.buf, "process 4000000 is not tracked"), "%s", out.buf);
+	cr_assert_eq(request("frobnicate", &out), -1);
+	cr_assert_str_eq(out.buf, "unknown request 'frobnicate'");
+	/* No metrics module: "metrics" is not a request this daemon knows. */
+	cr_assert_eq(request("metrics", &out), -1);
+	sb_free(&out);
+}
+
+Test(status, snapshot_of_a_tracked_process)
+{
+	struct strbuf out;
+
+	add_proc(30, "mapped", 2);
+	sb_init(&out);
+	cr_assert_eq(request("snapshot 30", &out), 0);
+	cr_assert(strstr(out.buf, "10000000-10001000 rw-p"), "%s", out.buf);
+	cr_assert_eq(request("snapshot 30 census json", &out), 0);
+	{
+		json_t *doc = jr_parse(out.buf, out.len);
+
+		cr_assert(doc, "census json: %s", out.buf);
+		json_decref(doc);
+	}
+	sb_free(&out);
+}
