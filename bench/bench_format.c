@@ -10,15 +10,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
 #include "format.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fill(struct vmt_syscall_rec *r, unsigned int sys, unsigned long long i)
 {
@@ -71,7 +64,7 @@ int main(int argc, char **argv)
 
 		sb_init(&sb);
 		for (int rep = 0; rep < 5; rep++) {
-			double t0 = now();
+			double t0 = (clock_mono_ns() / 1e9);
 
 			bytes = 0;
 			for (unsigned long i = 0; i < n; i++) {
@@ -81,7 +74,7 @@ int main(int argc, char **argv)
 				format_record(&sb, &fo, &recs[i % (3 * 1024)], sizeof(recs[0]), &ex);
 				bytes += sb.len;
 			}
-			double dt = now() - t0;
+			double dt = (clock_mono_ns() / 1e9) - t0;
 
 			if (dt < best)
 				best = dt;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "journal.h"
 
 #define NRECORDS 1000000
@@ -36,14 +37,6 @@ static uint64_t rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void procs_init(struct proc *p)
@@ -167,7 +160,7 @@ int main(void)
 		return 1;
 	}
 
-	t0 = now();
+	t0 = (clock_mono_ns() / 1e9);
 	for (uint64_t sec = 0; n < NRECORDS; sec++) {
 		uint64_t t = T0 + sec * 1000000000ull;
 
@@ -202,10 +195,10 @@ int main(void)
 		return 1;
 	}
 	journal_close(j);
-	tw = now() - t0;
+	tw = (clock_mono_ns() / 1e9) - t0;
 	disk = dir_size(dir, &nfiles);
 
-	t0 = now();
+	t0 = (clock_mono_ns() / 1e9);
 	r = journal_reader_open(dir);
 	if (!r) {
 		fprintf(stderr, "bench_journal: cannot read %s: %s\n", dir, strerror(errno));
@@ -227,7 +220,7 @@ int main(void)
 		}
 		nread++;
 	}
-	tr = now() - t0;
+	tr = (clock_mono_ns() / 1e9) - t0;
 	rst = journal_reader_get_stats(r);
 
 	printf("bench_journal: %d records (%llu timeline points of %d processes, %llu JSON), "

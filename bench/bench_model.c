@@ -11,18 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "model.h"
 
 #define BASE 0x7f0000000000ull
 #define PG 4096ull
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long rss_kib(void)
 {
@@ -92,14 +85,14 @@ static void run(unsigned long n)
 		record(&recs[2 * i], VMT_SYS_MMAP, hole, n + 1, 0);
 		record(&recs[2 * i + 1], VMT_SYS_MUNMAP, hole, n, 0);
 	}
-	t0 = now();
+	t0 = (clock_mono_ns() / 1e9);
 	for (unsigned long i = 0; i < events; i++) {
 		struct vmt_syscall_rec *r = &recs[i % 8192];
 
 		r->hdr.ts_ns = i + 1;
 		model_apply(m, r, sizeof(*r));
 	}
-	t1 = now();
+	t1 = (clock_mono_ns() / 1e9);
 	printf("model VMAs=%-8lu bytes/VMA=%.1f (model accounting)  rss/VMA=%.1f  apply=%.0f ns/event  "
 	       "resyncs=%llu  vmas_after=%zu\n",
 	       n, (double)bytes / n, (rss1 - rss0) * 1024.0 / n, (t1 - t0) * 1e9 / events,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "../tests/common/unwind_sample.h"
 
 static volatile int sink;
@@ -27,14 +28,6 @@ static void deep(void)
 	chain(24);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(void)
 {
 	static struct sample s;
@@ -47,21 +40,21 @@ int main(void)
 
 	sample_child(deep, &s, 16384);
 	u = unwinder_new(4);
-	t0 = now();
+	t0 = (clock_mono_ns() / 1e9);
 	n = unwind_stack(u, &s.in, frames, 128, &res);
-	cold = now() - t0;
-	t0 = now();
+	cold = (clock_mono_ns() / 1e9) - t0;
+	t0 = (clock_mono_ns() / 1e9);
 	for (int i = 0; i < iters; i++)
 		n = unwind_stack(u, &s.in, frames, 128, &res);
-	warm = (now() - t0) / iters;
+	warm = ((clock_mono_ns() / 1e9) - t0) / iters;
 	sb_init(&sb);
-	t0 = now();
+	t0 = (clock_mono_ns() / 1e9);
 	for (int i = 0; i < iters; i++) {
 		sb_reset(&sb);
 		for (int f = 0; f < n; f++)
 			unwind_format_frame(u, &s.in, &frames[f], &sb);
 	}
-	sym = (now() - t0) / iters;
+	sym = ((clock_mono_ns() / 1e9) - t0) / iters;
 	printf("unwind: %d frames from a %zu-byte window; first unwind of a space %.2f ms, then "
 	       "%.1f us per stack (%.2f us per frame), symbolizing %.1f us per stack\n",
 	       n, s.in.stack_len, cold * 1e3, warm * 1e6, warm * 1e6 / n, sym * 1e6);

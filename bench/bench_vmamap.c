@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "vmamap.h"
 
 #define BASE 0x7f0000000000ULL
@@ -33,14 +34,6 @@ static uint64_t rng(void)
 static uint64_t below(uint64_t n)
 {
 	return (uint64_t)(((unsigned __int128)rng() * n) >> 64);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static struct vma_entry entry_at(uint64_t start)
@@ -75,7 +68,7 @@ static void bench(size_t n, uint64_t *addrs, uint64_t *keys)
 		die("vmamap_new", -ENOMEM);
 
 	/* Ascending seed: one page each, 4 KiB apart, like a heap fragmented by mprotect. */
-	t = now_ns();
+	t = ((double)clock_mono_ns());
 	for (size_t i = 0; i < n; i++) {
 		struct vma_entry e = entry_at(BASE + i * PAGE);
 
@@ -84,26 +77,26 @@ static void bench(size_t n, uint64_t *addrs, uint64_t *keys)
 			die("seed insert", err);
 		keys[i] = e.start;
 	}
-	insert_ns = (now_ns() - t) / (double)n;
+	insert_ns = (((double)clock_mono_ns()) - t) / (double)n;
 	seq_bpe = bytes_per_entry(m);
 
 	for (size_t i = 0; i < LOOKUPS; i++)
 		addrs[i] = BASE + below(n * PAGE);
 
-	t = now_ns();
+	t = ((double)clock_mono_ns());
 	for (size_t i = 0; i < LOOKUPS; i++)
 		acc += vmamap_floor(m, addrs[i])->start;
-	floor_ns = (now_ns() - t) / LOOKUPS;
+	floor_ns = (((double)clock_mono_ns()) - t) / LOOKUPS;
 
-	t = now_ns();
+	t = ((double)clock_mono_ns());
 	for (size_t i = 0; i < LOOKUPS; i++)
 		acc += vmamap_find(m, addrs[i])->end;
-	find_ns = (now_ns() - t) / LOOKUPS;
+	find_ns = (((double)clock_mono_ns()) - t) / LOOKUPS;
 	sink = acc;
 
-	t = now_ns();
+	t = ((double)clock_mono_ns());
 	c = vmamap_clone(m);
-	clone_ms = (now_ns() - t) / 1e6;
+	clone_ms = (((double)clock_mono_ns()) - t) / 1e6;
 	if (!c)
 		die("vmamap_clone", -ENOMEM);
 	vmamap_free(c);
@@ -112,7 +105,7 @@ static void bench(size_t n, uint64_t *addrs, uint64_t *keys)
 	 * Erase a random entry, insert one at a random address inside the seeded range: byte
 	 * granular, so that it rarely collides with a start that is already there.
 	 */
-	t = now_ns();
+	t = ((double)clock_mono_ns());
 	for (size_t i = 0; i < PAIRS; i++) {
 		size_t j = below(n);
 		struct vma_entry e;
@@ -128,7 +121,7 @@ static void bench(size_t n, uint64_t *addrs, uint64_t *keys)
 			die("churn insert", err);
 		keys[j] = e.start;
 	}
-	pair_ns = (now_ns() - t) / PAIRS;
+	pair_ns = (((double)clock_mono_ns()) - t) / PAIRS;
 
 	/* The same keys inserted in random order into an empty map, against the ascending seed. */
 	for (size_t i = n; i > 1; i--) {

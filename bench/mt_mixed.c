@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define PAGE_BYTES 4096UL
 #define REGION_PAGES 16UL
 #define HOLE_FIRST 6UL
@@ -70,14 +72,6 @@ static void usage(FILE *f)
 		   "  -d, --duration S     run for S seconds instead\n"
 		   "      --wait-start     wait for SIGUSR1 first (to attach a tracer)\n",
 		SLOTS, DEFAULT_CYCLES);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 /* One cycle on slot s; returns -1 after printing what failed. */
@@ -125,7 +119,7 @@ static void *worker_main(void *arg)
 	pthread_barrier_wait(&start_line);
 	for (i = 0;; i++) {
 		if (deadline_ns) {
-			if (i % CLOCK_EVERY == 0 && now_ns() >= deadline_ns)
+			if (i % CLOCK_EVERY == 0 && ((double)clock_mono_ns()) >= deadline_ns)
 				break;
 		} else if (i >= cycles) {
 			break;
@@ -234,7 +228,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	start = now_ns();
+	start = ((double)clock_mono_ns());
 	if (duration)
 		deadline_ns = start + duration * 1e9;
 	pthread_barrier_wait(&start_line);
@@ -243,7 +237,7 @@ int main(int argc, char **argv)
 		calls += workers[t].calls;
 		failed |= workers[t].failed;
 	}
-	elapsed = now_ns() - start;
+	elapsed = ((double)clock_mono_ns()) - start;
 	if (failed)
 		return 1;
 

@@ -6,12 +6,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* atomic_write_file() flags */
+#define AW_EXACT_MODE (1u << 0) /* mode as given, whatever the umask (default: less the umask) */
+
 /*
  * Replace path with data atomically: a temporary file in the same directory,
  * written, fsync'd, given `mode` and renamed over path (a reader sees the old
  * file or the new one, never half). Returns 0 or -errno; on failure path is
  * unchanged and the temporary file is gone.
  */
-int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode);
+int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode,
+		      unsigned int flags);
 
 #endif

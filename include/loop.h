@@ -61,7 +61,6 @@ int loop_run(struct loop *l);
 /* From a callback: loop_run() returns once that callback does. */
 void loop_stop(struct loop *l);
 
-/* CLOCK_MONOTONIC in nanoseconds: the clock of every timer. */
-uint64_t loop_now_ns(void);
+/* Timers run on CLOCK_MONOTONIC (clock.h: clock_mono_ns). */
 
 #endif

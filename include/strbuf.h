@@ -21,8 +21,6 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 /* Append n bytes as they are. */
 void sb_putn(struct strbuf *sb, const char *s, size_t n);
-/* TRANSITIONAL, goes once every emitter writes through jsonw.h: a quoted JSON string. */
-void sb_json_str(struct strbuf *sb, const char *s, size_t n);
 /* Append untrusted text (at most n bytes, to NUL) for a text line: see untrusted.h. */
 void sb_printable(struct strbuf *sb, const char *s, size_t n);
 /* Human size: 4096 -> "4KiB", 1572864 -> "1.5MiB". */

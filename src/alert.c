@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "alert.h"
 #include "decode.h"
 #include "hmap.h"
@@ -53,14 +54,6 @@ struct alert_engine {
 	uint64_t counts[ALERT__COUNT];
 	uint64_t hooks_dropped;
 };
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 int alert_level_update(int level, double value, const double *thresholds, int n, double hysteresis,
 		       int *crossed)
@@ -224,7 +217,7 @@ static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid
 		log_debug("alert hook: could not write the alert to its stdin");
 	close(fds[1]);
 	slot->pid = child;
-	slot->deadline_ns = mono_now() + ae->cfg->alert_exec_timeout_ns;
+	slot->deadline_ns = clock_mono_ns() + ae->cfg->alert_exec_timeout_ns;
 }
 
 void alert_tick(struct alert_engine *ae, uint64_t now)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "cli.h"
 #include "log.h"
 #include "report.h"
@@ -41,40 +42,6 @@ static void usage(FILE *f)
 	       "\n"
 	       "T is 'YYYY-MM-DD HH:MM[:SS]' (local time), 'YYYY-MM-DDTHH:MM:SS[Z]', unix\n"
 	       "seconds, or relative: -90s, -30m, -2h, -1d (ago).\n");
-}
-
-/* Write the whole buffer to path through a temporary file, so no reader sees half a report. */
-static int write_atomic(const char *path, const struct strbuf *sb)
-{
-	char *tmp;
-	int fd, err = 0;
-	FILE *f;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENOMEM;
-	/* 0666 less the umask: a report is as readable as any file the user creates. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-	} else {
-		if (sb_write(sb, f))
-			err = errno ? -errno : -EIO;
-		if (fclose(f) && !err)
-			err = -errno;
-	}
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
 }
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_SVG, FMT_HTML };
@@ -229,7 +196,8 @@ int cli_report(int argc, char **argv)
 		log_err("out of memory while formatting the report");
 		ret = 1;
 	} else if (output) {
-		err = write_atomic(output, &sb);
+		/* 0666 less the umask: a report is as readable as any file the user creates. */
+		err = atomic_write_file(output, sb.buf ? sb.buf : "", sb.len, 0666, 0);
 		if (err) {
 			log_err("cannot write %s: %s", output, strerror(-err));
 			ret = 1;

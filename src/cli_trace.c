@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cli.h"
 #include "decode.h"
 #include "format.h"
@@ -469,14 +470,6 @@ static void reap_child(struct trace_session *s)
 		s->child_reaped = true;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* After every wakeup: what the ring buffer holds, then whether to go on. */
 static void after_wakeup(struct trace_session *s)
 {
@@ -486,11 +479,11 @@ static void after_wakeup(struct trace_session *s)
 	fflush(s->out);
 	reap_child(s);
 	if ((!s->a.all && s->live.len == 0) ||
-	    (s->a.duration > 0 && now_s() - s->start >= s->a.duration)) {
+	    (s->a.duration > 0 && (clock_mono_ns() / 1e9) - s->start >= s->a.duration)) {
 		loop_stop(s->loop);
 		return;
 	}
-	if (s->a.summary_interval > 0 && now_s() >= s->next_summary) {
+	if (s->a.summary_interval > 0 && (clock_mono_ns() / 1e9) >= s->next_summary) {
 		summary_print_text(&s->sum, stderr, s->max_map_count);
 		s->next_summary += s->a.summary_interval;
 	}
@@ -517,7 +510,7 @@ static int run_loop(struct trace_session *s)
 	uint64_t poll_ns = s->a.stack ? STACK_POLL_INTERVAL_NS : POLL_INTERVAL_NS;
 	int err, ret = 0;
 
-	s->start = now_s();
+	s->start = (clock_mono_ns() / 1e9);
 	s->next_summary = s->start + s->a.summary_interval;
 	/* Edge-triggered: woken only when the kernel wakes us (a large backlog), not for as
 	 * long as there is data; the timer collects the rest in batches. */

@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "alert.h"
 #include "cgroup.h"
 #include "cli.h"
@@ -202,7 +203,7 @@ static void on_tick(void *ctx)
 {
 	struct daemon *d = ctx;
 	unsigned long long st[VMT_STAT__COUNT];
-	uint64_t now = loop_now_ns();
+	uint64_t now = clock_mono_ns();
 
 	daemon_consume(d);
 	model_tick(d->model, now);
@@ -435,7 +436,7 @@ int cli_daemon(int argc, char **argv)
 	if (setup_loop(d))
 		goto out;
 	d->realtime_offset_ns = format_realtime_offset();
-	d->started_ns = t0 = loop_now_ns();
+	d->started_ns = t0 = clock_mono_ns();
 	d->max_map_count = sys_max_map_count();
 	if (start_model(d))
 		goto out;
@@ -471,7 +472,7 @@ int cli_daemon(int argc, char **argv)
 		goto out;
 	daemon_journal_start(d, nprocs);
 	log_info("tracing all processes: %d seeded in %.0f ms; control socket %s; journal %s",
-		 nprocs, (loop_now_ns() - t0) / 1e6, d->cfg->socket,
+		 nprocs, (clock_mono_ns() - t0) / 1e6, d->cfg->socket,
 		 d->journal ? d->cfg->journal_dir : "off");
 	if (d->notify)
 		sd_notifyf(0, "READY=1\nSTATUS=tracing %d processes", nprocs);

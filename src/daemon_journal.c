@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "journal.h"
 #include "jsonw.h"
@@ -42,13 +43,10 @@ void daemon_open_journal(struct daemon *d)
 static void append_now(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
 		       const char *json, size_t len)
 {
-	struct timespec now;
-
 	if (!d->journal || !json)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
 	(void)len;
-	journal_put_json(d->journal, type, pid, comm, now.tv_sec * 1000000000ull + now.tv_nsec, json);
+	journal_put_json(d->journal, type, pid, comm, clock_real_ns(), json);
 }
 
 void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,

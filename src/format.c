@@ -4,17 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "decode.h"
 #include "format.h"
 #include "jsonw.h"
 
 long long format_realtime_offset(void)
 {
-	struct timespec mono, real;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+	return clock_realtime_offset_ns();
 }
 
 long long format_real_us(const struct format_opts *fo, unsigned long long mono_ns)

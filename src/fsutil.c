@@ -8,7 +8,8 @@
 
 #include "fsutil.h"
 
-int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode)
+int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode,
+		      unsigned int flags)
 {
 	char tmp[4096];
 	const char *p = data;
@@ -31,8 +32,7 @@ int atomic_write_file(const char *path, const void *data, size_t len, mode_t mod
 		p += n;
 		len -= n;
 	}
-	/* The mode as asked, whatever the umask. */
-	if (!err && fchmod(fd, mode))
+	if (!err && (flags & AW_EXACT_MODE) && fchmod(fd, mode))
 		err = -errno;
 	if (!err && fsync(fd))
 		err = -errno;

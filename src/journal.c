@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "journal_disk.h"
 
 #define DEFAULT_SEGMENT_BYTES (16ull << 20)
@@ -47,14 +48,6 @@
  * simulate a full disk. Always NULL in the daemon.
  */
 ssize_t (*journal_write_hook)(int fd, const void *buf, size_t len);
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* ---- writer ---- */
 
@@ -174,7 +167,7 @@ static int drop_oldest(struct journal *j, uint64_t need)
 /* Oldest first: past the size budget, or last written before the age limit. Never the current. */
 static void retention(struct journal *j)
 {
-	uint64_t total = 0, now_s = now_ns() / 1000000000ull;
+	uint64_t total = 0, now_s = clock_real_ns() / 1000000000ull;
 	struct seg_list l;
 	struct stat *st;
 
@@ -215,7 +208,7 @@ out:
 static int segment_create(struct journal *j, int *fdp, char *name)
 {
 	uint8_t hdr[SEG_HDR_LEN] = {0};
-	uint64_t ns = now_ns();
+	uint64_t ns = clock_real_ns();
 	ssize_t n;
 	int fd, err;
 

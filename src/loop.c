@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "loop.h"
 
 #define LOOP_MAX_EVENTS 32
@@ -72,14 +73,6 @@ static void on_signal(int sig)
 		/* full: the loop has a wakeup pending already */
 	}
 	errno = saved;
-}
-
-uint64_t loop_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static void on_timerfd(void *ctx, int fd, uint32_t events)
@@ -213,7 +206,7 @@ uint64_t loop_add_timer(struct loop *l, uint64_t delay_ns, uint64_t period_ns, l
 	}
 	t = &l->timers[l->ntimers++];
 	t->id = ++l->next_timer_id;
-	t->deadline = loop_now_ns() + delay_ns;
+	t->deadline = clock_mono_ns() + delay_ns;
 	t->period = period_ns;
 	t->fn = fn;
 	t->ctx = ctx;
@@ -242,7 +235,7 @@ static struct timer *earliest(struct loop *l)
 
 static void run_timers(struct loop *l)
 {
-	uint64_t now = loop_now_ns();
+	uint64_t now = clock_mono_ns();
 	struct timer *t;
 
 	/* Only what was due when the round began: a callback cannot keep us here. */
@@ -268,7 +261,7 @@ static int arm(struct loop *l)
 	struct itimerspec its = { 0 };
 
 	/* Re-armed when it changed, or when it passed (it fired, but did not run). */
-	if (deadline == l->armed && (!t || deadline > loop_now_ns()))
+	if (deadline == l->armed && (!t || deadline > clock_mono_ns()))
 		return 0;
 	if (t) {
 		/* 0 would disarm: a deadline in the past fires at once as 1 ns. */

@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "log.h"
 #include "loop.h"
+#include "fsutil.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "model.h"
@@ -274,39 +275,12 @@ void metrics_answer(struct metrics *m, struct strbuf *out)
 
 int metrics_write_textfile(const char *dir, const char *text, size_t len)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX];
-	int fd, err = 0;
+	char dst[PATH_MAX];
 
-	if ((size_t)snprintf(dst, sizeof(dst), "%s/" METRICS_TEXTFILE, dir) >= sizeof(dst) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/" METRICS_TEXTFILE ".tmp.%d", dir,
-			     (int)getpid()) >= sizeof(tmp))
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/" METRICS_TEXTFILE, dir) >= sizeof(dst))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
 	/* node_exporter runs as another user: readable whatever our umask is. */
-	if (fchmod(fd, 0644))
-		err = -errno;
-	while (!err && len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		text += n;
-		len -= n;
-	}
-	if (close(fd) && !err)
-		err = -errno;
-	/* rename() is atomic: the collector reads the old file or the new one, never half. */
-	if (!err && rename(tmp, dst))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return atomic_write_file(dst, text, len, 0644, AW_EXACT_MODE);
 }
 
 static void textfile_remove(struct metrics *m)

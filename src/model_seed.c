@@ -9,20 +9,13 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "model.h"
 #include "model_internal.h"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns() */
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 void model_seed_walk_begin(struct model *m)
 {
-	m->walk_start_ns = now_ns();
+	m->walk_start_ns = clock_mono_ns();
 }
 
 void model_seed_walk_end(struct model *m)
@@ -68,7 +61,7 @@ void model_seed_end(struct model *m, struct model_proc *p)
 {
 	p->seeded = true;
 	p->kernel_count = model_vma_count(p);
-	p->settle_ns = m->walk_start_ns ? now_ns() : 0;
+	p->settle_ns = m->walk_start_ns ? clock_mono_ns() : 0;
 	m->st.seeds++;
 }
 

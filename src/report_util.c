@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "report_util.h"
 
 #define NS_PER_S REPORT_NS_PER_S
@@ -81,28 +82,14 @@ static bool take_digits(const char **pp, int n, int *out)
 	return true;
 }
 
+/* "-2h": that long before now, in the durations' one grammar (cli_parse_seconds). */
 static bool parse_relative(const char *s, time_t now, uint64_t *ns)
 {
-	char *end;
-	double v, mult = 1;
+	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0 || s[0] < '0' || s[0] > '9')
+	if (!cli_parse_seconds(s, &v))
 		return false;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mult = 1;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60;
-	else if (!strcmp(end, "h"))
-		mult = 3600;
-	else if (!strcmp(end, "d"))
-		mult = 86400;
-	else if (!strcmp(end, "w"))
-		mult = 7 * 86400;
-	else
-		return false;
-	v = (double)now - v * mult;
+	v = (double)now - v;
 	if (v < 0)
 		return false;
 	*ns = (uint64_t)(v * NS_PER_S);

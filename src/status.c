@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "alert.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -230,7 +231,7 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 void daemon_status(struct daemon *d, struct strbuf *out, bool json, size_t top)
 {
 	unsigned long long st[VMT_STAT__COUNT] = { 0 };
-	uint64_t now = loop_now_ns();
+	uint64_t now = clock_mono_ns();
 	struct model_proc **r;
 	size_t n = ranked(d, &r);
 

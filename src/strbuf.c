@@ -99,13 +99,6 @@ void sb_putn(struct strbuf *sb, const char *s, size_t n)
 	sb->buf[sb->len] = 0;
 }
 
-void sb_json_str(struct strbuf *sb, const char *s, size_t n)
-{
-	sb_putc(sb, '"');
-	ut_append(sb, s, n, UT_JSON);
-	sb_putc(sb, '"');
-}
-
 void sb_printable(struct strbuf *sb, const char *s, size_t n)
 {
 	ut_append(sb, s, n, UT_TEXT);

@@ -33,8 +33,8 @@ Test(fsutil, replaces_whole_with_mode)
 
 	cr_assert(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out.prom", dir);
-	cr_assert_eq(atomic_write_file(path, "old\n", 4, 0640), 0);
-	cr_assert_eq(atomic_write_file(path, "new text\n", 9, 0600), 0);
+	cr_assert_eq(atomic_write_file(path, "old\n", 4, 0640, 0), 0);
+	cr_assert_eq(atomic_write_file(path, "new text\n", 9, 0600, AW_EXACT_MODE), 0);
 	f = fopen(path, "r");
 	cr_assert(f);
 	cr_assert(fgets(buf, sizeof(buf), f));
@@ -49,7 +49,7 @@ Test(fsutil, replaces_whole_with_mode)
 
 Test(fsutil, failure_leaves_nothing)
 {
-	cr_assert_eq(atomic_write_file("/nonexistent-dir/x", "a", 1, 0640), -ENOENT);
+	cr_assert_eq(atomic_write_file("/nonexistent-dir/x", "a", 1, 0640, 0), -ENOENT);
 }
 
 Test(clock, offsets_agree)

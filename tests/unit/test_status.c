@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "alert.h"
 #include "config.h"
 #include "ctl.h"
@@ -28,7 +29,7 @@ static void setup(void)
 	dmn.alerts = alert_new(&cfg, NULL, NULL);
 	cr_assert(dmn.model && dmn.alerts);
 	dmn.max_map_count = 1000;
-	dmn.started_ns = loop_now_ns();
+	dmn.started_ns = clock_mono_ns();
 }
 
 static void teardown(void)
