@@ -76,7 +76,5 @@ int config_load_file(struct config *c, const char *path, bool must_exist, char *
 bool config_is_key(const char *key);
 /* The documented keys, for --help and the man page: NULL-terminated {key, help} pairs. */
 const char *const *config_key_help(void);
-/* Write the effective configuration as a file would have it. */
-void config_dump(const struct config *c, char *buf, size_t len);
 
 #endif

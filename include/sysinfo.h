@@ -10,10 +10,6 @@
 unsigned long sys_max_map_count(void);
 /* The thread group (process) a pid or tid belongs to, or -ESRCH. */
 pid_t sys_tgid_of(pid_t pid);
-/* The process's comm into buf (16 bytes); -errno on failure. */
-int sys_proc_comm(pid_t pid, char *buf, size_t len);
-/* Lines of /proc/PID/maps that are VMAs (the [vsyscall] gate area is not one), or -errno. */
-long sys_proc_vma_count(pid_t pid);
 /* Parse a positive pid; false if s is not one. */
 bool sys_parse_pid(const char *s, pid_t *out);
 

@@ -32,7 +32,6 @@ struct tracer *tracer_new(const struct tracer_opts *opts);
 void tracer_free(struct tracer *t);
 
 int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children);
-int tracer_remove_tgid(struct tracer *t, pid_t tgid);
 /*
  * With a stack window (ustack_window): a window for one call in `every` at random (0 or 1:
  * every call), and for every call of a process that holds at least `all_above` VMAs (0: off).
@@ -45,8 +44,6 @@ int tracer_epoll_fd(struct tracer *t);
 int tracer_consume(struct tracer *t);
 /* Sums of the per-CPU counters. */
 int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT]);
-/* Syscalls whose tracepoint this kernel lacks (bitmask by enum vmt_sys). */
-unsigned long tracer_missing_syscalls(const struct tracer *t);
 
 /*
  * Read the VMAs of one process (tgid > 0) or of every process (0) with the

@@ -405,18 +405,3 @@ int config_load_file(struct config *c, const char *path, bool must_exist, char *
 	return rc;
 }
 
-void config_dump(const struct config *c, char *buf, size_t len)
-{
-	size_t used = 0;
-
-#define OUT(...) used += snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__)
-	OUT("socket = %s\nringbuf_size = %llu\n", c->socket, (unsigned long long)c->ringbuf_size);
-	OUT("journal_dir = %s\nalert_log = %s\nalert_exec = %s\n", c->journal_dir, c->alert_log,
-	    c->alert_exec);
-	OUT("alert_thresholds =");
-	for (int i = 0; i < c->n_alert_thresholds; i++)
-		OUT("%s %g", i ? "," : "", c->alert_thresholds[i]);
-	OUT("\nalert_hysteresis = %g\nmetrics_listen = %s\ntextfile_dir = %s\n", c->alert_hysteresis,
-	    c->metrics_listen, c->textfile_dir);
-#undef OUT
-}

@@ -40,51 +40,6 @@ pid_t sys_tgid_of(pid_t pid)
 	return tgid;
 }
 
-int sys_proc_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
-}
-
-long sys_proc_vma_count(pid_t pid)
-{
-	char path[64], line[4096];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line);
-
-		/* A line longer than the buffer continues: count it once. */
-		if (l && line[l - 1] != '\n') {
-			int c;
-
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-		}
-		if (!strstr(line, "[vsyscall]"))
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 bool sys_parse_pid(const char *s, pid_t *out)
 {
 	char *end;

@@ -435,15 +435,6 @@ void tracer_set_stack_sampling(struct tracer *t, uint32_t every, uint32_t all_ab
 	__atomic_store_n(&t->skel->bss->ustack_all_above, all_above, __ATOMIC_RELAXED);
 }
 
-int tracer_remove_tgid(struct tracer *t, pid_t tgid)
-{
-	if (tgid <= 0 || (unsigned long)tgid >= VMT_TGID_LIMIT)
-		return -EINVAL;
-	tgid_bit_set(t->skel->bss->traced_bits, tgid, false);
-	tgid_bit_set(t->skel->bss->follow_bits, tgid, false);
-	return 0;
-}
-
 int tracer_epoll_fd(struct tracer *t)
 {
 	return t->rb_fd; /* the map itself polls readable on a wakeup */
@@ -470,11 +461,6 @@ int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT])
 	}
 	free(vals);
 	return 0;
-}
-
-unsigned long tracer_missing_syscalls(const struct tracer *t)
-{
-	return t->missing_syscalls;
 }
 
 int tracer_seed(struct tracer *t, pid_t tgid, tracer_seed_fn fn, void *ctx)
