@@ -40,7 +40,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all setup test unit-test integration-test run bench clean install vmlinux format
+.PHONY: format-check all setup test unit-test integration-test run bench clean install vmlinux format
 all: $(OUT)/vmatrace $(WORKLOADS)
 
 $(OUT)/bpf $(OUT)/src $(OUT)/tests/unit $(OUT)/tests/integration $(OUT)/workloads $(OUT)/bench:
@@ -141,8 +141,14 @@ bench: setup
 vmlinux:
 	$(Q)scripts/gen-vmlinux-h.sh
 
+FORMAT_SRCS = $(wildcard src/*.c include/*.h bpf/*.c bpf/*.h tests/*/*.c tests/*/*.h \
+		 tests/workloads/*.cc bench/*.c bench/*.h)
 format:
-	$(Q)clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/*/*.c
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+# CI: every source as `make format` leaves it.
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # The binary, the systemd unit, the default configuration (never over an existing
 # one) and the man pages. `systemctl daemon-reload && systemctl enable --now vmatrace`.
