@@ -33,8 +33,9 @@ static void fill(struct vmt_syscall_rec *r, unsigned int sys, unsigned long long
 		r->args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
 		r->args[4] = (unsigned long long)-1;
 		r->ret = addr;
-		r->vma[0] = (struct vmt_vma){ .start = addr, .end = addr + 4096, .vm_flags = 0x73,
-					      .valid = 1 };
+		r->vma[0] = (struct vmt_vma){
+			.start = addr, .end = addr + 4096, .vm_flags = 0x73, .valid = 1
+		};
 	} else if (sys == VMT_SYS_MUNMAP) {
 		r->args[0] = addr;
 		r->args[1] = 4096;
@@ -71,7 +72,8 @@ int main(int argc, char **argv)
 				sb_reset(&sb);
 				ex.prev_brk = recs[i % (3 * 1024)].brk - 4096;
 				ex.prev_brk_known = true;
-				format_record(&sb, &fo, &recs[i % (3 * 1024)], sizeof(recs[0]), &ex);
+				format_record(&sb, &fo, &recs[i % (3 * 1024)], sizeof(recs[0]),
+					      &ex);
 				bytes += sb.len;
 			}
 			double dt = (clock_mono_ns() / 1e9) - t0;

@@ -41,8 +41,8 @@ static uint64_t rng(void)
 
 static void procs_init(struct proc *p)
 {
-	static const char *const names[] = { "postgres", "java", "nginx", "python3", "redis-server",
-					     "node", "envoy", "mysqld" };
+	static const char *const names[] = { "postgres",     "java", "nginx", "python3",
+					     "redis-server", "node", "envoy", "mysqld" };
 
 	for (int i = 0; i < NPROCS; i++) {
 		p[i].pid = 1000 + i * 37;

@@ -30,7 +30,8 @@ static long rss_kib(void)
 	return rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static void record(struct vmt_syscall_rec *r, unsigned sys, uint64_t addr, uint32_t count, uint64_t ts)
+static void record(struct vmt_syscall_rec *r, unsigned sys, uint64_t addr, uint32_t count,
+		   uint64_t ts)
 {
 	memset(r, 0, sizeof(*r));
 	r->hdr.type = VMT_REC_SYSCALL;
@@ -45,8 +46,11 @@ static void record(struct vmt_syscall_rec *r, unsigned sys, uint64_t addr, uint3
 	r->args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
 	r->ret = sys == VMT_SYS_MMAP ? (int64_t)addr : 0;
 	if (sys == VMT_SYS_MMAP) {
-		r->vma[0] = (struct vmt_vma){ .start = addr, .end = addr + PG, .vm_flags = 0x73,
-					      .pgoff = addr / PG, .valid = 1 };
+		r->vma[0] = (struct vmt_vma){ .start = addr,
+					      .end = addr + PG,
+					      .vm_flags = 0x73,
+					      .pgoff = addr / PG,
+					      .valid = 1 };
 	}
 }
 
@@ -65,8 +69,11 @@ static void run(unsigned long n)
 	/* A fragmented address space: N single pages with a hole after each. */
 	p = model_seed_begin(m, 4242, "bench", n, 0, 0);
 	for (unsigned long i = 0; i < n; i++) {
-		struct vmt_vma v = { .start = BASE + 2 * i * PG, .end = BASE + 2 * i * PG + PG,
-				     .vm_flags = 0x73, .pgoff = (BASE / PG) + 2 * i, .valid = 1 };
+		struct vmt_vma v = { .start = BASE + 2 * i * PG,
+				     .end = BASE + 2 * i * PG + PG,
+				     .vm_flags = 0x73,
+				     .pgoff = (BASE / PG) + 2 * i,
+				     .valid = 1 };
 
 		model_seed_vma(m, p, &v);
 	}

@@ -38,7 +38,7 @@ static uint64_t below(uint64_t n)
 
 static struct vma_entry entry_at(uint64_t start)
 {
-	struct vma_entry e = {.start = start, .end = start + PAGE, .pgoff = start / PAGE};
+	struct vma_entry e = { .start = start, .end = start + PAGE, .pgoff = start / PAGE };
 
 	return e;
 }
@@ -154,7 +154,7 @@ static void bench(size_t n, uint64_t *addrs, uint64_t *keys)
 
 int main(void)
 {
-	static const size_t sizes[] = {1000, 100000, 1000000};
+	static const size_t sizes[] = { 1000, 100000, 1000000 };
 	uint64_t *addrs = malloc(LOOKUPS * sizeof(*addrs));
 	uint64_t *keys = malloc(sizes[2] * sizeof(*keys));
 

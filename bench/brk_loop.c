@@ -24,7 +24,8 @@
 int main(int argc, char **argv)
 {
 	int status;
-	unsigned long iterations = loop_start(argc, argv, "brk_loop", "sbrk(+64 KiB), touch, sbrk(-64 KiB)", &status);
+	unsigned long iterations =
+		loop_start(argc, argv, "brk_loop", "sbrk(+64 KiB), touch, sbrk(-64 KiB)", &status);
 	struct loop_clock clock;
 
 	if (!iterations)

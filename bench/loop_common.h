@@ -40,13 +40,14 @@ static double now_ns(void)
 
 static void loop_usage(FILE *f, const char *prog, const char *what)
 {
-	fprintf(f, "usage: %s [-n ITERATIONS] [--wait-start]\n"
-		   "Time N iterations of %s\n"
-		   "and print ns_per_iter=X (the mean), ns_per_iter_p10=X and ns_per_iter_min=X\n"
-		   "(the 10th percentile and the fastest of its blocks of %lu), and block_ns=X,Y,...\n"
-		   "(every block's ns per iteration; default N = %lu).\n"
-		   "  -n, --iterations N   iterations of the loop\n"
-		   "      --wait-start     wait for SIGUSR1 before the loop (to attach a tracer)\n",
+	fprintf(f,
+		"usage: %s [-n ITERATIONS] [--wait-start]\n"
+		"Time N iterations of %s\n"
+		"and print ns_per_iter=X (the mean), ns_per_iter_p10=X and ns_per_iter_min=X\n"
+		"(the 10th percentile and the fastest of its blocks of %lu), and block_ns=X,Y,...\n"
+		"(every block's ns per iteration; default N = %lu).\n"
+		"  -n, --iterations N   iterations of the loop\n"
+		"      --wait-start     wait for SIGUSR1 before the loop (to attach a tracer)\n",
 		prog, what, LOOP_BLOCK, DEFAULT_ITERATIONS);
 }
 
@@ -112,9 +113,9 @@ static unsigned long loop_start(int argc, char **argv, const char *prog, const c
 }
 
 struct loop_clock {
-	double start;       /* of the loop */
+	double start;	    /* of the loop */
 	double block_start; /* of the current block */
-	double *blocks;     /* ns per iteration of each whole block */
+	double *blocks;	    /* ns per iteration of each whole block */
 	unsigned long nblocks;
 };
 

@@ -25,7 +25,9 @@
 int main(int argc, char **argv)
 {
 	int status;
-	unsigned long iterations = loop_start(argc, argv, "mmap_loop", "mmap(4 KiB, anonymous, read/write), touch, munmap", &status);
+	unsigned long iterations = loop_start(argc, argv, "mmap_loop",
+					      "mmap(4 KiB, anonymous, read/write), touch, munmap",
+					      &status);
 	struct loop_clock clock;
 
 	if (!iterations)

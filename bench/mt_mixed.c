@@ -63,14 +63,15 @@ static pthread_barrier_t start_line;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mt_mixed [-t THREADS] [-n CYCLES | -d SECONDS] [--wait-start]\n"
-		   "T threads each map 64 KiB, touch it, unmap 4 pages of its middle and\n"
-		   "mprotect 4 pages read-only, keeping %d regions live per thread; prints\n"
-		   "ns_per_op=X calls=N threads=T (default: one thread per CPU, %lu cycles).\n"
-		   "  -t, --threads T      threads\n"
-		   "  -n, --cycles N       cycles per thread\n"
-		   "  -d, --duration S     run for S seconds instead\n"
-		   "      --wait-start     wait for SIGUSR1 first (to attach a tracer)\n",
+	fprintf(f,
+		"usage: mt_mixed [-t THREADS] [-n CYCLES | -d SECONDS] [--wait-start]\n"
+		"T threads each map 64 KiB, touch it, unmap 4 pages of its middle and\n"
+		"mprotect 4 pages read-only, keeping %d regions live per thread; prints\n"
+		"ns_per_op=X calls=N threads=T (default: one thread per CPU, %lu cycles).\n"
+		"  -t, --threads T      threads\n"
+		"  -n, --cycles N       cycles per thread\n"
+		"  -d, --duration S     run for S seconds instead\n"
+		"      --wait-start     wait for SIGUSR1 first (to attach a tracer)\n",
 		SLOTS, DEFAULT_CYCLES);
 }
 

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 	/* Unmapping page 2i+1 leaves page 2i alone in its own VMA. */
 	for (unsigned long i = 0; i + 1 < vmas; i++) {
 		if (munmap(base + (2 * i + 1) * PAGE_BYTES, PAGE_BYTES)) {
-			fprintf(stderr, "vma_hold: munmap %lu of %lu: %s (vm.max_map_count too low?)\n",
+			fprintf(stderr,
+				"vma_hold: munmap %lu of %lu: %s (vm.max_map_count too low?)\n",
 				i + 1, vmas - 1, strerror(errno));
 			return 1;
 		}

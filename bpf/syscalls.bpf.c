@@ -13,9 +13,9 @@
 /* How to find the VMA(s) a successful call produced. */
 enum vma_lookup {
 	LOOKUP_NONE,
-	LOOKUP_RET_LEN,   /* [ret, ret + len) : mmap, mremap, shmat */
+	LOOKUP_RET_LEN,	  /* [ret, ret + len) : mmap, mremap, shmat */
 	LOOKUP_ARG_RANGE, /* [addr, addr + len) : mprotect, mlock, madvise... */
-	LOOKUP_BRK,       /* the heap VMA ending at the new break */
+	LOOKUP_BRK,	  /* the heap VMA ending at the new break */
 };
 
 static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -114,7 +114,10 @@ __noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 			slots = node->mr64.slot;
 			npivots = 15;
 			/* the last pivot set means a full node; zero, the end is in the metadata */
-			end = pivots[14] ? 15 : meta_end(node, bpf_core_field_offset(struct maple_range_64, meta));
+			end = pivots[14] ?
+				      15 :
+				      meta_end(node,
+					       bpf_core_field_offset(struct maple_range_64, meta));
 		} else {
 			break;
 		}
@@ -220,7 +223,8 @@ static __always_inline __u32 ustack_weight(long ret, __u32 map_count)
 {
 	__u32 every = ustack_every;
 
-	if (every <= 1 || (ret < 0 && ret >= -4095) || (ustack_all_above && map_count >= ustack_all_above))
+	if (every <= 1 || (ret < 0 && ret >= -4095) ||
+	    (ustack_all_above && map_count >= ustack_all_above))
 		return 1;
 	return bpf_get_prandom_u32() % every == 0 ? every : 0;
 }
@@ -351,10 +355,10 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
  * One program per row of vmt_syscalls.h, exit_<name> on syscalls/sys_exit_<name>;
  * lookup, addr_arg and len_arg say where the VMAs the call acted on are.
  */
-#define SYS_EXIT(id, num, name, need, ret, lookup, addr_arg, len_arg, args)     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                    \
-	{                                                                        \
+#define SYS_EXIT(id, num, name, need, ret, lookup, addr_arg, len_arg, args)         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                  \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
+	{                                                                           \
 		return emit(ctx, VMT_SYS_##id, LOOKUP_##lookup, addr_arg, len_arg); \
 	}
 

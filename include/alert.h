@@ -26,8 +26,8 @@ struct alert_engine;
 
 /* What the daemon knows about an OOM kill beyond the ring-buffer record. */
 struct alert_oom_info {
-	char memcg[256];    /* the victim's memory cgroup path, "" if unknown */
-	char oom_type[16];  /* "cgroup" or "global" */
+	char memcg[256];      /* the victim's memory cgroup path, "" if unknown */
+	char oom_type[16];    /* "cgroup" or "global" */
 	uint64_t memcg_limit; /* bytes, 0 when none */
 };
 
@@ -37,16 +37,15 @@ void alert_free(struct alert_engine *ae);
 void alert_reconfigure(struct alert_engine *ae, const struct config *cfg);
 
 /* Check a process's VMA count against the thresholds (after its events were applied). */
-void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
-		      uint32_t limit, uint64_t now_mono_ns, long long realtime_offset_ns);
+void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t limit,
+		      uint64_t now_mono_ns, long long realtime_offset_ns);
 /* A syscall record that failed: alert if its errno is configured. */
 void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 			 const struct vmt_syscall_rec *r, uint32_t limit,
 			 long long realtime_offset_ns);
 /* An OOM kill; victim may be NULL (not modeled). */
-void alert_oom(struct alert_engine *ae, struct model_proc *victim,
-	       const struct vmt_oom_rec *r, const struct alert_oom_info *info,
-	       long long realtime_offset_ns);
+void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,
+	       const struct alert_oom_info *info, long long realtime_offset_ns);
 /* The process is gone: forget its alert state. */
 void alert_forget(struct alert_engine *ae, uint32_t pid);
 /* Reap finished hooks and kill overdue ones. */

@@ -15,8 +15,8 @@
 
 struct cgroup_fs {
 	const char *proc; /* "/proc" */
-	const char *v1;   /* the v1 memory controller's mount, "/sys/fs/cgroup/memory" */
-	const char *v2;   /* the unified hierarchy's mount, "/sys/fs/cgroup" */
+	const char *v1;	  /* the v1 memory controller's mount, "/sys/fs/cgroup/memory" */
+	const char *v2;	  /* the unified hierarchy's mount, "/sys/fs/cgroup" */
 };
 
 /* The running system's mounts. */

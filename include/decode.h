@@ -31,8 +31,22 @@ void decode_mbind_mode(struct strbuf *sb, unsigned long mode);
 void decode_vm_perms(char out[5], unsigned long long vm_flags);
 
 /* One argument of a traced syscall: its name and how to print it. */
-enum arg_kind { ARG_ADDR, ARG_LEN, ARG_INT, ARG_PROT, ARG_MAPFLAGS, ARG_FD, ARG_ADVICE,
-		ARG_MREMAP, ARG_MLOCK2, ARG_MLOCKALL, ARG_SHMAT, ARG_MBIND, ARG_HEX, ARG_CONST };
+enum arg_kind {
+	ARG_ADDR,
+	ARG_LEN,
+	ARG_INT,
+	ARG_PROT,
+	ARG_MAPFLAGS,
+	ARG_FD,
+	ARG_ADVICE,
+	ARG_MREMAP,
+	ARG_MLOCK2,
+	ARG_MLOCKALL,
+	ARG_SHMAT,
+	ARG_MBIND,
+	ARG_HEX,
+	ARG_CONST
+};
 struct arg_desc {
 	const char *name;
 	enum arg_kind kind;

@@ -18,7 +18,7 @@
 
 struct filepaths {
 	struct hmap by_id; /* key(dev, ino) -> char * */
-	size_t max;        /* entries kept at most; past that, new ones are not learnt */
+	size_t max;	   /* entries kept at most; past that, new ones are not learnt */
 	uint64_t refused;  /* paths not kept because the cache was full */
 };
 

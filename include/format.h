@@ -10,7 +10,7 @@
 
 struct format_opts {
 	bool json;
-	bool utc;                   /* text timestamps in UTC instead of local time */
+	bool utc;		      /* text timestamps in UTC instead of local time */
 	long long realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 

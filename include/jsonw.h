@@ -23,7 +23,7 @@
 struct jsonw {
 	struct strbuf *sb;
 	unsigned int depth;
-	bool after_key;    /* a key was written: the next value needs no comma */
+	bool after_key;	   /* a key was written: the next value needs no comma */
 	uint64_t nonempty; /* bit d: the container at depth d has a member already */
 };
 

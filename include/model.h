@@ -20,14 +20,14 @@
 
 /* What a VMA is, for the census. */
 enum vma_kind {
-	VK_ANON = 0,     /* private or shared anonymous memory */
-	VK_HEAP,         /* the brk heap */
-	VK_STACK,        /* the main thread's stack (grows down) */
+	VK_ANON = 0,	 /* private or shared anonymous memory */
+	VK_HEAP,	 /* the brk heap */
+	VK_STACK,	 /* the main thread's stack (grows down) */
 	VK_THREAD_STACK, /* mapped with MAP_STACK (glibc thread stacks) */
-	VK_FILE,         /* file-backed, including shared memory files */
-	VK_RESERVED,     /* PROT_NONE anonymous, larger than a guard: arena reservations */
-	VK_GUARD,        /* PROT_NONE anonymous, small: guard pages */
-	VK_SPECIAL,      /* vdso, vvar and other kernel-installed mappings */
+	VK_FILE,	 /* file-backed, including shared memory files */
+	VK_RESERVED,	 /* PROT_NONE anonymous, larger than a guard: arena reservations */
+	VK_GUARD,	 /* PROT_NONE anonymous, small: guard pages */
+	VK_SPECIAL,	 /* vdso, vvar and other kernel-installed mappings */
 	VK__COUNT,
 };
 
@@ -59,7 +59,7 @@ enum vma_kind {
 
 /* The model's defaults, also the configuration file's (config.c). */
 #define MODEL_DEFAULT_TIMELINE_RESOLUTION_NS 1000000000ull /* 1 s */
-#define MODEL_DEFAULT_TIMELINE_POINTS 3600u		    /* an hour at 1 s */
+#define MODEL_DEFAULT_TIMELINE_POINTS 3600u		   /* an hour at 1 s */
 #define MODEL_DEFAULT_FLIGHT_EVENTS 4096u
 #define MODEL_DEFAULT_MEMORY_LIMIT (256ull << 20) /* timelines + flight recorders */
 
@@ -72,7 +72,7 @@ struct tl_point {
 	uint32_t calls, failures;
 	uint32_t pad;
 	uint64_t mapped; /* bytes, at the end of the interval */
-	uint64_t brk;    /* heap size in bytes (model_heap_size) at the end of the interval */
+	uint64_t brk;	 /* heap size in bytes (model_heap_size) at the end of the interval */
 };
 
 /* One raw event in the flight recorder, compact. */
@@ -108,14 +108,14 @@ struct model_proc {
 	uint32_t exec_expect, exec_next;
 	bool exec_pending;
 	bool need_resync; /* the model could not follow an event: read the kernel's VMAs */
-	bool seeded;      /* the address space was read from the kernel at least once */
+	bool seeded;	  /* the address space was read from the kernel at least once */
 	/*
 	 * After a read from the kernel: events older than skip_before_ns are already in it;
 	 * events until settle_ns may be in it too, so they are applied (idempotent) without
 	 * judging the count.
 	 */
 	uint64_t skip_before_ns, settle_ns;
-	char *cgroup; /* memory cgroup path, set by the daemon (NULL: not read) */
+	char *cgroup;	   /* memory cgroup path, set by the daemon (NULL: not read) */
 	uint64_t memcg_id; /* kernfs id of its memory cgroup, from exec or seeding (0: unknown) */
 	/* Timeline: a ring of points (oldest first from tl_head), plus the open one. */
 	struct tl_point *tl;
@@ -135,9 +135,9 @@ typedef int (*model_reseed_fn)(void *ctx, uint32_t tgid);
 struct model_config {
 	uint64_t timeline_resolution_ns;
 	uint32_t timeline_points; /* per process */
-	uint32_t flight_events;   /* per process */
-	uint64_t memory_limit;    /* bytes for timelines + flight recorders */
-	model_reseed_fn reseed;          /* NULL: never resync (tests) */
+	uint32_t flight_events;	  /* per process */
+	uint64_t memory_limit;	  /* bytes for timelines + flight recorders */
+	model_reseed_fn reseed;	  /* NULL: never resync (tests) */
 	void *reseed_ctx;
 	/* Called for each timeline point as it is closed (the journal writes them). */
 	void (*on_point)(void *ctx, const struct model_proc *p, const struct tl_point *t);

@@ -80,7 +80,7 @@ struct report {
 	size_t nevents;
 	uint64_t first_ns, last_ns; /* of the matching records */
 	uint64_t matched, points,
-	    incidents;		/* incidents: alerts, failures, OOM kills, not repeats */
+		incidents;	/* incidents: alerts, failures, OOM kills, not repeats */
 	uint64_t bad_payloads;	/* short timeline points, JSON that does not parse */
 	uint32_t max_map_count; /* from the latest daemon start or point; 0 if unknown */
 	unsigned daemon_starts, daemon_stops;

@@ -23,8 +23,8 @@
 
 struct site_sums {
 	int64_t net_vmas;  /* weighted */
-	int64_t bytes;     /* weighted bytes mapped (negative: unmapped) */
-	uint64_t calls;    /* weighted */
+	int64_t bytes;	   /* weighted bytes mapped (negative: unmapped) */
+	uint64_t calls;	   /* weighted */
 	uint64_t samples;  /* stacks recorded */
 	uint64_t failures; /* all of them (not sampled) */
 };
@@ -42,7 +42,7 @@ struct site {
 struct sites {
 	struct site *v;
 	size_t n, max;
-	struct hmap by_hash; /* hash -> index + 1 */
+	struct hmap by_hash;   /* hash -> index + 1 */
 	struct site_sums rest; /* sites evicted or not admitted */
 	uint64_t rest_sites;
 };

@@ -15,11 +15,11 @@ struct tracer;
 typedef int (*tracer_record_fn)(void *ctx, void *data, size_t size);
 
 struct tracer_opts {
-	bool trace_all;         /* every process (minus ourselves) */
-	bool capture_stack;     /* user stacks on syscall records (frame pointers) */
+	bool trace_all;		/* every process (minus ourselves) */
+	bool capture_stack;	/* user stacks on syscall records (frame pointers) */
 	uint32_t ustack_window; /* bytes of user stack (and registers) for DWARF unwinding; 0: off */
-	size_t ringbuf_bytes;   /* rounded up to a power of two, at least one page */
-	size_t wakeup_backlog;  /* 0: an eighth of the ring buffer */
+	size_t ringbuf_bytes;	/* rounded up to a power of two, at least one page */
+	size_t wakeup_backlog;	/* 0: an eighth of the ring buffer */
 	tracer_record_fn on_record;
 	void *ctx;
 };

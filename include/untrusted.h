@@ -23,7 +23,7 @@ enum ut_output {
 	UT_JSON, /* inside a JSON string's quotes */
 	UT_HTML, /* HTML text or a quoted attribute value */
 	UT_PROM, /* inside a Prometheus label value's quotes */
-	UT_CSV,  /* inside a CSV cell's quotes */
+	UT_CSV,	 /* inside a CSV cell's quotes */
 };
 
 /*

@@ -22,7 +22,7 @@ enum { UNW_RSP = 7, UNW_RIP = 16, UNW_NREGS = 17 };
 /* One file mapping of the address space, as /proc/PID/maps would show it. */
 struct unwind_map {
 	uint64_t start, end; /* addresses */
-	uint64_t pgoff;      /* file offset in bytes */
+	uint64_t pgoff;	     /* file offset in bytes */
 	const char *path;
 };
 
@@ -36,14 +36,14 @@ struct unwind_input {
 };
 
 struct unwind_frame {
-	uint64_t pc;      /* the return address (or the pc, for the first frame) */
-	bool activation;  /* the first frame: pc itself, not a return address */
+	uint64_t pc;	 /* the return address (or the pc, for the first frame) */
+	bool activation; /* the first frame: pc itself, not a return address */
 };
 
 struct unwind_result {
 	int nframes;
 	bool window_end; /* stopped because the next frame lies beyond the copied stack window */
-	bool no_module;  /* stopped at a pc in no known file */
+	bool no_module;	 /* stopped at a pc in no known file */
 };
 
 struct unwinder;

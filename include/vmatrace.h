@@ -32,15 +32,14 @@ enum vmt_record_type {
  */
 #define VMT_SYS_ENUM_ROW(id, num, ...) VMT_SYS_##id = num,
 enum vmt_sys {
-	VMT_SYSCALLS(VMT_SYS_ENUM_ROW)
-	VMT_SYS__COUNT,
+	VMT_SYSCALLS(VMT_SYS_ENUM_ROW) VMT_SYS__COUNT,
 };
 #undef VMT_SYS_ENUM_ROW
 
 /* Per-CPU statistics kept by the BPF side (index into the stats array). */
 enum vmt_stat_idx {
-	VMT_STAT_EVENTS = 0, /* records submitted */
-	VMT_STAT_DROPS,      /* bpf_ringbuf_reserve() failed: ring buffer full */
+	VMT_STAT_EVENTS = 0,	/* records submitted */
+	VMT_STAT_DROPS,		/* bpf_ringbuf_reserve() failed: ring buffer full */
 	VMT_STAT_FIND_VMA_BUSY, /* bpf_find_vma() could not take mmap_lock */
 	VMT_STAT_VMA_WALK_MISS, /* the lockless lookup gave way to bpf_find_vma() */
 	VMT_STAT__COUNT,
@@ -66,23 +65,23 @@ struct vmt_vma {
 	__u64 start;
 	__u64 end;
 	__u64 vm_flags; /* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_GROWSDOWN... */
-	__u64 pgoff;    /* in pages */
-	__u64 ino;      /* 0 for anonymous */
-	__u32 dev;      /* kernel dev_t (MAJOR << 20 | MINOR) */
-	__u32 valid;    /* 0: no VMA at that address (or lookup failed) */
+	__u64 pgoff;	/* in pages */
+	__u64 ino;	/* 0 for anonymous */
+	__u32 dev;	/* kernel dev_t (MAJOR << 20 | MINOR) */
+	__u32 valid;	/* 0: no VMA at that address (or lookup failed) */
 };
 
 struct vmt_syscall_rec {
 	struct vmt_hdr hdr;
-	__u16 sys;       /* enum vmt_sys */
-	__u16 nstack;    /* user stack frames in stack[] when VMT_F_HAS_STACK */
+	__u16 sys;	 /* enum vmt_sys */
+	__u16 nstack;	 /* user stack frames in stack[] when VMT_F_HAS_STACK */
 	__u32 map_count; /* mm->map_count after the call */
 	__s64 ret;
 	__u64 args[VMT_MAX_ARGS];
 	__u64 start_brk;
 	__u64 brk;
-	__u64 total_vm;  /* pages */
-	__u64 stack_vm;  /* pages of the grows-down stack: tells where it starts now */
+	__u64 total_vm;	       /* pages */
+	__u64 stack_vm;	       /* pages of the grows-down stack: tells where it starts now */
 	struct vmt_vma vma[2]; /* resulting VMA at the start and at the end of the range */
 };
 
@@ -98,10 +97,10 @@ struct vmt_syscall_stack_rec {
  * (bpf_probe_read_user copies all or nothing). The record's size is
  * sizeof(struct vmt_syscall_rec) + sizeof(struct vmt_ustack) + len.
  */
-#define VMT_USTACK_NREGS 17           /* DWARF x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
-#define VMT_USTACK_MAX (64u << 10)    /* the largest window */
+#define VMT_USTACK_NREGS 17	   /* DWARF x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
+#define VMT_USTACK_MAX (64u << 10) /* the largest window */
 #define VMT_USTACK_DEFAULT (16u << 10)
-#define VMT_USTACK_CUT (1u << 0)      /* the window ended before the stack did */
+#define VMT_USTACK_CUT (1u << 0) /* the window ended before the stack did */
 
 struct vmt_ustack {
 	__u64 regs[VMT_USTACK_NREGS];
@@ -130,13 +129,13 @@ struct vmt_fork_rec {
 
 struct vmt_exec_rec {
 	struct vmt_hdr hdr; /* comm is the new one */
-	__u32 old_tid;     /* the thread that called exec (its tid becomes tgid) */
-	__u32 map_count;   /* of the new address space */
+	__u32 old_tid;	    /* the thread that called exec (its tid becomes tgid) */
+	__u32 map_count;    /* of the new address space */
 	__u64 start_brk;
 	__u64 brk;
-	__u32 nvmas;       /* VMT_REC_VMA records that follow (may be fewer if truncated) */
+	__u32 nvmas; /* VMT_REC_VMA records that follow (may be fewer if truncated) */
 	__u32 pad;
-	__u64 memcg_id;    /* kernfs id of its memory cgroup (0: none) */
+	__u64 memcg_id; /* kernfs id of its memory cgroup (0: none) */
 	char filename[VMT_PATH_LEN];
 };
 
@@ -149,8 +148,8 @@ struct vmt_vma_rec {
 
 struct vmt_exit_rec {
 	struct vmt_hdr hdr; /* VMT_F_GROUP_DEAD set when the whole process is gone */
-	__s32 exit_code;   /* raw wait status: (code << 8) | signal */
-	__u32 map_count;   /* 0 when the mm was already released */
+	__s32 exit_code;    /* raw wait status: (code << 8) | signal */
+	__u32 map_count;    /* 0 when the mm was already released */
 	__u64 start_brk;
 	__u64 brk;
 	__u64 total_vm;
@@ -167,7 +166,7 @@ struct vmt_oom_rec {
 	__u64 shmem_rss_kb;
 	__u64 pgtables_kb;
 	__s16 oom_score_adj;
-	__u16 present;    /* VMT_OOM_HAS_* bits: which fields this kernel reports */
+	__u16 present; /* VMT_OOM_HAS_* bits: which fields this kernel reports */
 	__u32 victim_map_count;
 	__u64 trigger_memcg_id; /* the triggering task's memory cgroup (kernfs id) */
 };

@@ -284,8 +284,7 @@ static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, co
 	jw_kstrn(w, "comm", comm, VMT_COMM_LEN);
 }
 
-static void census_members(struct jsonw *w, const char *key, const struct model_proc *p,
-			   bool bytes)
+static void census_members(struct jsonw *w, const char *key, const struct model_proc *p, bool bytes)
 {
 	jw_kobj(w, key);
 	for (int k = 0; k < VK__COUNT; k++)
@@ -411,9 +410,14 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 			    long long off)
 {
 	struct threshold_alert t = {
-		.p = p, .vmas = vmas, .limit = limit, .threshold = threshold,
-		.rate = model_recent_rate(p, now, 10000000000ull), .absolute = absolute,
-		.now = now, .off = off,
+		.p = p,
+		.vmas = vmas,
+		.limit = limit,
+		.threshold = threshold,
+		.rate = model_recent_rate(p, now, 10000000000ull),
+		.absolute = absolute,
+		.now = now,
+		.off = off,
 	};
 	struct strbuf js, inc, sum;
 
@@ -423,9 +427,11 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	sb_init(&sum);
 	render(&js, &inc, threshold_members, &t, p, 64, off);
 	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
-	sb_printf(&sum, "[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
-			"growing %.0f/s", p->tgid, vmas, 100.0 * vmas / limit, limit, threshold,
-		  absolute ? " VMAs" : "%", t.rate);
+	sb_printf(&sum,
+		  "[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
+		  "growing %.0f/s",
+		  p->tgid, vmas, 100.0 * vmas / limit, limit, threshold, absolute ? " VMAs" : "%",
+		  t.rate);
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
 	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
@@ -434,8 +440,8 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	sb_free(&sum);
 }
 
-void alert_check_vmas(struct alert_engine *ae, struct model_proc *p,
-		      uint32_t limit, uint64_t now, long long off)
+void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t limit, uint64_t now,
+		      long long off)
 {
 	const struct config *c = ae->cfg;
 	uint32_t vmas = model_vma_count(p);
@@ -601,8 +607,8 @@ static void oom_members(struct jsonw *w, const void *arg)
 		jw_kuint(w, "vmas", model_vma_count(o->victim));
 }
 
-void alert_oom(struct alert_engine *ae, struct model_proc *victim,
-	       const struct vmt_oom_rec *r, const struct alert_oom_info *info, long long off)
+void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,
+	       const struct alert_oom_info *info, long long off)
 {
 	char comm[VMT_COMM_LEN + 1];
 	struct oom_alert o = { .r = r, .info = info, .victim = victim, .comm = comm, .off = off };

@@ -74,8 +74,7 @@ char *cgroup_memcg_path(const struct cgroup_fs *fs, uint64_t id)
 }
 
 /* The first number in a file; false when absent or not a number ("max"). */
-static bool read_u64(const char *root, const char *cg, const char *name,
-		     unsigned long long *out)
+static bool read_u64(const char *root, const char *cg, const char *name, unsigned long long *out)
 {
 	char path[1024];
 	bool ok;

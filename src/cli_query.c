@@ -13,16 +13,18 @@
 static void usage(FILE *f, const char *cmd)
 {
 	if (!strcmp(cmd, "status"))
-		fprintf(f, "usage: vmatrace status [--socket PATH] [--json] [--top N | --all]\n\n"
-			   "Processes ranked by VMA count (percent of vm.max_map_count, growth per\n"
-			   "second, heap and its high-water mark) and the tracer's health.\n");
+		fprintf(f,
+			"usage: vmatrace status [--socket PATH] [--json] [--top N | --all]\n\n"
+			"Processes ranked by VMA count (percent of vm.max_map_count, growth per\n"
+			"second, heap and its high-water mark) and the tracer's health.\n");
 	else if (!strcmp(cmd, "snapshot"))
 		fprintf(f, "usage: vmatrace snapshot -p PID [--census] [--json] [--socket PATH]\n\n"
 			   "The model's VMAs of PID in /proc/PID/maps format (diff it against the\n"
 			   "kernel's), or with --census a summary by kind and size.\n");
 	else if (!strcmp(cmd, "metrics"))
-		fprintf(f, "usage: vmatrace metrics [--socket PATH]\n\n"
-			   "The daemon's metrics in Prometheus text format, as /metrics serves them.\n");
+		fprintf(f,
+			"usage: vmatrace metrics [--socket PATH]\n\n"
+			"The daemon's metrics in Prometheus text format, as /metrics serves them.\n");
 	else
 		fprintf(f, "usage: vmatrace timeline -p PID [--json] [--socket PATH]\n\n"
 			   "The consolidated timeline of PID: per interval, VMA count (min, max,\n"
@@ -32,14 +34,10 @@ static void usage(FILE *f, const char *cmd)
 int cli_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "census", no_argument, NULL, 'c' },
-		{ "top", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "socket", required_argument, NULL, 'S' }, { "pid", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },	    { "census", no_argument, NULL, 'c' },
+		{ "top", required_argument, NULL, 't' },    { "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },	    { 0 },
 	};
 	const char *cmd = argv[0], *socket = CTL_DEFAULT_SOCKET;
 	char req[CTL_MAX_REQUEST];
@@ -51,10 +49,18 @@ int cli_query(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "p:jcS:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'S': socket = optarg; break;
-		case 'j': json = true; break;
-		case 'c': census = true; break;
-		case 'a': all = true; break;
+		case 'S':
+			socket = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			census = true;
+			break;
+		case 'a':
+			all = true;
+			break;
 		case 'p':
 			if (!sys_parse_pid(optarg, &pid)) {
 				log_err("invalid pid '%s'", optarg);
@@ -68,8 +74,12 @@ int cli_query(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'h': usage(stdout, cmd); return 0;
-		default: usage(stderr, cmd); return EXIT_USAGE;
+		case 'h':
+			usage(stdout, cmd);
+			return 0;
+		default:
+			usage(stderr, cmd);
+			return EXIT_USAGE;
 		}
 	}
 	if (!strcmp(cmd, "metrics"))

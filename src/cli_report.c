@@ -24,24 +24,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f, "usage: vmatrace report [--journal-dir DIR] [-p PID | --comm NAME] [--since T]\n"
-	       "                       [--until T] [--format text|json|csv|svg|html] [-o FILE]\n"
-	       "\n"
-	       "History from the daemon's journal: incidents (VMA-count alerts, failed calls,\n"
-	       "OOM kills) and each process's VMA count, mapped bytes and heap over time.\n"
-	       "\n"
-	       "  -d, --journal-dir DIR  the journal (default " REPORT_DEFAULT_DIR ")\n"
-	       "  -p, --pid PID          only this process\n"
-	       "  -c, --comm NAME        only processes with this name\n"
-	       "  -s, --since T          records at or after T\n"
-	       "  -u, --until T          records at or before T\n"
-	       "  -f, --format FMT       text (default), json, csv, svg or html\n"
-	       "  -o, --output FILE      write there (replaced atomically) instead of stdout\n"
-	       "      --top N            svg/html: processes drawn without -p/--comm (default 10)\n"
-	       "\n"
-	       "T is 'YYYY-MM-DD HH:MM[:SS]' (local time), 'YYYY-MM-DDTHH:MM:SS[Z]', unix\n"
-	       "seconds, or relative: -90s, -30m, -2h, -1d (ago).\n");
+	fprintf(f,
+		"usage: vmatrace report [--journal-dir DIR] [-p PID | --comm NAME] [--since T]\n"
+		"                       [--until T] [--format text|json|csv|svg|html] [-o FILE]\n"
+		"\n"
+		"History from the daemon's journal: incidents (VMA-count alerts, failed calls,\n"
+		"OOM kills) and each process's VMA count, mapped bytes and heap over time.\n"
+		"\n"
+		"  -d, --journal-dir DIR  the journal (default " REPORT_DEFAULT_DIR ")\n"
+		"  -p, --pid PID          only this process\n"
+		"  -c, --comm NAME        only processes with this name\n"
+		"  -s, --since T          records at or after T\n"
+		"  -u, --until T          records at or before T\n"
+		"  -f, --format FMT       text (default), json, csv, svg or html\n"
+		"  -o, --output FILE      write there (replaced atomically) instead of stdout\n"
+		"      --top N            svg/html: processes drawn without -p/--comm (default 10)\n"
+		"\n"
+		"T is 'YYYY-MM-DD HH:MM[:SS]' (local time), 'YYYY-MM-DDTHH:MM:SS[Z]', unix\n"
+		"seconds, or relative: -90s, -30m, -2h, -1d (ago).\n");
 }
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_SVG, FMT_HTML };
@@ -49,19 +49,19 @@ enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_SVG, FMT_HTML };
 int cli_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"journal-dir", required_argument, NULL, 'd'},
-	    {"pid", required_argument, NULL, 'p'},
-	    {"comm", required_argument, NULL, 'c'},
-	    {"since", required_argument, NULL, 's'},
-	    {"until", required_argument, NULL, 'u'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"top", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "journal-dir", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	struct report_filter f = {.dir = REPORT_DEFAULT_DIR};
-	struct report_svg_opts so = {0};
+	struct report_filter f = { .dir = REPORT_DEFAULT_DIR };
+	struct report_svg_opts so = { 0 };
 	enum report_format fmt = FMT_TEXT;
 	const char *output = NULL;
 	time_t now = time(NULL);

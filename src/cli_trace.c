@@ -58,9 +58,9 @@ struct trace_session {
 	struct strbuf line;
 	FILE *out;
 	struct summary sum;
-	struct model *model; /* --model: the live model of the traced processes */
+	struct model *model;	/* --model: the live model of the traced processes */
 	struct symbolizer *sym; /* --stack */
-	struct hmap live; /* traced tgids still running (not with -a) */
+	struct hmap live;	/* traced tgids still running (not with -a) */
 	unsigned long max_map_count;
 	unsigned long long drops_reported;
 	unsigned long long last_ts;
@@ -143,15 +143,33 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 			a->pids[a->npids++] = pid;
 			break;
 		}
-		case 'f': a->follow = true; break;
-		case 'a': a->all = true; break;
-		case 'e': a->errors_only = true; break;
-		case 'j': a->json = true; break;
-		case 'o': a->output = optarg; break;
-		case 'k': a->stack = true; break;
-		case 'm': a->model = true; break;
-		case 'v': (*verbosity)++; break;
-		case OPT_NO_SUMMARY: a->quiet_summary = true; break;
+		case 'f':
+			a->follow = true;
+			break;
+		case 'a':
+			a->all = true;
+			break;
+		case 'e':
+			a->errors_only = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'k':
+			a->stack = true;
+			break;
+		case 'm':
+			a->model = true;
+			break;
+		case 'v':
+			(*verbosity)++;
+			break;
+		case OPT_NO_SUMMARY:
+			a->quiet_summary = true;
+			break;
 		case 'd':
 			if (!cli_parse_seconds(optarg, &a->duration) || a->duration <= 0) {
 				log_err("invalid --duration '%s': expected seconds, e.g. 10, 1.5, 500ms, 2m",
@@ -160,7 +178,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 			}
 			break;
 		case 's':
-			if (!cli_parse_seconds(optarg, &a->summary_interval) || a->summary_interval <= 0) {
+			if (!cli_parse_seconds(optarg, &a->summary_interval) ||
+			    a->summary_interval <= 0) {
 				log_err("invalid --summary-interval '%s'", optarg);
 				return -1;
 			}
@@ -168,7 +187,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 		case OPT_RINGBUF:
 			if (!cli_parse_size(optarg, &a->ringbuf_bytes) || a->ringbuf_bytes < 4096 ||
 			    a->ringbuf_bytes > (1ul << 30)) {
-				log_err("invalid --ringbuf-size '%s': expected 4K to 1G, e.g. 16M", optarg);
+				log_err("invalid --ringbuf-size '%s': expected 4K to 1G, e.g. 16M",
+					optarg);
 				return -1;
 			}
 			break;
@@ -342,8 +362,8 @@ static void report_lookups(struct trace_session *s)
 
 	if (!tracer_read_stats(s->tracer, st))
 		log_debug("VMA lookups that fell back to bpf_find_vma(): %llu; of those, mmap_lock "
-			  "busy (no VMA sent): %llu", st[VMT_STAT_VMA_WALK_MISS],
-			  st[VMT_STAT_FIND_VMA_BUSY]);
+			  "busy (no VMA sent): %llu",
+			  st[VMT_STAT_VMA_WALK_MISS], st[VMT_STAT_FIND_VMA_BUSY]);
 }
 
 /*

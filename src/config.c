@@ -17,8 +17,8 @@
 #include "model.h"
 
 enum key_type {
-	T_PATH,     /* a string up to CONFIG_PATH_MAX; may be empty */
-	T_SIZE,     /* bytes, K/M/G suffixes */
+	T_PATH,	      /* a string up to CONFIG_PATH_MAX; may be empty */
+	T_SIZE,	      /* bytes, K/M/G suffixes */
 	T_DURATION,   /* cli_parse_seconds(): a bare number is seconds; stored in ns */
 	T_DURATION_S, /* the same, stored in whole seconds */
 	T_U32,
@@ -51,13 +51,16 @@ static const struct key_def keys[] = {
 	{ "trace_comm", T_COMMS, L(trace_comm), "only processes with these names (comma list)" },
 	{ "trace_pid", T_PIDS, L(trace_pid), "only these processes (comma list of pids)" },
 	{ "trace_cgroup", T_PATHS, L(trace_cgroup), "only processes in cgroups under these paths" },
-	{ "timeline_resolution", T_DURATION, F(timeline_resolution_ns), 0, "time per timeline point" },
+	{ "timeline_resolution", T_DURATION, F(timeline_resolution_ns), 0,
+	  "time per timeline point" },
 	{ "timeline_points", T_U32, F(timeline_points), 0, "timeline points kept per process" },
 	{ "flight_recorder", T_U32, F(flight_recorder), 0, "raw events kept per process" },
 	{ "memory_limit", T_SIZE, F(memory_limit), 0, "cap on timelines and flight recorders" },
 	{ "journal_dir", T_PATH, F(journal_dir), 0, "journal directory (empty: no journal)" },
-	{ "journal_segment_size", T_SIZE, F(journal_segment_size), 0, "rotate segments at this size" },
-	{ "journal_retain_size", T_SIZE, F(journal_retain_size), 0, "keep at most this much history" },
+	{ "journal_segment_size", T_SIZE, F(journal_segment_size), 0,
+	  "rotate segments at this size" },
+	{ "journal_retain_size", T_SIZE, F(journal_retain_size), 0,
+	  "keep at most this much history" },
 	{ "journal_retain_age", T_DURATION_S, F(journal_retain_age_s), 0,
 	  "delete history older than this (0: keep)" },
 	{ "journal_flush_interval", T_DURATION, F(journal_flush_interval_ns), 0,
@@ -65,22 +68,27 @@ static const struct key_def keys[] = {
 	{ "journal_fsync", T_FSYNC, F(journal_fsync), 0, "flush, rotate or never" },
 	{ "journal_on_full", T_ONFULL, F(journal_on_full), 0,
 	  "disk full: drop-oldest (delete old segments) or stop (stop writing)" },
-	{ "journal_raw_events", T_BOOL, F(journal_raw_events), 0, "record every raw event (deep captures)" },
+	{ "journal_raw_events", T_BOOL, F(journal_raw_events), 0,
+	  "record every raw event (deep captures)" },
 	{ "alert_thresholds", T_PERCENTS, L(alert_thresholds),
 	  "VMA count alerts, percent of vm.max_map_count (comma list)" },
-	{ "alert_vma_counts", T_COUNTS, L(alert_vma_counts), "VMA count alerts, absolute (comma list)" },
+	{ "alert_vma_counts", T_COUNTS, L(alert_vma_counts),
+	  "VMA count alerts, absolute (comma list)" },
 	{ "alert_hysteresis", T_DOUBLE, F(alert_hysteresis), 0,
 	  "percentage points below a threshold before it can alert again" },
 	{ "alert_errnos", T_ERRNOS, L(alert_errnos), "failed calls that alert (errno names)" },
 	{ "alert_oom", T_BOOL, F(alert_oom), 0, "alert on OOM kills" },
 	{ "alert_log", T_PATH, F(alert_log), 0, "append alerts as JSON lines here (empty: off)" },
 	{ "alert_exec", T_PATH, F(alert_exec), 0, "run this program for each alert (empty: off)" },
-	{ "alert_exec_timeout", T_DURATION, F(alert_exec_timeout_ns), 0, "kill the hook after this" },
+	{ "alert_exec_timeout", T_DURATION, F(alert_exec_timeout_ns), 0,
+	  "kill the hook after this" },
 	{ "alert_failure_interval", T_DURATION, F(alert_failure_interval_ns), 0,
 	  "at most one failure alert per process, call and errno this often" },
-	{ "status_interval", T_DURATION, F(status_interval_ns), 0, "log a status line this often (0: off)" },
+	{ "status_interval", T_DURATION, F(status_interval_ns), 0,
+	  "log a status line this often (0: off)" },
 	{ "log_level", T_LOGLEVEL, F(log_level), 0, "error, warning, info or debug" },
-	{ "metrics_listen", T_PATH, F(metrics_listen), 0, "serve Prometheus /metrics on host:port" },
+	{ "metrics_listen", T_PATH, F(metrics_listen), 0,
+	  "serve Prometheus /metrics on host:port" },
 	{ "textfile_dir", T_PATH, F(textfile_dir), 0, "write node_exporter textfile metrics here" },
 	{ "textfile_interval", T_DURATION, F(textfile_interval_ns), 0, "textfile write interval" },
 	{ "metrics_top", T_U32, F(metrics_top), 0, "per-process series for the top N processes" },
@@ -168,15 +176,15 @@ static char *trim(char *s)
 	return s;
 }
 
-#define FAIL(...)                                                                                \
-	do {                                                                                     \
-		snprintf(err, errlen, __VA_ARGS__);                                              \
-		return -EINVAL;                                                                  \
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
 	} while (0)
 
 /* Parse a comma list into elements; calls fn for each trimmed, non-empty item. */
-static int parse_list(const struct key_def *k, struct config *c, const char *value, const char *where,
-		      char *err, size_t errlen)
+static int parse_list(const struct key_def *k, struct config *c, const char *value,
+		      const char *where, char *err, size_t errlen)
 {
 	char buf[1024], *save = NULL, *item;
 	int *count = (int *)((char *)c + k->count_off);
@@ -199,7 +207,8 @@ static int parse_list(const struct key_def *k, struct config *c, const char *val
 			if (*end == '%')
 				end++;
 			if (*end || !(v > 0 && v <= 100))
-				FAIL("%s: %s: '%s' is not a percentage between 0 and 100", where, k->name, it);
+				FAIL("%s: %s: '%s' is not a percentage between 0 and 100", where,
+				     k->name, it);
 			if (n && v <= ((double *)((char *)c + k->off))[n - 1])
 				FAIL("%s: %s: thresholds must ascend ('%s')", where, k->name, it);
 			((double *)((char *)c + k->off))[n] = v;
@@ -211,7 +220,8 @@ static int parse_list(const struct key_def *k, struct config *c, const char *val
 
 			if (*end || !v || v > 0x7fffffff || *it == '-')
 				FAIL("%s: %s: '%s' is not a positive number", where, k->name, it);
-			if (k->type == T_COUNTS && n && v <= ((uint32_t *)((char *)c + k->off))[n - 1])
+			if (k->type == T_COUNTS && n &&
+			    v <= ((uint32_t *)((char *)c + k->off))[n - 1])
 				FAIL("%s: %s: counts must ascend ('%s')", where, k->name, it);
 			((uint32_t *)((char *)c + k->off))[n] = v;
 			break;
@@ -220,21 +230,23 @@ static int parse_list(const struct key_def *k, struct config *c, const char *val
 			int e = errno_by_name(it);
 
 			if (e < 0)
-				FAIL("%s: %s: unknown errno name '%s' (e.g. ENOMEM, EFAULT)", where, k->name,
-				     it);
+				FAIL("%s: %s: unknown errno name '%s' (e.g. ENOMEM, EFAULT)", where,
+				     k->name, it);
 			((int *)((char *)c + k->off))[n] = e;
 			break;
 		}
 		case T_COMMS:
 			if (strlen(it) > 15)
-				FAIL("%s: %s: '%s' is longer than a comm (15 characters)", where, k->name, it);
+				FAIL("%s: %s: '%s' is longer than a comm (15 characters)", where,
+				     k->name, it);
 			snprintf(((char(*)[16])((char *)c + k->off))[n], 16, "%s", it);
 			break;
 		case T_PATHS:
 			if (strlen(it) >= CONFIG_PATH_MAX || *it != '/')
-				FAIL("%s: %s: '%s' is not an absolute cgroup path", where, k->name, it);
-			snprintf(((char(*)[CONFIG_PATH_MAX])((char *)c + k->off))[n], CONFIG_PATH_MAX, "%s",
-				 it);
+				FAIL("%s: %s: '%s' is not an absolute cgroup path", where, k->name,
+				     it);
+			snprintf(((char(*)[CONFIG_PATH_MAX])((char *)c + k->off))[n],
+				 CONFIG_PATH_MAX, "%s", it);
 			break;
 		default:
 			FAIL("%s: %s: not a list", where, k->name);
@@ -285,7 +297,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		double v;
 
 		if (!cli_parse_seconds(value, &v))
-			FAIL("%s: %s: '%s' is not a duration (" CLI_DURATION_HELP ")", where, key, value);
+			FAIL("%s: %s: '%s' is not a duration (" CLI_DURATION_HELP ")", where, key,
+			     value);
 		/* Stored in ns: past 2^63 ns (292 years) the conversion would overflow. */
 		if (v * 1e9 >= 9.2e18)
 			FAIL("%s: %s: '%s' is too long (at most 290 years)", where, key, value);
@@ -351,7 +364,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		else if (!strcmp(value, "debug"))
 			*(int *)field = LOG_LVL_DEBUG;
 		else
-			FAIL("%s: %s: '%s' is not error, warning, info or debug", where, key, value);
+			FAIL("%s: %s: '%s' is not error, warning, info or debug", where, key,
+			     value);
 		return 0;
 	default:
 		return parse_list(k, c, value, where, err, errlen);
@@ -404,4 +418,3 @@ int config_load_file(struct config *c, const char *path, bool must_exist, char *
 	fclose(f);
 	return rc;
 }
-

@@ -237,7 +237,8 @@ int ctl_request(const char *path, const char *request, FILE *out)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		log_err("cannot reach the vmatrace daemon at %s: %s (is it running? start it with "
-			"'vmatrace daemon', or give its --socket)", path, strerror(errno));
+			"'vmatrace daemon', or give its --socket)",
+			path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 2;

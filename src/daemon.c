@@ -49,7 +49,8 @@ static int build_config(struct daemon *d, struct config *c, char *err, size_t er
 	if (config_load_file(c, d->config_path, d->config_explicit, err, errlen))
 		return -EINVAL;
 	for (int i = 0; i < d->nflags; i++)
-		if (config_set(c, d->flags[i].key, d->flags[i].value, d->flags[i].where, err, errlen))
+		if (config_set(c, d->flags[i].key, d->flags[i].value, d->flags[i].where, err,
+			       errlen))
 			return -EINVAL;
 	return 0;
 }
@@ -146,10 +147,8 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	if (!p || !daemon_selects(d, p))
 		return;
 	if (err)
-		alert_check_failure(d->alerts, p, r, d->max_map_count,
-				    d->realtime_offset_ns);
-	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns,
-			 d->realtime_offset_ns);
+		alert_check_failure(d->alerts, p, r, d->max_map_count, d->realtime_offset_ns);
+	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns, d->realtime_offset_ns);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -360,8 +359,8 @@ static int setup_loop(struct daemon *d)
 
 static int watch_ringbuf(struct daemon *d)
 {
-	int fd = tracer_epoll_fd(d->tracer), err = loop_add_fd(d->loop, fd, EPOLLIN | EPOLLET,
-							       on_ringbuf, d);
+	int fd = tracer_epoll_fd(d->tracer),
+	    err = loop_add_fd(d->loop, fd, EPOLLIN | EPOLLET, on_ringbuf, d);
 
 	if (err || !loop_add_timer(d->loop, POLL_INTERVAL_NS, POLL_INTERVAL_NS, on_poll, d) ||
 	    !loop_add_timer(d->loop, 0, TICK_INTERVAL_NS, on_tick, d)) {
@@ -455,7 +454,8 @@ int cli_daemon(int argc, char **argv)
 	nprocs = seed_walk(d, 0);
 	if (nprocs < 0) {
 		log_warn("the VMA iterator failed (%s): processes are read from /proc as they "
-			 "appear", strerror(-nprocs));
+			 "appear",
+			 strerror(-nprocs));
 		nprocs = 0;
 	}
 	if (make_socket_dir(d->cfg->socket))

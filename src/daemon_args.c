@@ -19,7 +19,8 @@ static void usage(FILE *f)
 		"(VMA count against vm.max_map_count, failed calls, OOM kills), keep history in\n"
 		"a journal, and serve 'vmatrace status/snapshot/timeline' on a control socket.\n"
 		"\n"
-		"  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH ", optional)\n"
+		"  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
+		", optional)\n"
 		"  --check-config      validate the configuration and exit\n"
 		"  --foreground        do not detach (systemd, make run); logs go to stderr\n"
 		"  -v, --verbose       debug logging\n"
@@ -69,7 +70,8 @@ int daemon_parse_args(struct daemon *d, int argc, char **argv)
 				if (*c == '-')
 					*c = '_';
 			if (!config_is_key(key)) {
-				log_err("unknown option '%s' (vmatrace daemon --help lists them)", a);
+				log_err("unknown option '%s' (vmatrace daemon --help lists them)",
+					a);
 				return -1;
 			}
 			if (eq) {
@@ -86,7 +88,8 @@ int daemon_parse_args(struct daemon *d, int argc, char **argv)
 			}
 			snprintf(d->flags[d->nflags].key, sizeof(d->flags[0].key), "%s", key);
 			d->flags[d->nflags].value = value;
-			snprintf(d->flags[d->nflags].where, sizeof(d->flags[0].where), "--%.60s", a + 2);
+			snprintf(d->flags[d->nflags].where, sizeof(d->flags[0].where), "--%.60s",
+				 a + 2);
 			d->nflags++;
 		} else {
 			log_err("unexpected argument '%s'", a);

@@ -142,7 +142,8 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 
 	if (st && st[VMT_STAT_DROPS] > d->drops) {
 		log_warn("%llu records dropped (ring buffer full): the model resyncs the processes "
-			 "concerned; raise ringbuf_size", st[VMT_STAT_DROPS] - d->drops);
+			 "concerned; raise ringbuf_size",
+			 st[VMT_STAT_DROPS] - d->drops);
 		journal_count(d, JREC_DROPS, "dropped", st[VMT_STAT_DROPS] - d->drops,
 			      st[VMT_STAT_DROPS]);
 		d->drops = st[VMT_STAT_DROPS];

@@ -19,7 +19,7 @@ VMT_SYSCALLS(SYS_POS_CHECK)
 #define VMT_ARG(n, k) { #n, ARG_##k, NULL },
 #define VMT_ARG_CONST(n, text) { #n, ARG_CONST, #text },
 #define SYS_ARGS_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
-	static const struct arg_desc args_##id[] = { args { NULL } };
+	static const struct arg_desc args_##id[] = { args{ NULL } };
 VMT_SYSCALLS(SYS_ARGS_ROW)
 #undef SYS_ARGS_ROW
 #undef VMT_ARG
@@ -33,7 +33,7 @@ static const struct sys_desc {
 	int nargs;
 } sys_table[VMT_SYS__COUNT] = {
 #define SYS_DESC_ROW(id, num, name, need, ret, lookup, addr_arg, len_arg, args) \
-	[VMT_SYS_##id] = { #name, VMT_RET_##ret, VMT_NEED_##need, args_##id,      \
+	[VMT_SYS_##id] = { #name, VMT_RET_##ret, VMT_NEED_##need, args_##id,    \
 			   sizeof(args_##id) / sizeof(args_##id[0]) - 1 },
 	VMT_SYSCALLS(SYS_DESC_ROW)
 #undef SYS_DESC_ROW
@@ -74,15 +74,15 @@ int decode_ret_errno(unsigned int sys, long long ret)
 
 #define E(x) [x] = #x
 static const char *const errno_names[] = {
-	E(EPERM),   E(ENOENT),	E(ESRCH),     E(EINTR),	    E(EIO),	E(ENXIO),
-	E(E2BIG),   E(ENOEXEC), E(EBADF),     E(ECHILD),    E(EAGAIN),	E(ENOMEM),
-	E(EACCES),  E(EFAULT),	E(ENOTBLK),   E(EBUSY),	    E(EEXIST),	E(EXDEV),
-	E(ENODEV),  E(ENOTDIR), E(EISDIR),    E(EINVAL),    E(ENFILE),	E(EMFILE),
-	E(ENOTTY),  E(ETXTBSY), E(EFBIG),     E(ENOSPC),    E(ESPIPE),	E(EROFS),
-	E(EMLINK),  E(EPIPE),	E(EDOM),      E(ERANGE),    E(EDEADLK), E(ENAMETOOLONG),
-	E(ENOLCK),  E(ENOSYS),	E(ENOTEMPTY), E(ELOOP),	    E(ENOMSG),	E(EIDRM),
-	E(ENODATA), E(ETIME),	E(EOVERFLOW), E(EBADFD),    E(EILSEQ),	E(EOPNOTSUPP),
-	E(ETIMEDOUT), E(EALREADY), E(ESTALE), E(EDQUOT), E(ECANCELED), E(EOWNERDEAD),
+	E(EPERM),     E(ENOENT),   E(ESRCH),	 E(EINTR),  E(EIO),	  E(ENXIO),
+	E(E2BIG),     E(ENOEXEC),  E(EBADF),	 E(ECHILD), E(EAGAIN),	  E(ENOMEM),
+	E(EACCES),    E(EFAULT),   E(ENOTBLK),	 E(EBUSY),  E(EEXIST),	  E(EXDEV),
+	E(ENODEV),    E(ENOTDIR),  E(EISDIR),	 E(EINVAL), E(ENFILE),	  E(EMFILE),
+	E(ENOTTY),    E(ETXTBSY),  E(EFBIG),	 E(ENOSPC), E(ESPIPE),	  E(EROFS),
+	E(EMLINK),    E(EPIPE),	   E(EDOM),	 E(ERANGE), E(EDEADLK),	  E(ENAMETOOLONG),
+	E(ENOLCK),    E(ENOSYS),   E(ENOTEMPTY), E(ELOOP),  E(ENOMSG),	  E(EIDRM),
+	E(ENODATA),   E(ETIME),	   E(EOVERFLOW), E(EBADFD), E(EILSEQ),	  E(EOPNOTSUPP),
+	E(ETIMEDOUT), E(EALREADY), E(ESTALE),	 E(EDQUOT), E(ECANCELED), E(EOWNERDEAD),
 	E(EHWPOISON),
 };
 #undef E
@@ -133,13 +133,16 @@ static void decode_enum(struct strbuf *sb, unsigned long v, const struct flag_na
 }
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
-#define F(x) { x, #x }
+#define F(x)          \
+	{             \
+		x, #x \
+	}
 
 void decode_prot(struct strbuf *sb, unsigned long prot)
 {
 	static const struct flag_name tab[] = {
-		F(PROT_READ), F(PROT_WRITE), F(PROT_EXEC), { 0x10, "PROT_SEM" },
-		F(PROT_GROWSDOWN), F(PROT_GROWSUP),
+		F(PROT_READ),	      F(PROT_WRITE),	 F(PROT_EXEC),
+		{ 0x10, "PROT_SEM" }, F(PROT_GROWSDOWN), F(PROT_GROWSUP),
 	};
 	decode_bits(sb, prot, tab, N(tab), "PROT_NONE");
 }
@@ -147,10 +150,11 @@ void decode_prot(struct strbuf *sb, unsigned long prot)
 void decode_map_flags(struct strbuf *sb, unsigned long flags)
 {
 	static const struct flag_name tab[] = {
-		F(MAP_FIXED), F(MAP_ANONYMOUS), { 0x40, "MAP_32BIT" }, F(MAP_GROWSDOWN),
-		F(MAP_DENYWRITE), F(MAP_EXECUTABLE), F(MAP_LOCKED), F(MAP_NORESERVE),
-		F(MAP_POPULATE), F(MAP_NONBLOCK), F(MAP_STACK), F(MAP_HUGETLB), F(MAP_SYNC),
-		F(MAP_FIXED_NOREPLACE), { 0x4000000, "MAP_UNINITIALIZED" },
+		F(MAP_FIXED),	  F(MAP_ANONYMOUS),	  { 0x40, "MAP_32BIT" },
+		F(MAP_GROWSDOWN), F(MAP_DENYWRITE),	  F(MAP_EXECUTABLE),
+		F(MAP_LOCKED),	  F(MAP_NORESERVE),	  F(MAP_POPULATE),
+		F(MAP_NONBLOCK),  F(MAP_STACK),		  F(MAP_HUGETLB),
+		F(MAP_SYNC),	  F(MAP_FIXED_NOREPLACE), { 0x4000000, "MAP_UNINITIALIZED" },
 	};
 	unsigned long type = flags & 0x0f;
 	unsigned long huge = (flags >> 26) & 0x3f;
@@ -186,14 +190,33 @@ void decode_map_flags(struct strbuf *sb, unsigned long flags)
 void decode_madvise(struct strbuf *sb, unsigned long advice)
 {
 	static const struct flag_name tab[] = {
-		F(MADV_NORMAL),	      F(MADV_RANDOM),	    F(MADV_SEQUENTIAL), F(MADV_WILLNEED),
-		F(MADV_DONTNEED),     { 8, "MADV_FREE" },   F(MADV_REMOVE),	F(MADV_DONTFORK),
-		F(MADV_DOFORK),	      F(MADV_MERGEABLE),    F(MADV_UNMERGEABLE), F(MADV_HUGEPAGE),
-		F(MADV_NOHUGEPAGE),   F(MADV_DONTDUMP),     F(MADV_DODUMP),	{ 18, "MADV_WIPEONFORK" },
-		{ 19, "MADV_KEEPONFORK" }, { 20, "MADV_COLD" }, { 21, "MADV_PAGEOUT" },
-		{ 22, "MADV_POPULATE_READ" }, { 23, "MADV_POPULATE_WRITE" },
-		{ 24, "MADV_DONTNEED_LOCKED" }, { 25, "MADV_COLLAPSE" }, { 100, "MADV_HWPOISON" },
-		{ 101, "MADV_SOFT_OFFLINE" }, { 102, "MADV_GUARD_INSTALL" }, { 103, "MADV_GUARD_REMOVE" },
+		F(MADV_NORMAL),
+		F(MADV_RANDOM),
+		F(MADV_SEQUENTIAL),
+		F(MADV_WILLNEED),
+		F(MADV_DONTNEED),
+		{ 8, "MADV_FREE" },
+		F(MADV_REMOVE),
+		F(MADV_DONTFORK),
+		F(MADV_DOFORK),
+		F(MADV_MERGEABLE),
+		F(MADV_UNMERGEABLE),
+		F(MADV_HUGEPAGE),
+		F(MADV_NOHUGEPAGE),
+		F(MADV_DONTDUMP),
+		F(MADV_DODUMP),
+		{ 18, "MADV_WIPEONFORK" },
+		{ 19, "MADV_KEEPONFORK" },
+		{ 20, "MADV_COLD" },
+		{ 21, "MADV_PAGEOUT" },
+		{ 22, "MADV_POPULATE_READ" },
+		{ 23, "MADV_POPULATE_WRITE" },
+		{ 24, "MADV_DONTNEED_LOCKED" },
+		{ 25, "MADV_COLLAPSE" },
+		{ 100, "MADV_HWPOISON" },
+		{ 101, "MADV_SOFT_OFFLINE" },
+		{ 102, "MADV_GUARD_INSTALL" },
+		{ 103, "MADV_GUARD_REMOVE" },
 	};
 	decode_enum(sb, advice, tab, N(tab));
 }
@@ -201,7 +224,9 @@ void decode_madvise(struct strbuf *sb, unsigned long advice)
 void decode_mremap_flags(struct strbuf *sb, unsigned long flags)
 {
 	static const struct flag_name tab[] = {
-		{ 1, "MREMAP_MAYMOVE" }, { 2, "MREMAP_FIXED" }, { 4, "MREMAP_DONTUNMAP" },
+		{ 1, "MREMAP_MAYMOVE" },
+		{ 2, "MREMAP_FIXED" },
+		{ 4, "MREMAP_DONTUNMAP" },
 	};
 	decode_bits(sb, flags, tab, N(tab), "0");
 }
@@ -215,14 +240,17 @@ void decode_mlock2_flags(struct strbuf *sb, unsigned long flags)
 
 void decode_mlockall_flags(struct strbuf *sb, unsigned long flags)
 {
-	static const struct flag_name tab[] = { F(MCL_CURRENT), F(MCL_FUTURE), { 4, "MCL_ONFAULT" } };
+	static const struct flag_name tab[] = { F(MCL_CURRENT),
+						F(MCL_FUTURE),
+						{ 4, "MCL_ONFAULT" } };
 
 	decode_bits(sb, flags, tab, N(tab), "0");
 }
 
 void decode_shmat_flags(struct strbuf *sb, unsigned long flags)
 {
-	static const struct flag_name tab[] = { F(SHM_RDONLY), F(SHM_RND), F(SHM_REMAP), F(SHM_EXEC) };
+	static const struct flag_name tab[] = { F(SHM_RDONLY), F(SHM_RND), F(SHM_REMAP),
+						F(SHM_EXEC) };
 
 	decode_bits(sb, flags, tab, N(tab), "0");
 }
@@ -230,12 +258,17 @@ void decode_shmat_flags(struct strbuf *sb, unsigned long flags)
 void decode_mbind_mode(struct strbuf *sb, unsigned long mode)
 {
 	static const struct flag_name modes[] = {
-		{ 0, "MPOL_DEFAULT" }, { 1, "MPOL_PREFERRED" }, { 2, "MPOL_BIND" },
-		{ 3, "MPOL_INTERLEAVE" }, { 4, "MPOL_LOCAL" }, { 5, "MPOL_PREFERRED_MANY" },
+		{ 0, "MPOL_DEFAULT" },
+		{ 1, "MPOL_PREFERRED" },
+		{ 2, "MPOL_BIND" },
+		{ 3, "MPOL_INTERLEAVE" },
+		{ 4, "MPOL_LOCAL" },
+		{ 5, "MPOL_PREFERRED_MANY" },
 		{ 6, "MPOL_WEIGHTED_INTERLEAVE" },
 	};
 	static const struct flag_name mode_flags[] = {
-		{ 1ul << 15, "MPOL_F_STATIC_NODES" }, { 1ul << 14, "MPOL_F_RELATIVE_NODES" },
+		{ 1ul << 15, "MPOL_F_STATIC_NODES" },
+		{ 1ul << 14, "MPOL_F_RELATIVE_NODES" },
 		{ 1ul << 13, "MPOL_F_NUMA_BALANCING" },
 	};
 	decode_enum(sb, mode & 0xff, modes, N(modes));

@@ -215,20 +215,23 @@ static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 	} else if (r->vma[0].valid && !err) {
 		/* Show the VMA the call produced when the kernel merged it with neighbours. */
 		unsigned long long lo = r->sys == VMT_SYS_MMAP || r->sys == VMT_SYS_MREMAP ?
-					       (unsigned long long)r->ret : r->args[0];
+						(unsigned long long)r->ret :
+						r->args[0];
 		const struct vmt_vma *last = r->vma[1].valid ? &r->vma[1] : &r->vma[0];
 		char perms[5];
 
 		if (r->vma[0].start < lo || r->vma[1].valid) {
 			decode_vm_perms(perms, r->vma[0].vm_flags);
 			sb_printf(sb, "  vma=%llx-%llx %s", (unsigned long long)r->vma[0].start,
-				  (unsigned long long)last->end, r->vma[1].valid ? "(2 VMAs)" : perms);
+				  (unsigned long long)last->end,
+				  r->vma[1].valid ? "(2 VMAs)" : perms);
 		}
 	}
 	sb_putc(sb, '\n');
 }
 
-static void format_fork(struct strbuf *sb, const struct format_opts *fo, const struct vmt_fork_rec *r)
+static void format_fork(struct strbuf *sb, const struct format_opts *fo,
+			const struct vmt_fork_rec *r)
 {
 	if (fo->json) {
 		struct jsonw w;
@@ -247,8 +250,8 @@ static void format_fork(struct strbuf *sb, const struct format_opts *fo, const s
 		  r->hdr.flags & VMT_F_TRACED_NEW ? " (followed)" : "", r->map_count);
 }
 
-static void format_exec(struct strbuf *sb, const struct format_opts *fo, const struct vmt_exec_rec *r,
-			const struct format_extra *ex)
+static void format_exec(struct strbuf *sb, const struct format_opts *fo,
+			const struct vmt_exec_rec *r, const struct format_extra *ex)
 {
 	if (fo->json) {
 		struct jsonw w;
@@ -270,7 +273,8 @@ static void format_exec(struct strbuf *sb, const struct format_opts *fo, const s
 		  (unsigned long long)r->brk);
 }
 
-static void format_exit(struct strbuf *sb, const struct format_opts *fo, const struct vmt_exit_rec *r)
+static void format_exit(struct strbuf *sb, const struct format_opts *fo,
+			const struct vmt_exit_rec *r)
 {
 	int code = r->exit_code;
 	int sig = code & 0x7f;
@@ -293,7 +297,8 @@ static void format_exit(struct strbuf *sb, const struct format_opts *fo, const s
 	}
 	prefix(sb, fo, &r->hdr);
 	if (sig)
-		sb_printf(sb, "+++ killed by SIG%s%s +++\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+		sb_printf(sb, "+++ killed by SIG%s%s +++\n",
+			  sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 			  code & 0x80 ? " (core dumped)" : "");
 	else
 		sb_printf(sb, "+++ exited with %d +++\n", (code >> 8) & 0xff);
@@ -396,6 +401,8 @@ void format_drops(struct strbuf *sb, const struct format_opts *fo, unsigned long
 		return;
 	}
 	format_ts(sb, fo, ts_ns);
-	sb_printf(sb, " *** %llu records dropped here (ring buffer full; %llu in all): raise "
-		      "--ringbuf-size ***\n", dropped, total);
+	sb_printf(sb,
+		  " *** %llu records dropped here (ring buffer full; %llu in all): raise "
+		  "--ringbuf-size ***\n",
+		  dropped, total);
 }

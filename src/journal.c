@@ -207,7 +207,7 @@ out:
 /* Creates a segment named after now, or just after the newest one if the clock disagrees. */
 static int segment_create(struct journal *j, int *fdp, char *name)
 {
-	uint8_t hdr[SEG_HDR_LEN] = {0};
+	uint8_t hdr[SEG_HDR_LEN] = { 0 };
 	uint64_t ns = clock_real_ns();
 	ssize_t n;
 	int fd, err;
@@ -304,11 +304,11 @@ static int out_reserve(struct journal *j, size_t need)
 static void report_write_error(struct journal *j, int err)
 {
 	report_error(j, err,
-		     j->cfg.on_full == JOURNAL_FULL_STOP
-			 ? "journal stopped: new records are dropped until a flush can write; "
-			   "free space"
-			 : "deleting the oldest segments to make room; free space or lower "
-			   "the retention",
+		     j->cfg.on_full == JOURNAL_FULL_STOP ?
+			     "journal stopped: new records are dropped until a flush can write; "
+			     "free space" :
+			     "deleting the oldest segments to make room; free space or lower "
+			     "the retention",
 		     "cannot write a block of %u records to %s/%s", j->buf_recs, j->dir,
 		     j->seg_name);
 }

@@ -19,7 +19,7 @@ const char *journal_rec_type_name(unsigned int type)
 {
 	static const char *const names[JREC__COUNT] = {
 #define JREC_NAME(name, value, str) [value] = str,
-	    JOURNAL_REC_TYPES(JREC_NAME)
+		JOURNAL_REC_TYPES(JREC_NAME)
 #undef JREC_NAME
 	};
 

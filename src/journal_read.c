@@ -245,7 +245,7 @@ static int next_block(struct journal_reader *r)
 		r->in_damage = false;
 		r->stats.blocks++;
 		return 1;
-	damaged:
+damaged:
 		mark_damaged(r);
 		r->win_start++;
 		err = scan_magic(r);

@@ -38,7 +38,7 @@ struct sig_entry {
 struct loop {
 	int epfd;
 	int timerfd;
-	uint64_t armed; /* the deadline timerfd is set for */
+	uint64_t armed;	      /* the deadline timerfd is set for */
 	struct fd_entry *fds; /* indexed by fd */
 	size_t fds_cap;
 	uint32_t seq;

@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 		return cli_trace(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "daemon"))
 		return cli_daemon(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "report")) return cli_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
 	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics"))
 		return cli_query(argc - 1, argv + 1);

@@ -310,7 +310,8 @@ static void on_textfile_timer(void *ctx)
 	if (err) {
 		if (!m->textfile_failing)
 			log_err("metrics: cannot write %s/" METRICS_TEXTFILE ": %s (retrying every "
-				"textfile_interval; logged once)", dir, strerror(-err));
+				"textfile_interval; logged once)",
+				dir, strerror(-err));
 		m->textfile_failing = true;
 		return;
 	}
@@ -328,8 +329,8 @@ static void textfile_schedule(struct metrics *m)
 	m->textfile_interval_ns = m->cfg->textfile_interval_ns;
 	if (!m->cfg->textfile_dir[0])
 		return;
-	m->textfile_timer = loop_add_timer(m->loop, 0, m->textfile_interval_ns,
-					   on_textfile_timer, m);
+	m->textfile_timer =
+		loop_add_timer(m->loop, 0, m->textfile_interval_ns, on_textfile_timer, m);
 	if (!m->textfile_timer)
 		log_err("metrics: out of memory: not writing %s/" METRICS_TEXTFILE,
 			m->cfg->textfile_dir);

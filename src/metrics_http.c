@@ -35,7 +35,7 @@ struct metrics_http {
 	metrics_body_fn body;
 	void *body_ctx;
 	struct MHD_Daemon *httpd;
-	int http_epfd;       /* MHD's epoll fd (one of the loop's), -1 when not listening */
+	int http_epfd;	     /* MHD's epoll fd (one of the loop's), -1 when not listening */
 	uint64_t http_timer; /* the loop timer for MHD's next timeout, 0 when none */
 	/* What the running listener was started for (a reload compares with the new config). */
 	char host[CONFIG_PATH_MAX];
@@ -263,14 +263,16 @@ static int listen_socket(const char *host, unsigned int port, const char *addr, 
 	err = getaddrinfo(host, service, &hints, &ai);
 	if (err) {
 		log_err("metrics: cannot listen on %s: %s (check metrics_listen; serving no "
-			"metrics)", addr, gai_strerror(err));
+			"metrics)",
+			addr, gai_strerror(err));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
 		log_err("metrics: cannot listen on %s: %s (serving no metrics; change "
-			"metrics_listen and reload)", addr, strerror(errno));
+			"metrics_listen and reload)",
+			addr, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -294,12 +296,10 @@ static void listener_start(struct metrics_http *m, const char *host, unsigned in
 	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: we drive it, no threads. */
 	m->httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 					    (family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				    0, NULL, NULL, on_http, m,
-				    MHD_OPTION_LISTEN_SOCKET, fd,
+				    0, NULL, NULL, on_http, m, MHD_OPTION_LISTEN_SOCKET, fd,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
-				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				    MHD_OPTION_END);
+				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	info = m->httpd ? MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info || info->epoll_fd < 0) {
 		log_err("metrics: cannot start the HTTP server on %s (serving no metrics)", addr);
@@ -313,7 +313,8 @@ static void listener_start(struct metrics_http *m, const char *host, unsigned in
 	err = loop_add_fd(m->loop, info->epoll_fd, EPOLLIN, on_http_fd, m);
 	if (err) {
 		log_err("metrics: cannot add the HTTP server to the event loop: %s (serving no "
-			"metrics)", strerror(-err));
+			"metrics)",
+			strerror(-err));
 		MHD_stop_daemon(m->httpd);
 		m->httpd = NULL;
 		return;
@@ -334,8 +335,8 @@ void metrics_http_apply(struct metrics_http *m, const char *listen)
 	if (metrics_parse_listen(listen, &enabled, host, sizeof(host), &port)) {
 		/* Like an invalid reload, this keeps what runs (nothing at the first start). */
 		log_err("metrics: metrics_listen '%s' is not on, off, :PORT, HOST:PORT or "
-			"[IPV6]:PORT (%s)", listen,
-			m->httpd ? "keeping the running listener" : "serving no metrics");
+			"[IPV6]:PORT (%s)",
+			listen, m->httpd ? "keeping the running listener" : "serving no metrics");
 		return;
 	}
 	if (m->httpd && enabled && !m->failed && m->port == port && !strcmp(m->host, host))

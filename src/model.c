@@ -26,13 +26,13 @@ static bool advice_keeps_vmas(unsigned long advice)
 	switch (advice) {
 	case MADV_WILLNEED:
 	case MADV_DONTNEED:
-	case 8:	 /* MADV_FREE */
+	case 8: /* MADV_FREE */
 	case MADV_REMOVE:
-	case 20: /* MADV_COLD */
-	case 21: /* MADV_PAGEOUT */
-	case 22: /* MADV_POPULATE_READ */
-	case 23: /* MADV_POPULATE_WRITE */
-	case 24: /* MADV_DONTNEED_LOCKED */
+	case 20:  /* MADV_COLD */
+	case 21:  /* MADV_PAGEOUT */
+	case 22:  /* MADV_POPULATE_READ */
+	case 23:  /* MADV_POPULATE_WRITE */
+	case 24:  /* MADV_DONTNEED_LOCKED */
 	case 100: /* MADV_HWPOISON */
 	case 101: /* MADV_SOFT_OFFLINE */
 	case 102: /* MADV_GUARD_INSTALL */
@@ -369,8 +369,8 @@ static void fr_from_syscall(struct fr_event *ev, const struct vmt_syscall_rec *r
 
 static void apply_exec(struct model *m, const struct vmt_exec_rec *r)
 {
-	struct model_proc *p = model_seed_begin(m, r->hdr.tgid, r->hdr.comm, r->map_count,
-						r->start_brk, r->brk);
+	struct model_proc *p =
+		model_seed_begin(m, r->hdr.tgid, r->hdr.comm, r->map_count, r->start_brk, r->brk);
 
 	if (!p)
 		return;

@@ -84,11 +84,8 @@ static const struct {
 	uint64_t max;
 	const char *label;
 } size_classes[] = {
-	{ 4096, "4KiB" },
-	{ 64 << 10, "<=64KiB" },
-	{ 1 << 20, "<=1MiB" },
-	{ 64 << 20, "<=64MiB" },
-	{ UINT64_MAX, ">64MiB" },
+	{ 4096, "4KiB" },	 { 64 << 10, "<=64KiB" },  { 1 << 20, "<=1MiB" },
+	{ 64 << 20, "<=64MiB" }, { UINT64_MAX, ">64MiB" },
 };
 #define NCLASSES (sizeof(size_classes) / sizeof(size_classes[0]))
 

@@ -15,10 +15,10 @@
 #include "model_internal.h"
 
 static const char *const kind_names[VK__COUNT] = {
-    [VK_ANON] = "anonymous", [VK_HEAP] = "heap",
-    [VK_STACK] = "stack",    [VK_THREAD_STACK] = "thread_stack",
-    [VK_FILE] = "file",	     [VK_RESERVED] = "reserved",
-    [VK_GUARD] = "guard",    [VK_SPECIAL] = "special",
+	[VK_ANON] = "anonymous", [VK_HEAP] = "heap",
+	[VK_STACK] = "stack",	 [VK_THREAD_STACK] = "thread_stack",
+	[VK_FILE] = "file",	 [VK_RESERVED] = "reserved",
+	[VK_GUARD] = "guard",	 [VK_SPECIAL] = "special",
 };
 
 const char *model_kind_name(enum vma_kind k)
@@ -58,7 +58,7 @@ static uint32_t file_index(struct model *m, uint32_t dev, uint64_t ino)
 		m->files_cap = cap;
 	}
 	idx = m->nfiles++;
-	m->files[idx] = (struct model_file){.ino = ino, .dev = dev};
+	m->files[idx] = (struct model_file){ .ino = ino, .dev = dev };
 	if (!hmap_get(&m->file_ids, key))
 		hmap_put(&m->file_ids, key, (void *)idx);
 	return idx;
@@ -175,11 +175,11 @@ int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b)
 struct vma_entry model_entry_from_vmt(struct model *m, const struct vmt_vma *v)
 {
 	struct vma_entry e = {
-	    .start = v->start,
-	    .end = v->end,
-	    .pgoff = v->pgoff,
-	    .file = file_index(m, v->dev, v->ino),
-	    .flags = flags_from_vm(v->vm_flags),
+		.start = v->start,
+		.end = v->end,
+		.pgoff = v->pgoff,
+		.file = file_index(m, v->dev, v->ino),
+		.flags = flags_from_vm(v->vm_flags),
 	};
 	return e;
 }

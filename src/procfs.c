@@ -46,10 +46,10 @@ static const struct {
 	char name[3];
 	uint64_t bit;
 } vm_flag_names[] = {
-    {"rd", VMT_VM_READ},       {"wr", VMT_VM_WRITE},	  {"ex", VMT_VM_EXEC},
-    {"ms", VMT_VM_MAYSHARE},   {"gd", VMT_VM_GROWSDOWN},  {"pf", VMT_VM_PFNMAP},
-    {"io", VMT_VM_IO},	       {"de", VMT_VM_DONTEXPAND}, {"mm", VMT_VM_MIXEDMAP},
-    {"nh", VMT_VM_NOHUGEPAGE},
+	{ "rd", VMT_VM_READ },	     { "wr", VMT_VM_WRITE },	  { "ex", VMT_VM_EXEC },
+	{ "ms", VMT_VM_MAYSHARE },   { "gd", VMT_VM_GROWSDOWN },  { "pf", VMT_VM_PFNMAP },
+	{ "io", VMT_VM_IO },	     { "de", VMT_VM_DONTEXPAND }, { "mm", VMT_VM_MIXEDMAP },
+	{ "nh", VMT_VM_NOHUGEPAGE },
 };
 
 static uint64_t parse_vmflags(const char *s)
@@ -90,7 +90,7 @@ long procfs_parse_smaps(FILE *f, struct vmt_vma **out, uint64_t *heap_end)
 				continue;
 			if (n == cap) {
 				struct vmt_vma *nv =
-				    realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+					realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
 
 				if (!nv) {
 					free(v);
@@ -99,16 +99,16 @@ long procfs_parse_smaps(FILE *f, struct vmt_vma **out, uint64_t *heap_end)
 				v = nv;
 			}
 			v[n] = (struct vmt_vma){
-			    .start = s,
-			    .end = e,
-			    .pgoff = off / 4096,
-			    .ino = ino,
-			    .dev = (maj << 20) | min,
-			    .valid = 1,
-			    .vm_flags = (perms[0] == 'r' ? VMT_VM_READ : 0) |
-					(perms[1] == 'w' ? VMT_VM_WRITE : 0) |
-					(perms[2] == 'x' ? VMT_VM_EXEC : 0) |
-					(perms[3] == 's' ? VMT_VM_MAYSHARE : 0),
+				.start = s,
+				.end = e,
+				.pgoff = off / 4096,
+				.ino = ino,
+				.dev = (maj << 20) | min,
+				.valid = 1,
+				.vm_flags = (perms[0] == 'r' ? VMT_VM_READ : 0) |
+					    (perms[1] == 'w' ? VMT_VM_WRITE : 0) |
+					    (perms[2] == 'x' ? VMT_VM_EXEC : 0) |
+					    (perms[3] == 's' ? VMT_VM_MAYSHARE : 0),
 			};
 			if (name && !strncmp(line + name, "[heap]", 6))
 				*heap_end = e;
@@ -197,7 +197,7 @@ uint64_t procfs_memcg_id(uint32_t tgid)
 
 int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx)
 {
-	struct vmt_iter_rec rec = {.kind = VMT_ITER_PROC, .tgid = tgid};
+	struct vmt_iter_rec rec = { .kind = VMT_ITER_PROC, .tgid = tgid };
 	char path[64];
 	struct vmt_vma *v;
 	uint64_t heap_end;
@@ -222,7 +222,7 @@ int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx)
 	/* Unlike the iterator, an empty mm (a zombie) gets its PROC record: it has no VMAs. */
 	err = fn(ctx, &rec);
 	for (long i = 0; !err && i < n; i++) {
-		rec = (struct vmt_iter_rec){.kind = VMT_ITER_VMA, .tgid = tgid, .vma = v[i]};
+		rec = (struct vmt_iter_rec){ .kind = VMT_ITER_VMA, .tgid = tgid, .vma = v[i] };
 		err = fn(ctx, &rec);
 	}
 	free(v);
@@ -270,7 +270,7 @@ static size_t proc_special_names(void *ctx, uint32_t tgid, struct model_special_
 			continue;
 		if (n == cap) {
 			struct model_special_name *nv =
-			    realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
+				realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
 
 			if (!nv)
 				break;
@@ -286,6 +286,6 @@ static size_t proc_special_names(void *ctx, uint32_t tgid, struct model_special_
 }
 
 const struct model_resolver procfs_resolver = {
-    .file_path = proc_file_path,
-    .special_names = proc_special_names,
+	.file_path = proc_file_path,
+	.special_names = proc_special_names,
 };

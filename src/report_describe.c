@@ -89,7 +89,7 @@ static void scalar_text(struct strbuf *sb, const json_t *v, enum ut_output out)
 /* Scalar members other than the ones every line shows already. */
 static void generic_fields(struct strbuf *sb, const json_t *o, enum ut_output out)
 {
-	static const char *const skip[] = {"kind", "ts", "pid", "comm"};
+	static const char *const skip[] = { "kind", "ts", "pid", "comm" };
 	const char *key;
 	json_t *val;
 	int n = 0;

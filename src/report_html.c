@@ -10,18 +10,18 @@
 #include "untrusted.h"
 
 static const char html_style[] =
-    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#1f2937;margin:24px;"
-    "max-width:1100px}\n"
-    "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}\n"
-    "table{border-collapse:collapse;font-size:13px}\n"
-    "th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:left;"
-    "vertical-align:top}\n"
-    "th{background:#f3f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    ".summary td:first-child{color:#6b7280}\n"
-    ".warn{background:#fef2f2;border:1px solid #fca5a5;padding:8px 12px;margin:8px 0}\n"
-    ".note{background:#fffbeb;border:1px solid #fcd34d;padding:8px 12px;margin:8px 0}\n"
-    ".k-alert{color:#c2410c}.k-failure{color:#dc2626}.k-oom{color:#7f1d1d;font-weight:bold}\n"
-    "svg{max-width:100%;height:auto}\n";
+	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#1f2937;margin:24px;"
+	"max-width:1100px}\n"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}\n"
+	"table{border-collapse:collapse;font-size:13px}\n"
+	"th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:left;"
+	"vertical-align:top}\n"
+	"th{background:#f3f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+	".summary td:first-child{color:#6b7280}\n"
+	".warn{background:#fef2f2;border:1px solid #fca5a5;padding:8px 12px;margin:8px 0}\n"
+	".note{background:#fffbeb;border:1px solid #fcd34d;padding:8px 12px;margin:8px 0}\n"
+	".k-alert{color:#c2410c}.k-failure{color:#dc2626}.k-oom{color:#7f1d1d;font-weight:bold}\n"
+	"svg{max-width:100%;height:auto}\n";
 
 static void html_row(struct strbuf *sb, const char *label, const char *value)
 {
@@ -109,9 +109,9 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 			"<table>\n<tr><th>time</th><th>pid</th><th>comm</th><th>event</th></tr>\n");
 		for (size_t i = 0; i < r->nevents; i++) {
 			const struct report_event *ev = &r->events[i];
-			const char *cls = ev->kind == REV_OOM	    ? "k-oom"
-					  : ev->kind == REV_FAILURE ? "k-failure"
-								    : "k-alert";
+			const char *cls = ev->kind == REV_OOM	  ? "k-oom" :
+					  ev->kind == REV_FAILURE ? "k-failure" :
+								    "k-alert";
 
 			if (ev->kind == REV_OTHER || ev->duplicate)
 				continue;

@@ -370,7 +370,7 @@ static void finish(struct report *r)
 
 int report_load(struct report *r, const struct report_filter *f)
 {
-	struct loader l = {.r = r};
+	struct loader l = { .r = r };
 	struct journal_reader *jr;
 	const struct journal_rec *rec;
 	const void *payload;

@@ -19,7 +19,7 @@
 
 #define NS_PER_S REPORT_NS_PER_S
 
-static const double thresholds[] = {0.80, 0.90, 0.95};
+static const double thresholds[] = { 0.80, 0.90, 0.95 };
 
 /* ---- which processes get a panel ---- */
 
@@ -162,7 +162,8 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		    uint64_t t0, uint64_t t1, double width, double y)
 {
 	struct frame fa = {
-	    .x0 = MARGIN_L, .w = width - MARGIN_L - MARGIN_R, .t0 = t0, .t1 = t1, .vmax = 1};
+		.x0 = MARGIN_L, .w = width - MARGIN_L - MARGIN_R, .t0 = t0, .t1 = t1, .vmax = 1
+	};
 	struct frame fb, fh;
 	struct marker_geom g;
 	bool heap_axis;
@@ -271,7 +272,7 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 				  fa.x0, svg_fy(&fa, limit), fa.x0 + fa.w, C_LIMIT);
 		}
 		labels[nlabels].y =
-		    svg_fy(&fa, p->npts ? p->pts[p->npts - 1].max_map_count : limit);
+			svg_fy(&fa, p->npts ? p->pts[p->npts - 1].max_map_count : limit);
 		{
 			struct strbuf t;
 
@@ -366,8 +367,8 @@ static void header(struct strbuf *sb, const struct report *r, size_t shown, uint
 	report_time(&t, t0, "%Y-%m-%d %H:%M");
 	sb_puts(&t, " \xe2\x80\x93 ");
 	report_time(&t, t1,
-		    t0 / NS_PER_S / 86400 == t1 / NS_PER_S / 86400 ? "%H:%M %Z"
-								   : "%Y-%m-%d %H:%M %Z");
+		    t0 / NS_PER_S / 86400 == t1 / NS_PER_S / 86400 ? "%H:%M %Z" :
+								     "%Y-%m-%d %H:%M %Z");
 	sb_printf(&t,
 		  " \xc2\xb7 %zu of %zu process%s \xc2\xb7 %u alert%s \xc2\xb7 %u failed call%s "
 		  "\xc2\xb7 %u OOM kill%s",

@@ -59,7 +59,7 @@ double svg_fy(const struct frame *f, double v)
 /* A step of 1, 2, 2.5 or 5 times a power of ten with at most `max_ticks` intervals. */
 static double nice_step(double top, int max_ticks)
 {
-	static const double mult[] = {1, 2, 2.5, 5};
+	static const double mult[] = { 1, 2, 2.5, 5 };
 	double p = 1;
 
 	if (top <= 0)
@@ -85,7 +85,7 @@ static void fmt_count(char *buf, size_t len, double v)
 		snprintf(buf, len, "%g", v);
 }
 
-static const char *byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+static const char *byte_units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 
 /* The unit that makes `top` at least 1 (and under 1024). */
 static int byte_unit(double top)
@@ -149,9 +149,9 @@ void svg_label_word(const json_t *data, const char *key, char *buf, size_t len)
 /* ---- time axis ---- */
 
 /* Seconds between time ticks: round steps of a clock and a calendar. */
-static const unsigned time_steps[] = {1,     2,	    5,	   10,	  15,	  30,	 60,
-				      120,   300,   600,   900,	  1800,	  3600,	 7200,
-				      10800, 21600, 43200, 86400, 172800, 604800};
+static const unsigned time_steps[] = { 1,     2,     5,	    10,	   15,	   30,	  60,
+				       120,   300,   600,   900,   1800,   3600,  7200,
+				       10800, 21600, 43200, 86400, 172800, 604800 };
 
 void svg_time_axis(struct strbuf *sb, const struct frame *f, double grid_top, double grid_bottom2,
 		   double chart_a_bottom, double chart_b_top)

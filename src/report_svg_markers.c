@@ -39,7 +39,7 @@ static bool lane_free(const struct lane *ln, int row, double l, double r)
 
 static int lane_place(struct lane *ln, double *x, double w, double xmin, double xmax)
 {
-	const double offset[3] = {-w / 2, -w + 4, -4};
+	const double offset[3] = { -w / 2, -w + 4, -4 };
 
 	for (int row = 0; row < LANE_ROWS; row++) {
 		for (int k = 0; k < 3; k++) {
@@ -214,7 +214,7 @@ static double failure_burst(struct strbuf *sb, const struct report *r, const str
 void svg_draw_markers(struct strbuf *sb, const struct report *r, const struct report_proc *p,
 		      const struct frame *f, const struct marker_geom *g)
 {
-	struct lane ln = {0};
+	struct lane ln = { 0 };
 	double burst_end = -1e9;
 
 	/* Lines first, under the glyphs. */

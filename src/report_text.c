@@ -78,9 +78,10 @@ void report_text(const struct report *r, struct strbuf *sb)
 	}
 	text_range(sb, r);
 	sb_printf(
-	    sb, "matched:   %llu records: %llu timeline points of %zu processes, %llu incidents\n",
-	    (unsigned long long)r->matched, (unsigned long long)r->points, r->nprocs,
-	    (unsigned long long)r->incidents);
+		sb,
+		"matched:   %llu records: %llu timeline points of %zu processes, %llu incidents\n",
+		(unsigned long long)r->matched, (unsigned long long)r->points, r->nprocs,
+		(unsigned long long)r->incidents);
 	sb_printf(sb, "daemon:    %u starts, %u stops", r->daemon_starts, r->daemon_stops);
 	if (r->max_map_count)
 		sb_printf(sb, ", vm.max_map_count %u", r->max_map_count);

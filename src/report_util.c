@@ -98,7 +98,7 @@ static bool parse_relative(const char *s, time_t now, uint64_t *ns)
 
 bool report_parse_time(const char *s, time_t now, uint64_t *ns)
 {
-	struct tm tm = {0}, want;
+	struct tm tm = { 0 }, want;
 	const char *p = s;
 	bool utc = false;
 	time_t t;

@@ -191,8 +191,10 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 
 	sb_printf(out, "vmatrace: %zu processes, vm.max_map_count %lu, up %.0f s\n", m->procs.len,
 		  d->max_map_count, (now - d->started_ns) / 1e9);
-	sb_printf(out, "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed), %llu seeds, "
-		       "model ", (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
+	sb_printf(out,
+		  "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed), %llu seeds, "
+		  "model ",
+		  (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
 		  (unsigned long long)m->st.resyncs, (unsigned long long)m->st.resync_failures,
 		  (unsigned long long)m->st.seeds);
 	sb_size(out, model_memory(m));

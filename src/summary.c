@@ -229,7 +229,8 @@ void summary_print_text(const struct summary *s, FILE *f, unsigned long max_map_
 			continue;
 		total += s->calls[i];
 		failed += s->failures[i];
-		sb_printf(&sb, "%-24s %10llu %10llu  ", decode_sys_name(i), s->calls[i], s->failures[i]);
+		sb_printf(&sb, "%-24s %10llu %10llu  ", decode_sys_name(i), s->calls[i],
+			  s->failures[i]);
 		errno_list(s, i, &sb);
 		sb_putc(&sb, '\n');
 	}
@@ -252,7 +253,8 @@ void summary_print_text(const struct summary *s, FILE *f, unsigned long max_map_
 			sb_putc(&sb, '\n');
 		}
 	});
-	sb_printf(&sb, "records: %llu (fork %llu, exec %llu, exit %llu, oom_kill %llu), dropped %llu\n",
+	sb_printf(&sb,
+		  "records: %llu (fork %llu, exec %llu, exit %llu, oom_kill %llu), dropped %llu\n",
 		  s->records, s->forks, s->execs, s->exits, s->ooms, s->dropped);
 	sb_write(&sb, f);
 	fflush(f);

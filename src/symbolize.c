@@ -111,13 +111,14 @@ static void load_symbols(struct elf_file *f)
 				if (!name || !*name)
 					continue;
 				if (f->nsyms == cap) {
-					struct sym *n = realloc(f->syms, (cap = cap ? cap * 2 : 256) *
-									sizeof(*n));
+					struct sym *n = realloc(
+						f->syms, (cap = cap ? cap * 2 : 256) * sizeof(*n));
 					if (!n)
 						break;
 					f->syms = n;
 				}
-				f->syms[f->nsyms++] = (struct sym){ s.st_value, s.st_size, strdup(name) };
+				f->syms[f->nsyms++] =
+					(struct sym){ s.st_value, s.st_size, strdup(name) };
 			}
 		}
 	}
@@ -174,7 +175,8 @@ static struct proc_maps *maps_read(struct symbolizer *s, uint32_t pid)
 		char perms[8];
 		int pos = 0;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &st, &en, perms, &off, &pos) < 4 ||
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &st, &en, perms, &off, &pos) <
+			    4 ||
 		    perms[2] != 'x')
 			continue;
 		if (pm->n == cap) {
@@ -185,8 +187,9 @@ static struct proc_maps *maps_read(struct symbolizer *s, uint32_t pid)
 			pm->v = n;
 		}
 		line[strcspn(line, "\n")] = 0;
-		pm->v[pm->n++] = (struct mapping){ st, en, off,
-						   pos && line[pos] == '/' ? file_get(s, line + pos) : NULL };
+		pm->v[pm->n++] = (struct mapping){
+			st, en, off, pos && line[pos] == '/' ? file_get(s, line + pos) : NULL
+		};
 	}
 	fclose(fp);
 	return pm;

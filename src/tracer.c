@@ -80,7 +80,8 @@ static bool path_exists(const char *p)
 int tracer_ensure_tracefs(void)
 {
 	/* libbpf resolves tracepoint ids through debugfs when that directory exists. */
-	if (path_exists(TRACEFS "/events/syscalls") || path_exists(DEBUGFS_TRACING "/events/syscalls"))
+	if (path_exists(TRACEFS "/events/syscalls") ||
+	    path_exists(DEBUGFS_TRACING "/events/syscalls"))
 		return 0;
 	if (!path_exists(TRACEFS "/events")) {
 		if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
@@ -133,7 +134,8 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 			continue;
 		if (decode_sys_required(sp->sys)) {
 			log_err("this kernel has no tracepoint syscalls/%s: vmatrace cannot "
-				"trace VMAs without it", sp->tracepoint);
+				"trace VMAs without it",
+				sp->tracepoint);
 			return -ENOENT;
 		}
 		log_warn("this kernel has no tracepoint syscalls/%s: %s calls are not traced",
@@ -146,7 +148,8 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 		}
 		bpf_program__set_autoload(prog, false);
 	}
-	bpf_object__for_each_program(prog, t->skel->obj) {
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
 		const char *sec = bpf_program__section_name(prog);
 		const char *name;
 
@@ -164,7 +167,8 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 			if (btf__find_by_name_kind(vmlinux, tname, BTF_KIND_TYPEDEF) > 0)
 				continue;
 			log_err("this kernel has no BTF tracepoint %s: process lifecycle cannot be "
-				"followed", name);
+				"followed",
+				name);
 			return -ENOENT;
 		}
 	}
@@ -297,15 +301,17 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->trace_all = opts->trace_all;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->capture_stack = opts->capture_stack;
-	t->skel->rodata->ustack_window = opts->ustack_window < VMT_USTACK_MAX ? opts->ustack_window :
-										VMT_USTACK_MAX;
+	t->skel->rodata->ustack_window =
+		opts->ustack_window < VMT_USTACK_MAX ? opts->ustack_window : VMT_USTACK_MAX;
 	rb_bytes = round_pow2(opts->ringbuf_bytes ? opts->ringbuf_bytes : 16u << 20);
-	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog : rb_bytes / 8;
+	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog :
+								 rb_bytes / 8;
 	t->chase_bytes = t->skel->rodata->wakeup_backlog / 2;
 	/* Without these, VMAs are looked up the locked way only (syscalls.bpf.c). */
 	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0 ||
 	    btf__find_by_name_kind(vmlinux, "bpf_iter_num_new", BTF_KIND_FUNC) <= 0) {
-		log_debug("this kernel lacks bpf_rdonly_cast or bpf_iter_num: VMA lookups take mmap_lock");
+		log_debug(
+			"this kernel lacks bpf_rdonly_cast or bpf_iter_num: VMA lookups take mmap_lock");
 		t->skel->rodata->vma_walk = false;
 	}
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
@@ -350,8 +356,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 		goto fail;
 	}
 	btf__free(vmlinux);
-	log_debug("BPF programs attached; ring buffer %zu KiB, wakeup past %llu KiB", rb_bytes >> 10,
-		  (unsigned long long)t->skel->rodata->wakeup_backlog >> 10);
+	log_debug("BPF programs attached; ring buffer %zu KiB, wakeup past %llu KiB",
+		  rb_bytes >> 10, (unsigned long long)t->skel->rodata->wakeup_backlog >> 10);
 	return t;
 fail:
 	btf__free(vmlinux);

@@ -348,10 +348,12 @@ static void format_frame(struct unwinder *u, const struct unwind_input *in,
 	if (name) {
 		int status = -1;
 		char *dem = name[0] == '_' && name[1] == 'Z' ?
-				    __cxa_demangle(name, NULL, NULL, &status) : NULL;
+				    __cxa_demangle(name, NULL, NULL, &status) :
+				    NULL;
 
 		const char *shown = dem && !status ? dem : name;
-		const char *at = strchr(shown, '@'); /* "__libc_start_main@@GLIBC_2.34": no version */
+		const char *at =
+			strchr(shown, '@'); /* "__libc_start_main@@GLIBC_2.34": no version */
 
 		sb_putc(out, '(');
 		sb_printable(out, shown, at && at != shown ? (size_t)(at - shown) : strlen(shown));

@@ -67,8 +67,9 @@ static size_t collect_maps(struct ustack *u, struct model *m, struct model_proc 
 			u->maps = nm;
 			u->maps_cap = cap;
 		}
-		u->maps[n++] = (struct unwind_map){ .start = e->start, .end = e->end,
-						    .pgoff = e->pgoff * 4096, .path = path };
+		u->maps[n++] = (struct unwind_map){
+			.start = e->start, .end = e->end, .pgoff = e->pgoff * 4096, .path = path
+		};
 	}
 	return n;
 }
@@ -87,8 +88,10 @@ int ustack_unwind(struct ustack *u, struct model *m, struct model_proc *p, const
 	if (size < sizeof(ur->rec) + sizeof(ur->us) || !(ur->rec.hdr.flags & VMT_F_HAS_USTACK) ||
 	    ur->us.len > size - sizeof(ur->rec) - sizeof(ur->us) || !p)
 		return 0;
-	in = (struct unwind_input){ .tgid = ur->rec.hdr.tgid, .tid = ur->rec.hdr.tid,
-				    .stack = ur->data, .stack_len = ur->us.len };
+	in = (struct unwind_input){ .tgid = ur->rec.hdr.tgid,
+				    .tid = ur->rec.hdr.tid,
+				    .stack = ur->data,
+				    .stack_len = ur->us.len };
 	memcpy(in.regs, ur->us.regs, sizeof(in.regs));
 	in.nmaps = collect_maps(u, m, p, &missing);
 	if (missing) {

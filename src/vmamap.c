@@ -846,11 +846,11 @@ struct check {
 	size_t msglen;
 };
 
-#define check_fail(c, fmt, ...)                                                                    \
-	({                                                                                         \
-		if ((c)->msglen)                                                                   \
-			snprintf((c)->msg, (c)->msglen, fmt, ##__VA_ARGS__);                       \
-		-EINVAL;                                                                           \
+#define check_fail(c, fmt, ...)                                              \
+	({                                                                   \
+		if ((c)->msglen)                                             \
+			snprintf((c)->msg, (c)->msglen, fmt, ##__VA_ARGS__); \
+		-EINVAL;                                                     \
 	})
 
 /* Every start in the subtree must lie in [lo, hi), or [lo, ∞) without has_hi. */
@@ -913,7 +913,7 @@ static int check_node(struct check *c, const void *node, unsigned int lvl, bool 
 
 int vmamap_check(const struct vmamap *m, char *msg, size_t msglen)
 {
-	struct check c = {.m = m, .msg = msg, .msglen = msglen};
+	struct check c = { .m = m, .msg = msg, .msglen = msglen };
 	int err;
 
 	if (msglen)

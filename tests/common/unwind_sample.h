@@ -22,12 +22,12 @@
 #include "unwind.h"
 
 #ifndef SAMPLE_CHECK
-#define SAMPLE_CHECK(cond)                                                              \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
+#define SAMPLE_CHECK(cond)                                                                \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
 			fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
+			abort();                                                          \
+		}                                                                         \
 	} while (0)
 #endif
 
@@ -47,8 +47,8 @@ static inline void sample_record(pid_t pid, struct sample *s, size_t window)
 	int fd;
 
 	SAMPLE_CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &r) == 0);
-	uint64_t regs[UNW_NREGS] = { r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp,
-				     r.r8,  r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip };
+	uint64_t regs[UNW_NREGS] = { r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8,
+				     r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip };
 
 	memset(s, 0, sizeof(*s));
 	memcpy(s->in.regs, regs, sizeof(regs));

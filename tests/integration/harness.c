@@ -122,7 +122,8 @@ const json_t *h_json_find(const json_t *j, const char *key)
 		const char *k;
 		json_t *v;
 
-		json_object_foreach ((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			if (!strcmp(k, key))
 				return v;
 			if ((found = h_json_find(v, key)))
@@ -132,9 +133,7 @@ const json_t *h_json_find(const json_t *j, const char *key)
 		size_t i;
 		json_t *v;
 
-		json_array_foreach (j, i, v)
-			if ((found = h_json_find(v, key)))
-				return found;
+		json_array_foreach(j, i, v) if ((found = h_json_find(v, key))) return found;
 	}
 	return NULL;
 }
@@ -239,15 +238,18 @@ void h_daemon_start(struct h_daemon *d, const char *extra_args)
 	snprintf(d->log, sizeof(d->log), "%s", h_tmpfile("daemon.log"));
 	snprintf(pidfile, sizeof(pidfile), "%s", h_tmpfile("daemon.pid"));
 	/* History goes to the test's directory unless the test says otherwise (later flags win). */
-	cr_assert_eq(h_sh("%s daemon --foreground --socket %s --journal-dir %s %s 2>%s & echo $! > %s",
-			  h_path("vmatrace"), d->socket, h_tmpfile("journal"), extra_args ? extra_args : "",
-			  d->log, pidfile), 0);
+	cr_assert_eq(
+		h_sh("%s daemon --foreground --socket %s --journal-dir %s %s 2>%s & echo $! > %s",
+		     h_path("vmatrace"), d->socket, h_tmpfile("journal"),
+		     extra_args ? extra_args : "", d->log, pidfile),
+		0);
 	f = fopen(pidfile, "r");
 	cr_assert(f && fscanf(f, "%d", &d->pid) == 1);
 	fclose(f);
 	/* Ready when it answers. */
 	for (int i = 0; i < 200; i++) {
-		if (h_sh("%s status --socket %s >/dev/null 2>&1", h_path("vmatrace"), d->socket) == 0)
+		if (h_sh("%s status --socket %s >/dev/null 2>&1", h_path("vmatrace"), d->socket) ==
+		    0)
 			return;
 		if (kill(d->pid, 0)) {
 			h_sh("cat %s >&2", d->log);
@@ -309,7 +311,8 @@ bool h_snapshot_matches(const struct h_daemon *d, int pid)
 		return false;
 	if (h_sh("cmp -s %s %s", proc, snap) == 0)
 		return true;
-	fprintf(stderr, "snapshot of %d differs from /proc/%d/maps (< kernel, > model):\n", pid, pid);
+	fprintf(stderr, "snapshot of %d differs from /proc/%d/maps (< kernel, > model):\n", pid,
+		pid);
 	h_sh("diff %s %s | head -20 >&2", proc, snap);
 	return false;
 }

@@ -214,8 +214,10 @@ Test(daemon, sigkill_leaves_a_journal_that_reads_to_the_last_flush)
 	const void *payload;
 	int starts = 0, points = 0, rc;
 
-	snprintf(args, sizeof(args), "--journal-dir %s --journal-flush-interval 200ms "
-				     "--timeline-resolution 100ms", jdir);
+	snprintf(args, sizeof(args),
+		 "--journal-dir %s --journal-flush-interval 200ms "
+		 "--timeline-resolution 100ms",
+		 jdir);
 	h_daemon_start(&dmn, args);
 	run_workload(h_path("workloads/mmap_loop 20000"));
 	run_workload(h_path("workloads/brk_frag"));
@@ -260,12 +262,16 @@ Test(daemon, check_config_names_file_line_and_key)
 {
 	const char *conf = h_tmpfile("bad.conf"), *err = h_tmpfile("err");
 
-	cr_assert_eq(h_sh("printf '# ok\\njournal_dir = /tmp/x\\nalert_oom = perhaps\\n' > %s", conf), 0);
+	cr_assert_eq(h_sh("printf '# ok\\njournal_dir = /tmp/x\\nalert_oom = perhaps\\n' > %s",
+			  conf),
+		     0);
 	cr_assert_eq(h_sh("%s daemon -c %s --check-config 2>%s", h_path("vmatrace"), conf, err), 2);
 	cr_assert(wait_for_line(err, ":3: alert_oom: 'perhaps' is not yes or no", 1));
 	cr_assert_eq(h_sh("printf 'alert_oom = no\\n' > %s", conf), 0);
-	cr_assert_eq(h_sh("%s daemon -c %s --check-config >/dev/null", h_path("vmatrace"), conf), 0);
-	cr_assert_eq(h_sh("%s daemon --bogus-flag 1 --check-config 2>/dev/null", h_path("vmatrace")), 2);
+	cr_assert_eq(h_sh("%s daemon -c %s --check-config >/dev/null", h_path("vmatrace"), conf),
+		     0);
+	cr_assert_eq(
+		h_sh("%s daemon --bogus-flag 1 --check-config 2>/dev/null", h_path("vmatrace")), 2);
 }
 
 Test(daemon, exec_hook_gets_the_alert)
@@ -273,8 +279,11 @@ Test(daemon, exec_hook_gets_the_alert)
 	const char *hook = h_tmpfile("hook.sh"), *out = h_tmpfile("hook.out");
 	char args[512];
 
-	cr_assert_eq(h_sh("printf '#!/bin/sh\\n{ echo \"kind=$VMATRACE_ALERT_KIND pid=$VMATRACE_ALERT_PID\"; "
-			  "cat; } >> %s\\n' > %s && chmod +x %s", out, hook, hook), 0);
+	cr_assert_eq(
+		h_sh("printf '#!/bin/sh\\n{ echo \"kind=$VMATRACE_ALERT_KIND pid=$VMATRACE_ALERT_PID\"; "
+		     "cat; } >> %s\\n' > %s && chmod +x %s",
+		     out, hook, hook),
+		0);
 	snprintf(args, sizeof(args), "--alert-exec %s --journal-dir '' --ringbuf-size 64M", hook);
 	h_daemon_start(&dmn, args);
 	run_workload(h_path("workloads/vma_explode"));
@@ -293,9 +302,11 @@ Test(daemon, systemd_unit_verifies)
 	cr_assert(realpath(h_path("vmatrace"), exe));
 	/* The unit as installed, pointing at this build. */
 	cr_assert_eq(h_sh("sed 's|/usr/local/sbin/vmatrace|%s|' contrib/vmatrace.service > %s", exe,
-			  unit), 0);
+			  unit),
+		     0);
 	cr_assert_eq(h_sh("MANPATH=$PWD/docs/man systemd-analyze verify %s", unit), 0);
-	cr_assert_eq(h_sh("grep -q '^Type=notify' %s && grep -q '^WatchdogSec=' %s", unit, unit), 0);
+	cr_assert_eq(h_sh("grep -q '^Type=notify' %s && grep -q '^WatchdogSec=' %s", unit, unit),
+		     0);
 }
 
 Test(daemon, reports_in_every_format_from_a_recorded_journal)
@@ -304,8 +315,10 @@ Test(daemon, reports_in_every_format_from_a_recorded_journal)
 	static const char *formats[] = { "text", "json", "csv", "svg", "html" };
 	char args[512];
 
-	snprintf(args, sizeof(args), "--journal-dir %s --alert-log %s --ringbuf-size 64M "
-				     "--timeline-resolution 100ms", jdir, alerts);
+	snprintf(args, sizeof(args),
+		 "--journal-dir %s --alert-log %s --ringbuf-size 64M "
+		 "--timeline-resolution 100ms",
+		 jdir, alerts);
 	h_daemon_start(&dmn, args);
 	run_workload(h_path("workloads/vma_explode"));
 	cr_assert(wait_for_line(alerts, "alloc_failure", 20));
@@ -314,7 +327,8 @@ Test(daemon, reports_in_every_format_from_a_recorded_journal)
 		const char *o = h_tmpfile("report.out");
 
 		cr_assert_eq(h_sh("%s report --journal-dir %s --comm vma_explode --format %s -o %s",
-				  h_path("vmatrace"), jdir, formats[i], o), 0, "format %s", formats[i]);
+				  h_path("vmatrace"), jdir, formats[i], o),
+			     0, "format %s", formats[i]);
 		cr_assert_eq(h_sh("test -s %s", o), 0, "empty %s report", formats[i]);
 		if (!strcmp(formats[i], "svg"))
 			cr_assert_eq(h_sh("grep -q '<svg' %s", o), 0);

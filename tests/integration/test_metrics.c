@@ -218,8 +218,10 @@ Test(metrics, endpoint_textfile_and_control_socket)
 	FILE *f;
 
 	cr_assert_eq(mkdir(dir, 0755), 0);
-	snprintf(args, sizeof(args), "--metrics-listen 127.0.0.1:%d --textfile-dir %s "
-		 "--textfile-interval 1s", port, dir);
+	snprintf(args, sizeof(args),
+		 "--metrics-listen 127.0.0.1:%d --textfile-dir %s "
+		 "--textfile-interval 1s",
+		 port, dir);
 	h_daemon_start(&dmn, args);
 
 	cr_assert(http_get(port, "/metrics", &r), "no answer on 127.0.0.1:%d", port);
@@ -294,61 +296,62 @@ Test(metrics, port_in_use_is_logged_and_the_daemon_runs_on)
 #define SERIES(s) "      - series: '" s "'\n"
 #define VALUES(v) "        values: '" v "'\n"
 /* An expression test: at `at`, ALERTS{alertname=name, firing} is `samples` ("[]" or a list). */
-#define EXPECT(name, at, samples)                                                          \
-	"      - expr: ALERTS{alertname=\"" name "\",alertstate=\"firing\"}\n"            \
-	"        eval_time: " at "\n"                                                     \
+#define EXPECT(name, at, samples)                                              \
+	"      - expr: ALERTS{alertname=\"" name "\",alertstate=\"firing\"}\n" \
+	"        eval_time: " at "\n"                                          \
 	"        exp_samples: " samples "\n"
-#define FIRING(name, labels)                                                               \
-	"\n          - labels: 'ALERTS{alertname=\"" name "\",alertstate=\"firing\","         \
-	labels "}'\n"                                                                      \
+#define FIRING(name, labels)                                                                 \
+	"\n          - labels: 'ALERTS{alertname=\"" name "\",alertstate=\"firing\"," labels \
+	"}'\n"                                                                               \
 	"            value: 1"
 
 /* A promtool unit test of the rules: each alert fires when it should and only then. */
-static const char rules_test[] =
-	"rule_files: [ %s ]\n"
-	"evaluation_interval: 1m\n"
-	"tests:\n"
-	"  - interval: 1m\n"
-	"    input_series:\n"
+static const char rules_test[] = "rule_files: [ %s ]\n"
+				 "evaluation_interval: 1m\n"
+				 "tests:\n"
+				 "  - interval: 1m\n"
+				 "    input_series:\n"
 	/* Host a: one process growing 500 VMAs a minute, one flat and high. */
 	SERIES("vmatrace_process_vmas{" HOST_A ",pid=\"10\",comm=\"mysqld\"}")
-	VALUES("30000+500x40")
-	SERIES("vmatrace_process_vmas{" HOST_A ",pid=\"11\",comm=\"flat\"}")
-	VALUES("60000x40")
+		VALUES("30000+500x40")
+			SERIES("vmatrace_process_vmas{" HOST_A ",pid=\"11\",comm=\"flat\"}")
+				VALUES("60000x40")
 	/* Host b: the same growth against a larger limit: no alert. */
-	SERIES("vmatrace_process_vmas{" HOST_B ",pid=\"10\",comm=\"mysqld\"}")
-	VALUES("30000+500x40")
-	SERIES("vmatrace_vma_limit{" HOST_A "}")
-	VALUES("65530x40")
-	SERIES("vmatrace_vma_limit{" HOST_B "}")
-	VALUES("262144x40")
-	SERIES("vmatrace_process_vma_ratio{" HOST_A ",pid=\"11\",comm=\"flat\"}")
-	VALUES("0.5 0.5 0.85x10 0.97x10")
-	SERIES("vmatrace_syscall_failures_total{" HOST_A ",syscall=\"munmap\",errno=\"ENOMEM\"}")
-	VALUES("0x10 22x10")
-	SERIES("vmatrace_oom_kills_total{" HOST_A "}")
-	VALUES("0x10 1x10")
-	SERIES("vmatrace_ringbuf_dropped_records_total{" HOST_A "}")
-	VALUES("0x40")
-	"    promql_expr_test:\n"
-	EXPECT("VmatraceVmaLimitWithinAnHour", "30m",
-	       FIRING("VmatraceVmaLimitWithinAnHour",
-		      "severity=\"warning\"," HOST_A ",pid=\"10\",comm=\"mysqld\""))
-	EXPECT("VmatraceVmaCountHigh", "5m",
-	       FIRING("VmatraceVmaCountHigh",
-		      "severity=\"warning\"," HOST_A ",pid=\"11\",comm=\"flat\""))
-	EXPECT("VmatraceVmaCountCritical", "5m", "[]")
-	EXPECT("VmatraceVmaCountCritical", "13m",
-	       FIRING("VmatraceVmaCountCritical",
-		      "severity=\"critical\"," HOST_A ",pid=\"11\",comm=\"flat\""))
-	EXPECT("VmatraceAllocationFailures", "9m", "[]")
-	EXPECT("VmatraceAllocationFailures", "12m",
-	       FIRING("VmatraceAllocationFailures",
-		      "severity=\"critical\"," HOST_A ",syscall=\"munmap\",errno=\"ENOMEM\""))
-	EXPECT("VmatraceOomKill", "9m", "[]")
-	EXPECT("VmatraceOomKill", "12m",
-	       FIRING("VmatraceOomKill", "severity=\"critical\"," HOST_A))
-	EXPECT("VmatraceRingBufferDrops", "30m", "[]");
+	SERIES("vmatrace_process_vmas{" HOST_B ",pid=\"10\",comm=\"mysqld\"}") VALUES(
+		"30000+500x40") SERIES("vmatrace_vma_limit{" HOST_A
+				       "}") VALUES("65530x40") SERIES("vmatrace_vma_limit{" HOST_B
+								      "}") VALUES("262144x40")
+		SERIES("vmatrace_process_vma_ratio{" HOST_A ",pid=\"11\",comm=\"flat\"}") VALUES(
+			"0.5 0.5 0.85x10 0.97x10") SERIES("vmatrace_syscall_failures_total{" HOST_A
+							  ",syscall=\"munmap\",errno=\"ENOMEM\"}")
+			VALUES("0x10 22x10") SERIES("vmatrace_oom_kills_total{" HOST_A "}") VALUES(
+				"0x10 1x10") SERIES("vmatrace_ringbuf_dropped_records_total{" HOST_A
+						    "}")
+				VALUES("0x40") "    promql_expr_test:\n" EXPECT(
+					"VmatraceVmaLimitWithinAnHour", "30m",
+					FIRING("VmatraceVmaLimitWithinAnHour",
+					       "severity=\"warning\"," HOST_A
+					       ",pid=\"10\",comm=\"mysqld\""))
+					EXPECT("VmatraceVmaCountHigh", "5m",
+					       FIRING("VmatraceVmaCountHigh",
+						      "severity=\"warning\"," HOST_A
+						      ",pid=\"11\",comm=\"flat\""))
+						EXPECT("VmatraceVmaCountCritical", "5m", "[]") EXPECT(
+							"VmatraceVmaCountCritical", "13m",
+							FIRING("VmatraceVmaCountCritical",
+							       "severity=\"critical\"," HOST_A
+							       ",pid=\"11\",comm=\"flat\""))
+							EXPECT("VmatraceAllocationFailures", "9m", "[]") EXPECT(
+								"VmatraceAllocationFailures", "12m",
+								FIRING("VmatraceAllocationFailures",
+								       "severity=\"critical\"," HOST_A
+								       ",syscall=\"munmap\",errno=\"ENOMEM\""))
+								EXPECT("VmatraceOomKill", "9m", "[]") EXPECT(
+									"VmatraceOomKill", "12m",
+									FIRING("VmatraceOomKill",
+									       "severity=\"critical\"," HOST_A))
+									EXPECT("VmatraceRingBufferDrops",
+									       "30m", "[]");
 
 Test(metrics, alerting_rules_pass_promtool)
 {
@@ -396,8 +399,11 @@ static double query_value(int port, const char *promql)
 		return -1;
 	/* {"status":"success","data":{"resultType":"vector","result":[{..,"value":[T,"V"]}]}} */
 	doc = r.status == 200 ? jr_parse(r.body, strlen(r.body)) : NULL;
-	value = json_array_get(json_object_get(json_array_get(json_object_get(
-				       json_object_get(doc, "data"), "result"), 0), "value"), 1);
+	value = json_array_get(
+		json_object_get(
+			json_array_get(json_object_get(json_object_get(doc, "data"), "result"), 0),
+			"value"),
+		1);
 	if (json_is_string(value))
 		val = strtod(json_string_value(value), NULL);
 	json_decref(doc);
@@ -423,7 +429,8 @@ static void start_prometheus(int port, int target_port)
 			       "  - job_name: vmatrace\n"
 			       "    static_configs:\n"
 			       "      - targets: [ '127.0.0.1:%d' ]\n",
-			       rules, target_port), 0);
+			       rules, target_port),
+		      0);
 	write_file(cfg, text);
 	free(text);
 	snprintf(arg_cfg, sizeof(arg_cfg), "--config.file=%s", cfg);
@@ -527,8 +534,10 @@ Test(metrics, prometheus_scrapes_the_exact_vma_count)
 
 		cr_assert(f && fscanf(f, "%ld", &limit) == 1 && limit > 0);
 		fclose(f);
-		snprintf(q, sizeof(q), "vmatrace_process_vmas{pid=\"%d\"} / on (job, instance) "
-			 "group_left vmatrace_vma_limit", workload_pid);
+		snprintf(q, sizeof(q),
+			 "vmatrace_process_vmas{pid=\"%d\"} / on (job, instance) "
+			 "group_left vmatrace_vma_limit",
+			 workload_pid);
 		cr_assert_float_eq(query_value(prom_port, q), (double)count / limit, 1e-9);
 	}
 }
@@ -542,8 +551,10 @@ Test(metrics, a_utf8_process_name_is_its_label_as_is)
 
 	cr_assert_eq(h_sh("cp %s '%s'", h_path("workloads/arenas"), bin), 0);
 	/* Only it is selected: its series is there whatever else runs here. */
-	snprintf(args, sizeof(args), "--metrics-listen 127.0.0.1:%d --trace-comm caf\xc3\xa9 "
-		 "--metrics-top 10", port);
+	snprintf(args, sizeof(args),
+		 "--metrics-listen 127.0.0.1:%d --trace-comm caf\xc3\xa9 "
+		 "--metrics-top 10",
+		 port);
 	h_daemon_start(&dmn, args);
 	start_program(bin);
 	snprintf(want, sizeof(want), "\nvmatrace_process_vmas{pid=\"%d\",comm=\"caf\xc3\xa9\"} ",

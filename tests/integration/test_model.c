@@ -100,12 +100,15 @@ Test(model, accuracy_torture)
 	before = resyncs();
 	rc = h_run_stopping(argv, false, torture_stop, &t);
 	after = resyncs();
-	fprintf(stderr, "accuracy: 12000 random operations, %d comparison points, %d mismatches, "
-			"%lld resyncs\n", t.stops, t.mismatches, after - before);
+	fprintf(stderr,
+		"accuracy: 12000 random operations, %d comparison points, %d mismatches, "
+		"%lld resyncs\n",
+		t.stops, t.mismatches, after - before);
 	cr_log_info("resyncs during the torture run: %lld", after - before);
 	cr_assert_eq(rc, 0, "torture exited with %d", rc);
 	cr_assert_eq(t.stops, 60);
-	cr_assert_eq(t.mismatches, 0, "%d of %d snapshots differ from /proc", t.mismatches, t.stops);
+	cr_assert_eq(t.mismatches, 0, "%d of %d snapshots differ from /proc", t.mismatches,
+		     t.stops);
 }
 
 struct explode_ctx {
@@ -150,7 +153,8 @@ static void census_stop(void *ctx, int pid, int k)
 
 	c->matched = h_snapshot_matches(&daemon_, pid) && (k == 0 || c->matched);
 	if (k < 4)
-		cr_assert(query(c->lines[k], sizeof(c->lines[k]), "snapshot -p %d --census --json", pid));
+		cr_assert(query(c->lines[k], sizeof(c->lines[k]), "snapshot -p %d --census --json",
+				pid));
 	c->stops++;
 }
 
@@ -244,7 +248,8 @@ Test(model, timeline_and_status)
 	cr_assert(h_json_has(line, "processes"), "%s", line);
 	cr_assert(h_json_num(line, "drops", &drops) && drops == 0, "%s", line);
 	cr_assert_neq(h_sh("%s timeline -p 999999999 --socket %s 2>/dev/null", h_path("vmatrace"),
-			   daemon_.socket), 0, "an unknown pid is an error");
+			   daemon_.socket),
+		      0, "an unknown pid is an error");
 }
 
 struct recs {
@@ -286,8 +291,8 @@ static pid_t spawn_mapper(void)
 
 		if (a == MAP_FAILED || fd < 0)
 			_exit(1);
-		mprotect(a + 4 * 4096, 4096, PROT_READ);    /* a split */
-		mprotect(a + 8 * 4096, 4096, PROT_NONE);    /* a guard */
+		mprotect(a + 4 * 4096, 4096, PROT_READ);       /* a split */
+		mprotect(a + 8 * 4096, 4096, PROT_NONE);       /* a guard */
 		madvise(a + 12 * 4096, 4096, MADV_NOHUGEPAGE); /* a flag the model reads */
 		mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 		mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
@@ -349,8 +354,8 @@ Test(model, proc_fallback_gives_the_iterators_records)
 			  (unsigned long long)a->start, (unsigned long long)a->end,
 			  (unsigned long long)b->start, (unsigned long long)b->end);
 		cr_assert_eq(a->vm_flags, b->vm_flags & model_bits,
-			     "VMA %#llx: vm_flags %#llx, iterator %#llx", (unsigned long long)a->start,
-			     (unsigned long long)a->vm_flags,
+			     "VMA %#llx: vm_flags %#llx, iterator %#llx",
+			     (unsigned long long)a->start, (unsigned long long)a->vm_flags,
 			     (unsigned long long)(b->vm_flags & model_bits));
 		cr_assert_eq(a->ino, b->ino);
 		cr_assert_eq(a->dev, b->dev, "VMA %#llx: dev %#x, iterator %#x",

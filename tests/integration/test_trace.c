@@ -20,23 +20,25 @@ struct run {
 	struct lines trace; /* JSON lines from vmatrace */
 	struct lines out;   /* the workload's stdout */
 	struct lines err;   /* vmatrace's stderr */
-	long long pid;      /* the workload's pid (its first exec record) */
+	long long pid;	    /* the workload's pid (its first exec record) */
 	int rc;
 };
 
 static void run_traced(struct run *r, const char *opts, const char *workload)
 {
-	const char *t = h_tmpfile("trace.json"), *o = h_tmpfile("out.txt"), *e = h_tmpfile("err.txt");
+	const char *t = h_tmpfile("trace.json"), *o = h_tmpfile("out.txt"),
+		   *e = h_tmpfile("err.txt");
 
 	memset(r, 0, sizeof(*r));
 	/* A large ring buffer: these tests check that every call is seen. */
-	r->rc = h_sh("%s trace --json --ringbuf-size 64M %s -o %s -- %s >%s 2>%s", h_path("vmatrace"),
-		     opts, t, workload, o, e);
+	r->rc = h_sh("%s trace --json --ringbuf-size 64M %s -o %s -- %s >%s 2>%s",
+		     h_path("vmatrace"), opts, t, workload, o, e);
 	cr_assert_eq(h_read_lines(t, &r->trace), 0, "no trace file");
 	h_read_lines(o, &r->out);
 	h_read_lines(e, &r->err);
 	for (size_t i = 0; i < r->trace.n; i++)
-		if (h_is_event(r->trace.v[i], "exec", 0) && h_json_num(r->trace.v[i], "pid", &r->pid))
+		if (h_is_event(r->trace.v[i], "exec", 0) &&
+		    h_json_num(r->trace.v[i], "pid", &r->pid))
 			break;
 	cr_assert_gt(r->pid, 0, "no exec record for the workload");
 }
@@ -90,8 +92,9 @@ static void check_checkpoints(const struct run *r)
 				h_kv(r->out.v[j], "vmas", &expect);
 		}
 		cr_assert_gt(expect, 0, "workload did not report checkpoint %zu", k);
-		cr_expect_eq(arg(l, "vmas"), expect, "checkpoint %zu: vmas=%lld in the trace, %lld in /proc",
-			     k, arg(l, "vmas"), expect);
+		cr_expect_eq(arg(l, "vmas"), expect,
+			     "checkpoint %zu: vmas=%lld in the trace, %lld in /proc", k,
+			     arg(l, "vmas"), expect);
 		k++;
 	}
 	cr_assert_gt(k, 0, "no checkpoint marker in the trace");
@@ -122,8 +125,9 @@ Test(trace, mmap_loop_every_call_in_order)
 		}
 		cr_assert_lt(*pos, r.trace.n, "call %zu (%s) missing from the trace", n, want);
 		if (is_mmap)
-			cr_assert_eq(arg(r.trace.v[*pos], "ret"), wv, "mmap %zu returned %#llx, traced %#llx",
-				     n, wv, arg(r.trace.v[*pos], "ret"));
+			cr_assert_eq(arg(r.trace.v[*pos], "ret"), wv,
+				     "mmap %zu returned %#llx, traced %#llx", n, wv,
+				     arg(r.trace.v[*pos], "ret"));
 		else
 			cr_assert_eq(arg(r.trace.v[*pos], "ret"), wv);
 		(*pos)++;
@@ -158,15 +162,16 @@ Test(trace, scenario1_vma_explosion_enomem)
 		if (h_json_str(l, "errno", e, sizeof(e))) {
 			cr_assert_str_eq(e, "ENOMEM");
 			cr_assert_eq(arg(l, "ret"), -1);
-			cr_assert_eq(arg(l, "vmas"), max, "failed munmap with vmas=%lld, limit %lld",
-				     arg(l, "vmas"), max);
+			cr_assert_eq(arg(l, "vmas"), max,
+				     "failed munmap with vmas=%lld, limit %lld", arg(l, "vmas"),
+				     max);
 			seen_fail++;
 		}
 		if (arg(l, "vmas") > peak)
 			peak = arg(l, "vmas");
 	}
-	cr_assert_eq(seen_fail, enomem, "trace shows %lld ENOMEM munmaps, the workload %lld", seen_fail,
-		     enomem);
+	cr_assert_eq(seen_fail, enomem, "trace shows %lld ENOMEM munmaps, the workload %lld",
+		     seen_fail, enomem);
 	cr_assert_eq(seen_munmap, munmaps);
 	cr_assert_eq(peak, max);
 	cr_assert_eq(summary_num(&r, "peak_vmas"), max);
@@ -209,8 +214,11 @@ Test(trace, vma_lookups_lockless_and_right)
 	cr_assert_eq(r.rc, 0, "vmatrace exited with %d", r.rc);
 	for (size_t i = 0; i < r.err.n; i++)
 		if (strstr(r.err.v[i], "fell back to bpf_find_vma"))
-			cr_assert_eq(sscanf(strstr(r.err.v[i], "(): ") + 4, "%lld; of those, mmap_lock busy "
-					    "(no VMA sent): %lld", &fell_back, &busy), 2, "%s", r.err.v[i]);
+			cr_assert_eq(sscanf(strstr(r.err.v[i], "(): ") + 4,
+					    "%lld; of those, mmap_lock busy "
+					    "(no VMA sent): %lld",
+					    &fell_back, &busy),
+				     2, "%s", r.err.v[i]);
 	cr_assert_geq(fell_back, 0, "no lookup line with -v");
 	for (size_t i = 0; i < r.trace.n; i++) {
 		const char *l = r.trace.v[i];
@@ -223,15 +231,17 @@ Test(trace, vma_lookups_lockless_and_right)
 		j = h_json(l);
 		v = json_object_get(j, "vma");
 		cr_assert(v, "mmap without its VMA: %s", l);
-		cr_assert(h_jstr(v, "start", start, sizeof(start)) && h_jstr(v, "end", end, sizeof(end)));
+		cr_assert(h_jstr(v, "start", start, sizeof(start)) &&
+			  h_jstr(v, "end", end, sizeof(end)));
 		json_decref(j);
 		cr_assert(strtoull(start, NULL, 0) <= (unsigned long long)arg(l, "ret") &&
-			  (unsigned long long)arg(l, "ret") < strtoull(end, NULL, 0), "VMA %s-%s lacks %s", start,
-			  end, l);
+				  (unsigned long long)arg(l, "ret") < strtoull(end, NULL, 0),
+			  "VMA %s-%s lacks %s", start, end, l);
 		mmaps++;
 	}
 	cr_assert_geq(mmaps, 3000);
-	cr_expect_lt(fell_back, mmaps / 100, "%lld of %lld lookups fell back to the locked way", fell_back, mmaps);
+	cr_expect_lt(fell_back, mmaps / 100, "%lld of %lld lookups fell back to the locked way",
+		     fell_back, mmaps);
 	free_run(&r);
 }
 
@@ -318,7 +328,8 @@ static size_t count_marks(const struct run *r, long long pid, long long pages)
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->trace.n; i++)
-		if (h_is_event(r->trace.v[i], "mmap", pid) && arg(r->trace.v[i], "len") == pages * 4096)
+		if (h_is_event(r->trace.v[i], "mmap", pid) &&
+		    arg(r->trace.v[i], "len") == pages * 4096)
 			n++;
 	return n;
 }
@@ -393,8 +404,9 @@ Test(trace, attach_by_pid_and_exit_with_it)
 	cr_assert(p && fscanf(p, "%lld", &pid) == 1 && pid > 0);
 	pclose(p);
 	/* vmatrace must exit by itself when the process does: timeout fails the test. */
-	cr_assert_eq(h_sh("(sleep 1.5; echo go > %s) & timeout 30 %s trace --json -p %lld -o %s", fifo,
-			  h_path("vmatrace"), pid, t), 0);
+	cr_assert_eq(h_sh("(sleep 1.5; echo go > %s) & timeout 30 %s trace --json -p %lld -o %s",
+			  fifo, h_path("vmatrace"), pid, t),
+		     0);
 	cr_assert_eq(h_read_lines(t, &tr), 0);
 	for (size_t i = 0; i < tr.n; i++)
 		if (h_is_event(tr.v[i], "mmap", pid) && arg(tr.v[i], "len") == 20480)
@@ -422,7 +434,8 @@ Test(trace, nonexistent_pid_is_a_clear_error)
 Test(trace, duration_stops_system_wide_trace)
 {
 	cr_assert_eq(h_sh("timeout 20 %s trace -a --duration 1 -o /dev/null 2>/dev/null",
-			  h_path("vmatrace")), 0);
+			  h_path("vmatrace")),
+		     0);
 }
 
 Test(trace, text_output_like_strace)
@@ -432,11 +445,13 @@ Test(trace, text_output_like_strace)
 	bool enomem = false;
 
 	cr_assert_eq(h_sh("%s trace -e -o %s -- %s >/dev/null 2>&1", h_path("vmatrace"), o,
-			  h_path("workloads/vma_explode")), 0);
+			  h_path("workloads/vma_explode")),
+		     0);
 	cr_assert_eq(h_read_lines(o, &l), 0);
 	for (size_t i = 0; i < l.n; i++)
 		if (strstr(l.v[i], "] munmap(0x") &&
-		    strstr(l.v[i], ", 4096) = -1 ENOMEM (Cannot allocate memory)  vmas=65530/65530"))
+		    strstr(l.v[i],
+			   ", 4096) = -1 ENOMEM (Cannot allocate memory)  vmas=65530/65530"))
 			enomem = true;
 	cr_assert(enomem, "no strace-like ENOMEM line");
 	h_free_lines(&l);
@@ -468,7 +483,9 @@ Test(trace, mounts_tracefs_when_missing, .fini = tracefs_restore)
 	cr_assert_eq(h_sh("%s trace -o /dev/null -- /bin/true 2>%s", h_path("vmatrace"), e), 0);
 	cr_assert_eq(h_read_lines(e, &l), 0);
 	for (size_t i = 0; i < l.n; i++)
-		said |= strstr(l.v[i], "tracefs was not mounted: mounted it at /sys/kernel/tracing") != NULL;
+		said |= strstr(l.v[i],
+			       "tracefs was not mounted: mounted it at /sys/kernel/tracing") !=
+			NULL;
 	cr_assert(said, "no log line about mounting tracefs");
 	h_free_lines(&l);
 }
@@ -501,8 +518,8 @@ Test(trace, scenario2_oom_kill_recorded, .fini = memcg_cleanup)
 		char workload[512];
 
 		/* The shell moves itself into the cgroup, then becomes the hog (same pid). */
-		snprintf(workload, sizeof(workload), "sh -c 'echo $$ > %s/cgroup.procs && exec %s'", memcg,
-			 h_path("workloads/oom_hog"));
+		snprintf(workload, sizeof(workload), "sh -c 'echo $$ > %s/cgroup.procs && exec %s'",
+			 memcg, h_path("workloads/oom_hog"));
 		run_traced(&r, "", workload);
 	}
 	for (size_t i = 0; i < r.trace.n; i++) {
@@ -577,7 +594,8 @@ Test(trace, stack_frames_symbolized)
 	 * alive while its stacks are resolved: long enough for vmatrace to load first.
 	 */
 	cr_assert_eq(h_sh("(exec 7>%s; sleep 3) & %s trace -k -o %s -- %s wait < %s "
-			  ">/dev/null 2>&1", fifo, h_path("vmatrace"), o, h_path("workloads/arenas"), fifo),
+			  ">/dev/null 2>&1",
+			  fifo, h_path("vmatrace"), o, h_path("workloads/arenas"), fifo),
 		     0);
 	cr_assert_eq(h_read_lines(o, &l), 0);
 	for (size_t i = 0; i + 1 < l.n; i++)

@@ -79,7 +79,6 @@ static inline void tdir_make(void)
 	cr_assert_not_null(mkdtemp(tdir), "mkdtemp: %s", strerror(errno));
 }
 
-
 /* ---- expected records ---- */
 
 /* Small deterministic generator (xorshift64*): same sequence on every run. */
@@ -93,7 +92,8 @@ static inline uint64_t rng(void)
 	return rng_state * 0x2545f4914f6cdd1dull;
 }
 
-static __attribute__((unused)) const char *const comms[] = { "bash", "postgres", "a-very-long-command-name", "", "java" };
+static __attribute__((unused))
+const char *const comms[] = { "bash", "postgres", "a-very-long-command-name", "", "java" };
 
 /* What was appended; the payload is regenerated from seed and len. */
 struct xrec {

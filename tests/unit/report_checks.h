@@ -59,8 +59,9 @@ static inline void alert(struct fx *f, uint16_t type, uint64_t ts, int thr)
 		"\"vmas\":%u,\"limit\":65530,\"percent\":%d.0,\"threshold\":%d,"
 		"\"growth_per_s\":65.5,\"seconds_to_limit\":100.0%s}",
 		(unsigned long long)(ts / NS), MYSQLD, 65530u * thr / 100, thr, thr,
-		type == JREC_INCIDENT ? ",\"census\":{\"anonymous\":52000},\"flight\":[{\"sys\":1}]"
-				      : "");
+		type == JREC_INCIDENT ?
+			",\"census\":{\"anonymous\":52000},\"flight\":[{\"sys\":1}]" :
+			"");
 }
 
 /*
@@ -95,30 +96,27 @@ static inline void fx_basic(struct fx *f, bool damage)
 	alert(f, JREC_ALERT, (T0 + 350) * NS, 95);
 	alert(f, JREC_INCIDENT, (T0 + 350) * NS, 95);
 	for (int i = 0; i < 3; i++)
-		fx_json(
-		    f, JREC_ALERT, MYSQLD, "mysqld", (T0 + 400 + i) * NS,
-		    "{\"kind\":\"alloc_failure\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"mysqld\","
-		    "\"syscall\":\"munmap\",\"errno\":\"ENOMEM\",\"vmas\":65530,\"limit\":65530,"
-		    "\"args\":{\"addr\":\"0x7f0000001000\",\"len\":4096}}",
-		    T0 + 400 + i, MYSQLD);
+		fx_json(f, JREC_ALERT, MYSQLD, "mysqld", (T0 + 400 + i) * NS,
+			"{\"kind\":\"alloc_failure\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"mysqld\","
+			"\"syscall\":\"munmap\",\"errno\":\"ENOMEM\",\"vmas\":65530,\"limit\":65530,"
+			"\"args\":{\"addr\":\"0x7f0000001000\",\"len\":4096}}",
+			T0 + 400 + i, MYSQLD);
 	fx_json(f, JREC_PROC_EXIT, MYSQLD, "mysqld", (T0 + 405) * NS,
 		"{\"exit_code\":134,\"signal\":6,\"vmas\":65530}");
 
 	for (int i = 0; i < JAVA_POINTS; i++)
 		fx_point(f, JAVA, "java", java_t(i), 700 + i, 700, 720,
 			 (1ULL << 30) + i * (64 << 20), 24 << 20, 24 << 20, 500, 0);
-	fx_json(
-	    f, JREC_OOM, JAVA, "java", (T0 + 320) * NS,
-	    "{\"kind\":\"oom_kill\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"java\",\"victim_pid\":%d,"
-	    "\"victim_comm\":\"java\",\"uid\":1001,\"total_vm_kb\":4250000,\"anon_rss_kb\":4100000,"
-	    "\"file_rss_kb\":20000,\"shmem_rss_kb\":0,\"pgtables_kb\":8600,\"oom_score_adj\":0,"
-	    "\"memcg\":\"/analytics\",\"oom_type\":\"cgroup\",\"trigger_pid\":780,"
-	    "\"trigger_comm\":\"java\",\"timeline\":[{\"t\":1}]}",
-	    T0 + 320, JAVA, JAVA);
-	fx_json(
-	    f, JREC_ALERT, JAVA, "java", (T0 + 320) * NS,
-	    "{\"kind\":\"oom_kill\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"java\",\"victim_pid\":%d}",
-	    T0 + 320, JAVA, JAVA);
+	fx_json(f, JREC_OOM, JAVA, "java", (T0 + 320) * NS,
+		"{\"kind\":\"oom_kill\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"java\",\"victim_pid\":%d,"
+		"\"victim_comm\":\"java\",\"uid\":1001,\"total_vm_kb\":4250000,\"anon_rss_kb\":4100000,"
+		"\"file_rss_kb\":20000,\"shmem_rss_kb\":0,\"pgtables_kb\":8600,\"oom_score_adj\":0,"
+		"\"memcg\":\"/analytics\",\"oom_type\":\"cgroup\",\"trigger_pid\":780,"
+		"\"trigger_comm\":\"java\",\"timeline\":[{\"t\":1}]}",
+		T0 + 320, JAVA, JAVA);
+	fx_json(f, JREC_ALERT, JAVA, "java", (T0 + 320) * NS,
+		"{\"kind\":\"oom_kill\",\"ts\":%llu.0,\"pid\":%d,\"comm\":\"java\",\"victim_pid\":%d}",
+		T0 + 320, JAVA, JAVA);
 	fx_json(f, JREC_PROC_EXIT, JAVA, "java", (T0 + 321) * NS,
 		"{\"exit_code\":137,\"signal\":9,\"vmas\":719}");
 
@@ -312,9 +310,9 @@ static inline bool xml_ok(const char *s, char *why, size_t whylen)
 			break;
 		p = lt + 1;
 		if (!strncmp(p, "?", 1) || !strncmp(p, "!--", 3) || *p == '!') {
-			const char *end = !strncmp(p, "!--", 3) ? strstr(p, "-->")
-					  : *p == '?'		? strstr(p, "?>")
-								: strchr(p, '>');
+			const char *end = !strncmp(p, "!--", 3) ? strstr(p, "-->") :
+					  *p == '?'		? strstr(p, "?>") :
+								  strchr(p, '>');
 
 			if (!end) {
 				snprintf(why, whylen, "unterminated declaration");

@@ -29,7 +29,7 @@ struct fx {
 
 static inline void fx_open(struct fx *f)
 {
-	struct journal_config cfg = {.fsync = JOURNAL_FSYNC_NEVER};
+	struct journal_config cfg = { .fsync = JOURNAL_FSYNC_NEVER };
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vmatrace-report-XXXXXX");
 	cr_assert_not_null(mkdtemp(f->dir), "mkdtemp: %m");
@@ -54,16 +54,16 @@ static inline void fx_point(struct fx *f, uint32_t pid, const char *comm, uint64
 			    uint64_t heap, uint64_t hwm, uint32_t calls, uint32_t failures)
 {
 	struct journal_tl tl = {
-	    .t_ns = t_ns,
-	    .vmas_min = vmin,
-	    .vmas_max = vmax,
-	    .vmas_last = vmas,
-	    .calls = calls,
-	    .failures = failures,
-	    .max_map_count = FX_MAX_MAP,
-	    .mapped = mapped,
-	    .heap = heap,
-	    .heap_hwm = hwm,
+		.t_ns = t_ns,
+		.vmas_min = vmin,
+		.vmas_max = vmax,
+		.vmas_last = vmas,
+		.calls = calls,
+		.failures = failures,
+		.max_map_count = FX_MAX_MAP,
+		.mapped = mapped,
+		.heap = heap,
+		.heap_hwm = hwm,
 	};
 
 	cr_assert_eq(journal_put_point(f->j, pid, comm, &tl), 0);
@@ -158,7 +158,7 @@ static inline void fx_example(struct fx *f)
 	unsigned seed = 7;
 	double prev = 0;
 	int next_thr = 0;
-	static const int thr[] = {80, 90, 95};
+	static const int thr[] = { 80, 90, 95 };
 
 	fx_json(f, JREC_DAEMON_START, 0, "", EX_T0 * FX_NS - 60 * FX_NS,
 		"{\"version\":\"0.1.0\",\"max_map_count\":%u,\"hostname\":\"db-prod-3\"}",
@@ -172,8 +172,8 @@ static inline void fx_example(struct fx *f)
 					    (x > 0.45 ? 80 * fmin((x - 0.45) / 0.1, 1) : 0) +
 					    (x > 0.75 ? 160 * (x - 0.75) / 0.25 : 0)) *
 					   mib);
-		uint64_t mapped =
-		    (uint64_t)(7.2 * gib + 0.9 * gib * pow(x, 1.5) + (rand_r(&seed) % 64) * mib);
+		uint64_t mapped = (uint64_t)(7.2 * gib + 0.9 * gib * pow(x, 1.5) +
+					     (rand_r(&seed) % 64) * mib);
 		uint32_t fails = s >= 2630 ? 5 + (s == 2670 ? 2 : 0) : 0;
 		uint32_t spike = rand_r(&seed) % 7 == 0 ? 250 : 0, vmax;
 
@@ -187,16 +187,15 @@ static inline void fx_example(struct fx *f)
 		while (next_thr < 3 && v >= thr[next_thr] * FX_MAX_MAP / 100) {
 			double growth = (v - prev) / 10.0;
 
-			fx_json(
-			    f, JREC_ALERT, EX_MYSQLD, "mysqld", (EX_T0 + s) * FX_NS + 400000000,
-			    "{\"kind\":\"vma_threshold\",\"ts\":%llu.4,\"pid\":%d,\"comm\":"
-			    "\"mysqld\","
-			    "\"vmas\":%u,\"limit\":%u,\"percent\":%.1f,\"threshold\":%d,"
-			    "\"growth_per_s\":%.1f,\"seconds_to_limit\":%.1f,"
-			    "\"census\":{\"anonymous\":%u,\"file\":310,\"heap\":1,\"stack\":41}}",
-			    EX_T0 + s, EX_MYSQLD, v, FX_MAX_MAP, 100.0 * v / FX_MAX_MAP,
-			    thr[next_thr], growth, growth > 0 ? (FX_MAX_MAP - v) / growth : -1.0,
-			    v - 360);
+			fx_json(f, JREC_ALERT, EX_MYSQLD, "mysqld", (EX_T0 + s) * FX_NS + 400000000,
+				"{\"kind\":\"vma_threshold\",\"ts\":%llu.4,\"pid\":%d,\"comm\":"
+				"\"mysqld\","
+				"\"vmas\":%u,\"limit\":%u,\"percent\":%.1f,\"threshold\":%d,"
+				"\"growth_per_s\":%.1f,\"seconds_to_limit\":%.1f,"
+				"\"census\":{\"anonymous\":%u,\"file\":310,\"heap\":1,\"stack\":41}}",
+				EX_T0 + s, EX_MYSQLD, v, FX_MAX_MAP, 100.0 * v / FX_MAX_MAP,
+				thr[next_thr], growth,
+				growth > 0 ? (FX_MAX_MAP - v) / growth : -1.0, v - 360);
 			next_thr++;
 		}
 		prev = v;
@@ -205,13 +204,12 @@ static inline void fx_example(struct fx *f)
 	for (int i = 0; i < 22; i++) {
 		uint64_t ts = (EX_T0 + 2632) * FX_NS + i * 1800000000ULL;
 
-		fx_json(
-		    f, JREC_ALERT, EX_MYSQLD, "mysqld", ts,
-		    "{\"kind\":\"alloc_failure\",\"ts\":%llu.%06llu,\"pid\":%d,\"comm\":\"mysqld\","
-		    "\"syscall\":\"munmap\",\"errno\":\"ENOMEM\",\"vmas\":%u,\"limit\":%u,"
-		    "\"args\":{\"addr\":\"0x7f3a%08x\",\"len\":4096}}",
-		    ts / FX_NS, ts % FX_NS / 1000, EX_MYSQLD, FX_MAX_MAP, FX_MAX_MAP,
-		    0x10000000 + i * 8192);
+		fx_json(f, JREC_ALERT, EX_MYSQLD, "mysqld", ts,
+			"{\"kind\":\"alloc_failure\",\"ts\":%llu.%06llu,\"pid\":%d,\"comm\":\"mysqld\","
+			"\"syscall\":\"munmap\",\"errno\":\"ENOMEM\",\"vmas\":%u,\"limit\":%u,"
+			"\"args\":{\"addr\":\"0x7f3a%08x\",\"len\":4096}}",
+			ts / FX_NS, ts % FX_NS / 1000, EX_MYSQLD, FX_MAX_MAP, FX_MAX_MAP,
+			0x10000000 + i * 8192);
 	}
 	fx_json(f, JREC_PROC_EXIT, EX_MYSQLD, "mysqld", (EX_T0 + 2672) * FX_NS,
 		"{\"exit_code\":134,\"signal\":6,\"vmas\":%u}", FX_MAX_MAP);

@@ -45,7 +45,8 @@ Test(alert, falling_re_arms_only_the_thresholds_left_behind)
 {
 	int crossed, level = 3;
 
-	level = alert_level_update(level, 88, thr, 3, 5, &crossed); /* below 95-5 and 90-5? no: 88 > 85 */
+	level = alert_level_update(level, 88, thr, 3, 5,
+				   &crossed); /* below 95-5 and 90-5? no: 88 > 85 */
 	cr_assert_eq(level, 2);
 	cr_assert_eq(crossed, -1);
 	level = alert_level_update(level, 92, thr, 3, 5, &crossed);
@@ -151,7 +152,8 @@ static void assert_incident_extends(json_t *alert, json_t *incident)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(alert, key, v) {
+	json_object_foreach(alert, key, v)
+	{
 		json_t *w = json_object_get(incident, key);
 
 		cr_assert(w, "incident lacks %s", key);
@@ -218,7 +220,8 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 		.anon_rss_kb = 65536,
 		.file_rss_kb = 12,
 	};
-	struct alert_oom_info info = { .memcg = "/jail\n", .oom_type = "cgroup",
+	struct alert_oom_info info = { .memcg = "/jail\n",
+				       .oom_type = "cgroup",
 				       .memcg_limit = 67108864 };
 	const char *log;
 	json_t *a, *inc;
@@ -249,7 +252,8 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	/* The log line: the memcg's newline escaped, nothing splits it. */
 	log = stderr_text();
 	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes), triggered by "
-			      "trigger[89]"), "%s", log);
+			      "trigger[89]"),
+		  "%s", log);
 	json_decref(a);
 	json_decref(inc);
 	/* Not modeled: the incident is the alert, with no context. */

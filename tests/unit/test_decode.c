@@ -10,13 +10,13 @@
 #include "decode.h"
 
 /* Run one decoder on v and compare the text it appends. */
-#define CHECK_DECODE(fn, v, expected)                                                              \
-	do {                                                                                       \
-		struct strbuf sb_;                                                                 \
-		sb_init(&sb_);                                                                     \
-		fn(&sb_, (v));                                                                     \
-		cr_assert_str_eq(sb_.buf, (expected), "%s(%#lx)", #fn, (unsigned long)(v));        \
-		sb_free(&sb_);                                                                     \
+#define CHECK_DECODE(fn, v, expected)                                                       \
+	do {                                                                                \
+		struct strbuf sb_;                                                          \
+		sb_init(&sb_);                                                              \
+		fn(&sb_, (v));                                                              \
+		cr_assert_str_eq(sb_.buf, (expected), "%s(%#lx)", #fn, (unsigned long)(v)); \
+		sb_free(&sb_);                                                              \
 	} while (0)
 
 static int cmp_str(const void *a, const void *b)
@@ -231,7 +231,7 @@ Test(decode, map_flags_tiny_huge_size)
 	sb_init(&sb);
 	decode_map_flags(&sb, MAP_PRIVATE | MAP_HUGETLB | (5ul << MAP_HUGE_SHIFT));
 	cr_assert(!strcmp(sb.buf, "MAP_PRIVATE|MAP_HUGETLB|MAP_HUGE_32B") ||
-		      !strcmp(sb.buf, "MAP_PRIVATE|MAP_HUGETLB|5<<MAP_HUGE_SHIFT"),
+			  !strcmp(sb.buf, "MAP_PRIVATE|MAP_HUGETLB|5<<MAP_HUGE_SHIFT"),
 		  "got \"%s\"", sb.buf);
 	sb_free(&sb);
 }
@@ -334,10 +334,13 @@ static void args_line(struct strbuf *sb, unsigned int sys, const unsigned long l
 Test(decode, mmap_args)
 {
 	const struct arg_desc *args;
-	static const char *const names[] = {"addr", "len", "prot", "flags", "fd", "offset"};
-	unsigned long long v[6] = {
-	    0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (unsigned long long)-1LL,
-	    0};
+	static const char *const names[] = { "addr", "len", "prot", "flags", "fd", "offset" };
+	unsigned long long v[6] = { 0,
+				    8192,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS,
+				    (unsigned long long)-1LL,
+				    0 };
 	struct strbuf sb;
 
 	cr_assert_eq(decode_sys_args(VMT_SYS_MMAP, &args), 6);
@@ -368,10 +371,10 @@ Test(decode, mmap_args)
 
 Test(decode, other_args)
 {
-	unsigned long long mremap[5] = {0x7f0000000000ULL, 4096, 8192, 3, 0x7f1000000000ULL};
-	unsigned long long madv[3] = {0x7f0000000000ULL, 4096, MADV_DONTNEED};
-	unsigned long long prctl[5] = {0, 0, 0x7f0000000000ULL, 4096, 0x5555000};
-	unsigned long long mlockall[1] = {MCL_CURRENT | MCL_FUTURE};
+	unsigned long long mremap[5] = { 0x7f0000000000ULL, 4096, 8192, 3, 0x7f1000000000ULL };
+	unsigned long long madv[3] = { 0x7f0000000000ULL, 4096, MADV_DONTNEED };
+	unsigned long long prctl[5] = { 0, 0, 0x7f0000000000ULL, 4096, 0x5555000 };
+	unsigned long long mlockall[1] = { MCL_CURRENT | MCL_FUTURE };
 	const struct arg_desc *args;
 	struct strbuf sb;
 

@@ -16,8 +16,8 @@
 #define TS_NS (12ULL * 3600 * 1000000000 + 1123456000ULL) /* "12:00:01.123456" in UTC */
 #define MAX_MAP 65530
 
-static const struct format_opts text_opts = {.json = false, .utc = true, .realtime_offset_ns = 0};
-static const struct format_opts json_opts = {.json = true, .utc = true, .realtime_offset_ns = 0};
+static const struct format_opts text_opts = { .json = false, .utc = true, .realtime_offset_ns = 0 };
+static const struct format_opts json_opts = { .json = true, .utc = true, .realtime_offset_ns = 0 };
 
 static void fill_hdr(struct vmt_hdr *h, __u32 type, const char *comm, __u32 tgid, __u32 tid)
 {
@@ -45,7 +45,7 @@ static struct vmt_syscall_rec sys_rec(unsigned int sys, long long ret, unsigned 
 
 static struct format_extra extra(void)
 {
-	struct format_extra ex = {.max_map_count = MAX_MAP};
+	struct format_extra ex = { .max_map_count = MAX_MAP };
 
 	return ex;
 }
@@ -171,7 +171,8 @@ Test(format, mmap_success_text)
 	r.args[4] = (__u64)-1LL;
 	/* A VMA of its own: nothing to add. */
 	r.vma[0] = (struct vmt_vma){
-	    .start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1};
+		.start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1
+	};
 	check_line(&text_opts, &r, sizeof(r), &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(NULL, 8192, PROT_READ|PROT_WRITE, "
 		   "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2a4c000000  vmas=101/65530\n");
@@ -186,7 +187,8 @@ Test(format, mmap_success_text)
 	/* The range ends in another VMA. */
 	r.vma[0].start = 0x7f2a4c000000ULL;
 	r.vma[1] = (struct vmt_vma){
-	    .start = 0x7f2a4c001000ULL, .end = 0x7f2a4c003000ULL, .vm_flags = 0x1, .valid = 1};
+		.start = 0x7f2a4c001000ULL, .end = 0x7f2a4c003000ULL, .vm_flags = 0x1, .valid = 1
+	};
 	check_line(&text_opts, &r, sizeof(r), &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(NULL, 8192, PROT_READ|PROT_WRITE, "
 		   "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2a4c000000  vmas=101/65530"
@@ -205,7 +207,7 @@ Test(format, mmap_failure_hides_vma)
 	r.args[4] = 3;
 	r.args[5] = 0x1000;
 	r.vma[0] =
-	    (struct vmt_vma){.start = 0x3ff000, .end = 0x402000, .vm_flags = 0x5, .valid = 1};
+		(struct vmt_vma){ .start = 0x3ff000, .end = 0x402000, .vm_flags = 0x5, .valid = 1 };
 	check_line(&text_opts, &r, sizeof(r), &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(0x400000, 4096, PROT_READ, "
 		   "MAP_PRIVATE|MAP_FIXED_NOREPLACE, 3, 0x1000) = -1 EEXIST (File exists)"
@@ -221,7 +223,8 @@ Test(format, mprotect_split_text)
 	r.args[1] = 4096;
 	r.args[2] = PROT_READ;
 	r.vma[0] = (struct vmt_vma){
-	    .start = 0x7f0000000000ULL, .end = 0x7f0000002000ULL, .vm_flags = 0x1, .valid = 1};
+		.start = 0x7f0000000000ULL, .end = 0x7f0000002000ULL, .vm_flags = 0x1, .valid = 1
+	};
 	check_line(&text_opts, &r, sizeof(r), &ex,
 		   "12:00:01.123456 app[1234/1235] mprotect(0x7f0000001000, 4096, PROT_READ) = 0"
 		   "  vmas=12/65530  vma=7f0000000000-7f0000002000 r--p\n");
@@ -238,9 +241,9 @@ Test(format, mremap_new_addr_only_with_fixed)
 	r.args[3] = 1;	    /* MREMAP_MAYMOVE */
 	r.args[4] = 0xdead; /* garbage in the unused register */
 	check_line(
-	    &text_opts, &r, sizeof(r), &ex,
-	    "12:00:01.123456 app[1234/1235] mremap(0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE)"
-	    " = 0x7f1000000000  vmas=9/65530\n");
+		&text_opts, &r, sizeof(r), &ex,
+		"12:00:01.123456 app[1234/1235] mremap(0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE)"
+		" = 0x7f1000000000  vmas=9/65530\n");
 	r.args[3] = 3;
 	r.args[4] = 0x7f1000000000ULL;
 	check_line(&text_opts, &r, sizeof(r), &ex,
@@ -249,15 +252,16 @@ Test(format, mremap_new_addr_only_with_fixed)
 
 	struct strbuf sb = json_line(&r, sizeof(r), &ex);
 
-	ja_check_member(sb.buf, "args",
-		     "{\"old_addr\":\"0x7f0000000000\",\"old_len\":4096,\"new_len\":8192,"
-		     "\"flags\":\"MREMAP_MAYMOVE|MREMAP_FIXED\",\"new_addr\":\"0x7f1000000000\"}");
+	ja_check_member(
+		sb.buf, "args",
+		"{\"old_addr\":\"0x7f0000000000\",\"old_len\":4096,\"new_len\":8192,"
+		"\"flags\":\"MREMAP_MAYMOVE|MREMAP_FIXED\",\"new_addr\":\"0x7f1000000000\"}");
 	sb_free(&sb);
 	r.args[3] = 1;
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "args",
-		     "{\"old_addr\":\"0x7f0000000000\",\"old_len\":4096,\"new_len\":8192,"
-		     "\"flags\":\"MREMAP_MAYMOVE\"}");
+			"{\"old_addr\":\"0x7f0000000000\",\"old_len\":4096,\"new_len\":8192,"
+			"\"flags\":\"MREMAP_MAYMOVE\"}");
 	sb_free(&sb);
 }
 
@@ -287,24 +291,24 @@ Test(format, brk_heap_delta_text)
 	ex.prev_brk = 0x555555559000ULL;
 	ex.prev_brk_known = true;
 	check_line(
-	    &text_opts, &r, sizeof(r), &ex,
-	    "12:00:01.123456 app[1234/1235] brk(0x55555557a000) = 0x55555557a000  vmas=10/65530"
-	    "  heap=+132KiB (132KiB, start_brk 0x555555559000)\n");
+		&text_opts, &r, sizeof(r), &ex,
+		"12:00:01.123456 app[1234/1235] brk(0x55555557a000) = 0x55555557a000  vmas=10/65530"
+		"  heap=+132KiB (132KiB, start_brk 0x555555559000)\n");
 
 	/* Grown again to 264 KiB. */
 	r.args[0] = r.brk = r.ret = 0x55555559b000LL;
 	ex.prev_brk = 0x55555557a000ULL;
 	check_line(
-	    &text_opts, &r, sizeof(r), &ex,
-	    "12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
-	    "  heap=+132KiB (264KiB, start_brk 0x555555559000)\n");
+		&text_opts, &r, sizeof(r), &ex,
+		"12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
+		"  heap=+132KiB (264KiB, start_brk 0x555555559000)\n");
 
 	/* Shrunk by 1.5 MiB. */
 	ex.prev_brk = 0x55555559b000ULL + 1572864;
 	check_line(
-	    &text_opts, &r, sizeof(r), &ex,
-	    "12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
-	    "  heap=-1.5MiB (264KiB, start_brk 0x555555559000)\n");
+		&text_opts, &r, sizeof(r), &ex,
+		"12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
+		"  heap=-1.5MiB (264KiB, start_brk 0x555555559000)\n");
 
 	/* A query, first seen: no delta. */
 	r.args[0] = 0;
@@ -318,9 +322,9 @@ Test(format, brk_heap_delta_text)
 	ex.prev_brk = 0x55555559b000ULL;
 	ex.prev_brk_known = true;
 	check_line(
-	    &text_opts, &r, sizeof(r), &ex,
-	    "12:00:01.123456 app[1234/1235] brk(0x7fffffff0000) = 0x55555559b000  vmas=10/65530"
-	    "  heap=+0B (264KiB, start_brk 0x555555559000)\n");
+		&text_opts, &r, sizeof(r), &ex,
+		"12:00:01.123456 app[1234/1235] brk(0x7fffffff0000) = 0x55555559b000  vmas=10/65530"
+		"  heap=+0B (264KiB, start_brk 0x555555559000)\n");
 }
 
 Test(format, full_comm_text)
@@ -381,24 +385,25 @@ Test(format, mmap_success_json)
 	r.args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
 	r.args[4] = (__u64)-1LL;
 	r.vma[0] = (struct vmt_vma){
-	    .start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1};
-	r.vma[1] = (struct vmt_vma){.start = 0x7f2a4c001000ULL,
-				    .end = 0x7f2a4c003000ULL,
-				    .vm_flags = 0x5,
-				    .pgoff = 2,
-				    .ino = 1234,
-				    .dev = (8u << 20) | 1,
-				    .valid = 1};
+		.start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1
+	};
+	r.vma[1] = (struct vmt_vma){ .start = 0x7f2a4c001000ULL,
+				     .end = 0x7f2a4c003000ULL,
+				     .vm_flags = 0x5,
+				     .pgoff = 2,
+				     .ino = 1234,
+				     .dev = (8u << 20) | 1,
+				     .valid = 1 };
 	sb = json_line(&r, sizeof(r), &ex);
 	snprintf(ret, sizeof(ret), "%lld", 0x7f2a4c000000LL);
 	ja_check_member(sb.buf, "ret", ret);
 	ja_check_member(sb.buf, "errno", "null");
 	ja_check_member(sb.buf, "vma",
-		     "{\"start\":\"0x7f2a4c000000\",\"end\":\"0x7f2a4c002000\","
-		     "\"perms\":\"rw-p\"}");
+			"{\"start\":\"0x7f2a4c000000\",\"end\":\"0x7f2a4c002000\","
+			"\"perms\":\"rw-p\"}");
 	ja_check_member(sb.buf, "vma_end",
-		     "{\"start\":\"0x7f2a4c001000\",\"end\":\"0x7f2a4c003000\","
-		     "\"perms\":\"r-xp\",\"dev\":\"08:01\",\"ino\":1234,\"pgoff\":2}");
+			"{\"start\":\"0x7f2a4c001000\",\"end\":\"0x7f2a4c003000\","
+			"\"perms\":\"r-xp\",\"dev\":\"08:01\",\"ino\":1234,\"pgoff\":2}");
 
 	/* Addresses are hex strings (NULL one included), numbers stay numbers, flags decoded. */
 	s = ja_member(sb.buf, "args");
@@ -458,7 +463,7 @@ Test(format, comm_escaping_json)
 	memcpy(r.hdr.comm, "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", 16);
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "comm",
-		     "\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\"");
+			"\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\"");
 	sb_free(&sb);
 }
 
@@ -637,8 +642,8 @@ Test(format, drops)
 	format_drops(&sb, &json_opts, TS_NS, 5, 7);
 	cr_assert(ja_valid(sb.buf), "%s", sb.buf);
 	cr_assert_str_eq(
-	    sb.buf,
-	    "{\"ts\":43201.123456,\"event\":\"drops\",\"dropped\":5,\"dropped_total\":7}\n");
+		sb.buf,
+		"{\"ts\":43201.123456,\"event\":\"drops\",\"dropped\":5,\"dropped_total\":7}\n");
 	sb_free(&sb);
 }
 
@@ -651,7 +656,7 @@ Test(format, not_printed)
 
 	memset(&v, 0, sizeof(v));
 	fill_hdr(&v.hdr, VMT_REC_VMA, "app", 1, 1);
-	v.vma = (struct vmt_vma){.start = 0x1000, .end = 0x2000, .vm_flags = 0x1, .valid = 1};
+	v.vma = (struct vmt_vma){ .start = 0x1000, .end = 0x2000, .vm_flags = 0x1, .valid = 1 };
 	sb_init(&sb);
 	cr_assert_eq(format_record(&sb, &text_opts, &v, sizeof(v), &ex), -1);
 	cr_assert_eq(format_record(&sb, &json_opts, &v, sizeof(v), &ex), -1);

@@ -198,7 +198,7 @@ Test(hmap, random_strided_keys)
 	/* Page-aligned addresses, as used for VMA starts and pids shifted into keys. */
 	struct hmap m;
 	enum { N = 2048 };
-	void *ref[N] = {0};
+	void *ref[N] = { 0 };
 
 	rng_state = 4;
 	hmap_init(&m);

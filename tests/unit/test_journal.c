@@ -161,7 +161,6 @@ Test(journal, reader_during_writes_sees_prefix)
 
 /* ---- damage ---- */
 
-
 Test(journal, bad_arguments)
 {
 	struct journal_config cfg = { .dir = NULL };
@@ -289,16 +288,16 @@ Test(journal, names_sort_after_existing_segments)
 /* ---- payloads, record types, format versions (docs/JOURNAL.md) ---- */
 
 static const struct journal_tl sample_tl = {
-    .t_ns = 0x0102030405060708ull,
-    .vmas_min = 0x11121314,
-    .vmas_max = 0x21222324,
-    .vmas_last = 0x31323334,
-    .calls = 0x41424344,
-    .failures = 0x51525354,
-    .max_map_count = 0x61626364,
-    .mapped = 0x7172737475767778ull,
-    .heap = 0x8182838485868788ull,
-    .heap_hwm = 0x9192939495969798ull,
+	.t_ns = 0x0102030405060708ull,
+	.vmas_min = 0x11121314,
+	.vmas_max = 0x21222324,
+	.vmas_last = 0x31323334,
+	.calls = 0x41424344,
+	.failures = 0x51525354,
+	.max_map_count = 0x61626364,
+	.mapped = 0x7172737475767778ull,
+	.heap = 0x8182838485868788ull,
+	.heap_hwm = 0x9192939495969798ull,
 };
 
 static void assert_tl_eq(const struct journal_tl *a, const struct journal_tl *b)

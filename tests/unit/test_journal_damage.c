@@ -252,7 +252,6 @@ Test(journal_damage, random_damage)
 
 /* ---- blocks that pass their CRC but lie ---- */
 
-
 static size_t raw_rec(uint8_t *raw, size_t pos, const struct xrec *x, uint32_t claimed_len)
 {
 	uint8_t *p = raw + pos;

@@ -340,7 +340,6 @@ Test(journal_retention, full_disk_at_open)
 	free(exp);
 }
 
-
 /*
  * A real short write and EFBIG from the kernel: a file size limit. Criterion runs each
  * test in its own process, so the limit and SIGXFSZ ignored concern this test only.

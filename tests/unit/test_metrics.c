@@ -162,7 +162,8 @@ Test(metrics, label_values_are_escaped)
 	text = render();
 	/* The quote in Prometheus' syntax; the backslash and the newline as \xNN (one policy). */
 	cr_assert(strstr(text, "vmatrace_process_vmas{pid=\"100\",comm=\"a\\\"b\\\\x5cc"
-			       "\\\\x0ad\"} 3\n"), "%s", text);
+			       "\\\\x0ad\"} 3\n"),
+		  "%s", text);
 	/* The newline in the name never splits a sample. */
 	for (char *l = text; *l; l = strchr(l, '\n') + 1) {
 		cr_assert(!strncmp(l, "vmatrace_", 9) || !strncmp(l, "# HELP ", 7) ||
@@ -261,14 +262,24 @@ Test(metrics, help_and_type_once_per_family_before_its_samples)
 Test(metrics, stable_ordering)
 {
 	static const char *const order[] = {
-		"vmatrace_syscalls_total", "vmatrace_syscall_failures_total",
-		"vmatrace_ringbuf_dropped_records_total", "vmatrace_model_resyncs_total",
-		"vmatrace_events_total", "vmatrace_oom_kills_total", "vmatrace_alerts_total",
-		"vmatrace_tracked_processes", "vmatrace_vma_limit",
-		"vmatrace_daemon_resident_memory_bytes", "vmatrace_daemon_cpu_seconds_total",
-		"vmatrace_build_info", "vmatrace_process_vmas", "vmatrace_process_vma_ratio",
-		"vmatrace_process_mapped_bytes", "vmatrace_process_heap_bytes",
-		"vmatrace_process_heap_high_water_bytes", "vmatrace_process_failures_total",
+		"vmatrace_syscalls_total",
+		"vmatrace_syscall_failures_total",
+		"vmatrace_ringbuf_dropped_records_total",
+		"vmatrace_model_resyncs_total",
+		"vmatrace_events_total",
+		"vmatrace_oom_kills_total",
+		"vmatrace_alerts_total",
+		"vmatrace_tracked_processes",
+		"vmatrace_vma_limit",
+		"vmatrace_daemon_resident_memory_bytes",
+		"vmatrace_daemon_cpu_seconds_total",
+		"vmatrace_build_info",
+		"vmatrace_process_vmas",
+		"vmatrace_process_vma_ratio",
+		"vmatrace_process_mapped_bytes",
+		"vmatrace_process_heap_bytes",
+		"vmatrace_process_heap_high_water_bytes",
+		"vmatrace_process_failures_total",
 	};
 	char *a, *b, pids[256];
 	const char *at;
@@ -452,8 +463,8 @@ Test(metrics, listen_address_forms)
 		{ "::1", true, "::1", 9436 },
 		{ "10.1.2.3", true, "10.1.2.3", 9436 },
 	};
-	static const char *const bad[] = { ":0", ":65536", "host:", "host:port", "[::1",
-					   "[]:80", "[::1]x", "[::1]:", ":-1", "1.2.3.4:80x" };
+	static const char *const bad[] = { ":0",    ":65536", "host:",	"host:port", "[::1",
+					   "[]:80", "[::1]x", "[::1]:", ":-1",	     "1.2.3.4:80x" };
 	char host[64];
 	unsigned int port;
 	bool enabled;

@@ -78,19 +78,19 @@ static struct kernel *kernel_new(uint32_t tgid)
 
 static struct vmt_vma anon(uint64_t start, uint64_t end, uint64_t flags)
 {
-	return (struct vmt_vma){.start = start, .end = end, .vm_flags = flags, .valid = 1};
+	return (struct vmt_vma){ .start = start, .end = end, .vm_flags = flags, .valid = 1 };
 }
 
 static struct vmt_vma file(uint64_t start, uint64_t end, uint64_t flags, uint64_t ino,
 			   uint64_t pgoff)
 {
-	return (struct vmt_vma){.start = start,
-				.end = end,
-				.vm_flags = flags,
-				.ino = ino,
-				.dev = 8 << 20 | 1,
-				.pgoff = pgoff,
-				.valid = 1};
+	return (struct vmt_vma){ .start = start,
+				 .end = end,
+				 .vm_flags = flags,
+				 .ino = ino,
+				 .dev = 8 << 20 | 1,
+				 .pgoff = pgoff,
+				 .valid = 1 };
 }
 
 static void kset(struct kernel *k, const struct vmt_vma *v, size_t n)
@@ -99,31 +99,31 @@ static void kset(struct kernel *k, const struct vmt_vma *v, size_t n)
 	k->n = n;
 }
 
-#define KSET(k, ...)                                                                               \
-	kset(k, (const struct vmt_vma[]){__VA_ARGS__},                                             \
-	     sizeof((const struct vmt_vma[]){__VA_ARGS__}) / sizeof(struct vmt_vma))
+#define KSET(k, ...)                                     \
+	kset(k, (const struct vmt_vma[]){ __VA_ARGS__ }, \
+	     sizeof((const struct vmt_vma[]){ __VA_ARGS__ }) / sizeof(struct vmt_vma))
 
 static struct vmt_vma lookup(const struct kernel *k, uint64_t addr)
 {
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].start <= addr && addr < k->v[i].end)
 			return k->v[i];
-	return (struct vmt_vma){0};
+	return (struct vmt_vma){ 0 };
 }
 
 /* The kernel's records of a read (the iterator's, or procfs's) into the model. */
 static void feed_iter(struct model_seeder *s, const struct kernel *k)
 {
-	struct vmt_iter_rec r = {.kind = VMT_ITER_PROC,
-				 .tgid = k->tgid,
-				 .map_count = k->n,
-				 .start_brk = k->start_brk,
-				 .brk = k->brk};
+	struct vmt_iter_rec r = { .kind = VMT_ITER_PROC,
+				  .tgid = k->tgid,
+				  .map_count = k->n,
+				  .start_brk = k->start_brk,
+				  .brk = k->brk };
 
 	snprintf(r.comm, sizeof(r.comm), "test");
 	model_seed_iter(s, &r);
 	for (size_t i = 0; i < k->n; i++) {
-		r = (struct vmt_iter_rec){.kind = VMT_ITER_VMA, .tgid = k->tgid, .vma = k->v[i]};
+		r = (struct vmt_iter_rec){ .kind = VMT_ITER_VMA, .tgid = k->tgid, .vma = k->v[i] };
 		model_seed_iter(s, &r);
 	}
 	model_seeder_end(s);
@@ -131,7 +131,7 @@ static void feed_iter(struct model_seeder *s, const struct kernel *k)
 
 static int fake_reseed(void *ctx, uint32_t tgid)
 {
-	struct model_seeder s = {.m = ctx};
+	struct model_seeder s = { .m = ctx };
 	struct kernel *k = kernel_of(tgid);
 
 	reseeds++;
@@ -146,14 +146,14 @@ static int fake_reseed(void *ctx, uint32_t tgid)
 /* Seed a process as the daemon's start does (no walk bracket: every later record applies). */
 static void seed(const struct kernel *k)
 {
-	struct model_seeder s = {.m = m};
+	struct model_seeder s = { .m = m };
 
 	feed_iter(&s, k);
 }
 
 static void setup(void)
 {
-	struct model_config cfg = {.reseed = fake_reseed};
+	struct model_config cfg = { .reseed = fake_reseed };
 
 	nkern = 0;
 	reseeds = 0;
@@ -177,18 +177,18 @@ static const struct {
 	enum lookup how;
 	int addr, len; /* arguments; len -1: one byte */
 } lookups[VMT_SYS__COUNT] = {
-    [VMT_SYS_MMAP] = {L_RET_LEN, 0, 1},
-    [VMT_SYS_BRK] = {L_BRK},
-    [VMT_SYS_MREMAP] = {L_RET_LEN, 0, 2},
-    [VMT_SYS_MPROTECT] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_PKEY_MPROTECT] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_MADVISE] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_MLOCK] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_MLOCK2] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_MUNLOCK] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_SHMAT] = {L_RET_LEN, 0, -1},
-    [VMT_SYS_MSEAL] = {L_ARG_RANGE, 0, 1},
-    [VMT_SYS_MBIND] = {L_ARG_RANGE, 0, 1},
+	[VMT_SYS_MMAP] = { L_RET_LEN, 0, 1 },
+	[VMT_SYS_BRK] = { L_BRK },
+	[VMT_SYS_MREMAP] = { L_RET_LEN, 0, 2 },
+	[VMT_SYS_MPROTECT] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_PKEY_MPROTECT] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_MADVISE] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_MLOCK] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_MLOCK2] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_MUNLOCK] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_SHMAT] = { L_RET_LEN, 0, -1 },
+	[VMT_SYS_MSEAL] = { L_ARG_RANGE, 0, 1 },
+	[VMT_SYS_MBIND] = { L_ARG_RANGE, 0, 1 },
 };
 
 /* A syscall record of k's process after the call, k holding the kernel's state after it. */
@@ -196,12 +196,13 @@ static struct vmt_syscall_rec sysrec(const struct kernel *k, enum vmt_sys sys, i
 				     const uint64_t args[VMT_MAX_ARGS])
 {
 	struct vmt_syscall_rec r = {
-	    .hdr = {.type = VMT_REC_SYSCALL, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid},
-	    .sys = sys,
-	    .map_count = k->n,
-	    .ret = ret,
-	    .start_brk = k->start_brk,
-	    .brk = k->brk};
+		.hdr = { .type = VMT_REC_SYSCALL, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid },
+		.sys = sys,
+		.map_count = k->n,
+		.ret = ret,
+		.start_brk = k->start_brk,
+		.brk = k->brk
+	};
 	enum lookup how = lookups[sys].how;
 	uint64_t lo = 0, hi = 0;
 
@@ -232,11 +233,11 @@ static void apply(const void *rec, size_t size)
 	model_apply(m, rec, size);
 }
 
-#define ARGS(...) ((const uint64_t[VMT_MAX_ARGS]){__VA_ARGS__})
-#define CALL(k, sys, ret, ...)                                                                     \
-	do {                                                                                       \
-		struct vmt_syscall_rec r_ = sysrec(k, sys, ret, ARGS(__VA_ARGS__));                \
-		apply(&r_, sizeof(r_));                                                            \
+#define ARGS(...) ((const uint64_t[VMT_MAX_ARGS]){ __VA_ARGS__ })
+#define CALL(k, sys, ret, ...)                                                      \
+	do {                                                                        \
+		struct vmt_syscall_rec r_ = sysrec(k, sys, ret, ARGS(__VA_ARGS__)); \
+		apply(&r_, sizeof(r_));                                             \
 	} while (0)
 
 /* ---- the oracle ------------------------------------------------------------------------------ */
@@ -251,8 +252,8 @@ static uint16_t perms_of(uint64_t vm)
 static struct model_proc *expect_model(const struct kernel *k)
 {
 	struct model_proc *p = model_proc_get(m, k->tgid);
-	uint64_t bytes[VK__COUNT] = {0}, mapped = 0;
-	uint32_t count[VK__COUNT] = {0};
+	uint64_t bytes[VK__COUNT] = { 0 }, mapped = 0;
+	uint32_t count[VK__COUNT] = { 0 };
 	struct vmamap_iter it;
 	struct vma_entry *e;
 	char msg[256];
@@ -522,12 +523,13 @@ Test(model, munmap_enomem_changed_nothing)
 static void exec_rec(struct kernel *k, uint32_t nvmas)
 {
 	struct vmt_exec_rec r = {
-	    .hdr = {.type = VMT_REC_EXEC, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid},
-	    .map_count = k->n,
-	    .start_brk = k->start_brk,
-	    .brk = k->brk,
-	    .nvmas = nvmas,
-	    .memcg_id = 77};
+		.hdr = { .type = VMT_REC_EXEC, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid },
+		.map_count = k->n,
+		.start_brk = k->start_brk,
+		.brk = k->brk,
+		.nvmas = nvmas,
+		.memcg_id = 77
+	};
 
 	snprintf(r.hdr.comm, sizeof(r.hdr.comm), "newimage");
 	apply(&r, sizeof(r));
@@ -536,9 +538,10 @@ static void exec_rec(struct kernel *k, uint32_t nvmas)
 static void vma_rec(const struct kernel *k, uint32_t index)
 {
 	struct vmt_vma_rec r = {
-	    .hdr = {.type = VMT_REC_VMA, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid},
-	    .index = index,
-	    .vma = k->v[index]};
+		.hdr = { .type = VMT_REC_VMA, .ts_ns = now(), .tgid = k->tgid, .tid = k->tgid },
+		.index = index,
+		.vma = k->v[index]
+	};
 
 	apply(&r, sizeof(r));
 }
@@ -626,15 +629,15 @@ Test(model, exec_with_fewer_vma_records_than_vmas_resyncs)
 
 static void fork_rec(const struct kernel *parent, const struct kernel *child)
 {
-	struct vmt_fork_rec r = {.hdr = {.type = VMT_REC_FORK,
-					 .ts_ns = now(),
-					 .tgid = parent->tgid,
-					 .tid = parent->tgid},
-				 .child_tgid = child->tgid,
-				 .child_tid = child->tgid,
-				 .map_count = child->n,
-				 .start_brk = child->start_brk,
-				 .brk = child->brk};
+	struct vmt_fork_rec r = { .hdr = { .type = VMT_REC_FORK,
+					   .ts_ns = now(),
+					   .tgid = parent->tgid,
+					   .tid = parent->tgid },
+				  .child_tgid = child->tgid,
+				  .child_tid = child->tgid,
+				  .map_count = child->n,
+				  .start_brk = child->start_brk,
+				  .brk = child->brk };
 
 	snprintf(r.child_comm, sizeof(r.child_comm), "child");
 	apply(&r, sizeof(r));
@@ -849,11 +852,11 @@ Test(model, a_failed_read_is_counted)
 Test(model, exit_forgets_the_process)
 {
 	struct kernel *k = kernel_new(TGID);
-	struct vmt_exit_rec r = {.hdr = {.type = VMT_REC_EXIT,
-					 .flags = VMT_F_GROUP_DEAD,
-					 .ts_ns = now(),
-					 .tgid = TGID,
-					 .tid = TGID}};
+	struct vmt_exit_rec r = { .hdr = { .type = VMT_REC_EXIT,
+					   .flags = VMT_F_GROUP_DEAD,
+					   .ts_ns = now(),
+					   .tgid = TGID,
+					   .tid = TGID } };
 
 	KSET(k, anon(A, A + P, RW));
 	seed(k);
@@ -888,8 +891,8 @@ static size_t fake_special_names(void *ctx, uint32_t tgid, struct model_special_
 
 Test(model, maps_names_come_from_the_resolver)
 {
-	const struct model_resolver res = {.file_path = fake_file_path,
-					   .special_names = fake_special_names};
+	const struct model_resolver res = { .file_path = fake_file_path,
+					    .special_names = fake_special_names };
 	struct kernel *k = kernel_new(TGID);
 	struct strbuf sb;
 
@@ -1000,11 +1003,11 @@ Test(procfs, stat_start_brk_is_field_47_after_a_comm_with_parentheses)
 {
 	/* A real line (man 5 proc): 45 start_data, 46 end_data, 47 start_brk, 48 arg_start. */
 	static const char line[] =
-	    "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 120 0 0 0 0 0 0 0 20 0 1 0 1234 "
-	    "8765440 512 18446744073709551615 94798951002112 94798951014313 "
-	    "140725721923072 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94798951026096 "
-	    "94798951026712 94799657750528 140725721925610 140725721925825 "
-	    "140725721925825 140725721927631 0\n";
+		"4242 (a (b) c) S 1 4242 4242 0 -1 4194560 120 0 0 0 0 0 0 0 20 0 1 0 1234 "
+		"8765440 512 18446744073709551615 94798951002112 94798951014313 "
+		"140725721923072 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94798951026096 "
+		"94798951026712 94799657750528 140725721925610 140725721925825 "
+		"140725721925825 140725721927631 0\n";
 	uint64_t start_brk = 0;
 
 	cr_assert_eq(procfs_parse_stat(line, &start_brk), 0);
@@ -1016,19 +1019,19 @@ Test(procfs, stat_start_brk_is_field_47_after_a_comm_with_parentheses)
 Test(procfs, smaps_gives_the_iterators_vm_flags)
 {
 	static const char text[] =
-	    "555555554000-555555556000 r-xp 00001000 08:01 131 /usr/bin/x\n"
-	    "Size:                  8 kB\n"
-	    "VmFlags: rd ex mr mw me dw sd\n"
-	    "555555559000-55555557a000 rw-p 00000000 00:00 0                          [heap]\n"
-	    "VmFlags: rd wr mr mw me ac sd\n"
-	    "7ffff7fc1000-7ffff7fc5000 r--p 00000000 00:00 0                          [vvar]\n"
-	    "VmFlags: rd mr pf io de dd sd\n"
-	    "7ffff7ff0000-7ffff7ff1000 rw-s 00000000 00:05 99 /dev/zero (deleted)\n"
-	    "VmFlags: rd wr sh mr mw me ms sd\n"
-	    "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
-	    "VmFlags: rd wr mr mw me gd ac nh\n"
-	    "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n"
-	    "VmFlags: ex\n";
+		"555555554000-555555556000 r-xp 00001000 08:01 131 /usr/bin/x\n"
+		"Size:                  8 kB\n"
+		"VmFlags: rd ex mr mw me dw sd\n"
+		"555555559000-55555557a000 rw-p 00000000 00:00 0                          [heap]\n"
+		"VmFlags: rd wr mr mw me ac sd\n"
+		"7ffff7fc1000-7ffff7fc5000 r--p 00000000 00:00 0                          [vvar]\n"
+		"VmFlags: rd mr pf io de dd sd\n"
+		"7ffff7ff0000-7ffff7ff1000 rw-s 00000000 00:05 99 /dev/zero (deleted)\n"
+		"VmFlags: rd wr sh mr mw me ms sd\n"
+		"7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
+		"VmFlags: rd wr mr mw me gd ac nh\n"
+		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n"
+		"VmFlags: ex\n";
 	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
 	struct vmt_vma *v;
 	uint64_t heap_end;
@@ -1072,7 +1075,7 @@ static int count_recs(void *ctx, const struct vmt_iter_rec *r)
 
 Test(procfs, seeding_this_process_feeds_the_model_the_iterators_records)
 {
-	struct rec_count c = {.seeder = {.m = model_new(NULL)}};
+	struct rec_count c = { .seeder = { .m = model_new(NULL) } };
 	struct model_proc *p;
 	uint64_t brk;
 	char msg[256];

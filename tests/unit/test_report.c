@@ -88,7 +88,7 @@ Test(report, text_says_when_the_journal_ends_inside_a_block)
 
 Test(report, a_pid_reused_by_the_same_program_is_another_process)
 {
-	struct report_filter flt = {0};
+	struct report_filter flt = { 0 };
 	struct report r;
 	struct fx f;
 
@@ -186,9 +186,9 @@ Test(report, svg_is_well_formed_with_the_limit_and_the_oom_kill)
 	cr_assert(strstr(t, "stroke-dasharray=\"7 4\""));
 	cr_assert(strstr(t, ">limit 65,530</text>"), "%s", t);
 	cr_assert(strstr(t, ">95%</text>"));
-	cr_assert(
-	    strstr(t, "fill=\"#ea580c\" text-anchor=\"middle\" font-weight=\"bold\">80%</text>"),
-	    "%s", t);
+	cr_assert(strstr(t,
+			 "fill=\"#ea580c\" text-anchor=\"middle\" font-weight=\"bold\">80%</text>"),
+		  "%s", t);
 	cr_assert(strstr(t, ">munmap ENOMEM \xc3\x97"
 			    "3</text>"),
 		  "%s", t);

@@ -135,7 +135,7 @@ static void set_segment_version(const struct fx *f, uint16_t version)
 
 Test(report, a_segment_of_another_format_version_is_named_not_called_damage)
 {
-	struct journal_config cfg = {.fsync = JOURNAL_FSYNC_NEVER};
+	struct journal_config cfg = { .fsync = JOURNAL_FSYNC_NEVER };
 	struct fx f;
 	char *t;
 
@@ -223,8 +223,8 @@ Test(report, time_specs)
  */
 Test(report, example)
 {
-	struct report_filter flt = {0};
-	struct report_svg_opts so = {0};
+	struct report_filter flt = { 0 };
+	struct report_svg_opts so = { 0 };
 	const char *path = getenv("REPORT_EXAMPLE_SVG");
 	struct report r;
 	struct strbuf sb;

@@ -57,7 +57,8 @@ Test(sites, bounded_heaviest_kept_totals_true)
 	cr_assert_eq(s.n, 4);
 	for (size_t i = 0; i < s.n; i++) {
 		kept += s.v[i].sum.net_vmas;
-		cr_assert(s.v[i].sum.net_vmas >= 17, "site of %lld kept", (long long)s.v[i].sum.net_vmas);
+		cr_assert(s.v[i].sum.net_vmas >= 17, "site of %lld kept",
+			  (long long)s.v[i].sum.net_vmas);
 	}
 	cr_assert_eq(kept + s.rest.net_vmas, total, "nothing lost from the totals");
 	cr_assert_eq(s.rest_sites, 16);

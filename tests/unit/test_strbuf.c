@@ -99,7 +99,6 @@ Test(strbuf, first_append_larger_than_initial_capacity)
 	sb_free(&sb);
 }
 
-
 Test(strbuf, size)
 {
 	check_size(0, "0B");

@@ -17,8 +17,9 @@ static void check(const char *in, size_t n, enum ut_output out, const char *expe
 
 Test(untrusted, valid_utf8_passes_everywhere)
 {
-	static const char cafe[] = "caf\xc3\xa9";           /* café */
-	static const char mixed[] = "\xe6\x97\xa5\xf0\x9f\x90\x98"; /* 日 and an elephant (4 bytes) */
+	static const char cafe[] = "caf\xc3\xa9"; /* café */
+	static const char mixed[] =
+		"\xe6\x97\xa5\xf0\x9f\x90\x98"; /* 日 and an elephant (4 bytes) */
 
 	for (int out = UT_TEXT; out <= UT_CSV; out++) {
 		check(cafe, 16, out, cafe);
@@ -37,17 +38,17 @@ Test(untrusted, invalid_bytes_and_controls_escaped_alike)
 	check("a\nb", 16, UT_PROM, "a\\\\x0ab");
 	check("a\nb", 16, UT_HTML, "a\\x0ab");
 	check("a\nb", 16, UT_CSV, "a\\x0ab");
-	check("caf\xe9", 16, UT_TEXT, "caf\\xe9");          /* Latin-1, not UTF-8 */
-	check("\xc3", 16, UT_TEXT, "\\xc3");                /* truncated sequence */
-	check("\xc3(", 16, UT_TEXT, "\\xc3(");              /* bad continuation */
-	check("\xc0\xaf", 16, UT_TEXT, "\\xc0\\xaf");       /* overlong '/' */
-	check("\xed\xa0\x80", 16, UT_TEXT, "\\xed\\xa0\\x80"); /* a surrogate */
+	check("caf\xe9", 16, UT_TEXT, "caf\\xe9");			/* Latin-1, not UTF-8 */
+	check("\xc3", 16, UT_TEXT, "\\xc3");				/* truncated sequence */
+	check("\xc3(", 16, UT_TEXT, "\\xc3(");				/* bad continuation */
+	check("\xc0\xaf", 16, UT_TEXT, "\\xc0\\xaf");			/* overlong '/' */
+	check("\xed\xa0\x80", 16, UT_TEXT, "\\xed\\xa0\\x80");		/* a surrogate */
 	check("\xf4\x90\x80\x80", 16, UT_TEXT, "\\xf4\\x90\\x80\\x80"); /* past U+10FFFF */
 	check("\x7f\x1b[0m", 16, UT_TEXT, "\\x7f\\x1b[0m");
-	check("\xc2\x85", 16, UT_TEXT, "\\xc2\\x85");       /* NEL, a C1 control */
+	check("\xc2\x85", 16, UT_TEXT, "\\xc2\\x85");	       /* NEL, a C1 control */
 	check("\xe2\x80\xae", 16, UT_TEXT, "\\xe2\\x80\\xae"); /* right-to-left override */
 	check("\xe2\x80\xa8", 16, UT_TEXT, "\\xe2\\x80\\xa8"); /* line separator */
-	check("a\\b", 16, UT_TEXT, "a\\x5cb");              /* the escape stays unambiguous */
+	check("a\\b", 16, UT_TEXT, "a\\x5cb");		       /* the escape stays unambiguous */
 }
 
 Test(untrusted, each_output_adds_its_own_syntax)

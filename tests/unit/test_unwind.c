@@ -97,8 +97,8 @@ Test(unwind, recorded_sample_after_the_process_is_gone)
 	for (int i = 0; i < n; i++)
 		cr_log_info("frame %d: %s", i, lines[i]);
 	/* libc has no frame pointers: only its CFI gets from the syscall back to leaf_fn. */
-	cr_assert(leaf > 0 && mid == leaf + 1 && top == mid + 1, "leaf %d mid %d top %d of %d", leaf,
-		  mid, top, n);
+	cr_assert(leaf > 0 && mid == leaf + 1 && top == mid + 1, "leaf %d mid %d top %d of %d",
+		  leaf, mid, top, n);
 	cr_assert(strstr(lines[0], "libc.so"), "first frame: %s", lines[0]);
 	cr_assert(find(lines, n, "(main+") > top || find(lines, n, "__libc_start") > top);
 	/* The same space again: the cached files serve a second sample. */

@@ -37,13 +37,13 @@ static struct vma_entry entry_for(uint64_t start)
 {
 	uint64_t h = mix(start);
 	struct vma_entry e = {
-	    .start = start,
-	    .end = start + 1 + h % 4096,
-	    .pgoff = h >> 24,
-	    .file = (uint32_t)(h >> 8),
-	    .flags = (uint16_t)h,
-	    .kind = (uint8_t)(h >> 56),
-	    .pad = 0,
+		.start = start,
+		.end = start + 1 + h % 4096,
+		.pgoff = h >> 24,
+		.file = (uint32_t)(h >> 8),
+		.flags = (uint16_t)h,
+		.kind = (uint8_t)(h >> 56),
+		.pad = 0,
 	};
 
 	return e;
@@ -125,9 +125,9 @@ Test(vmamap, empty)
 Test(vmamap, small_set)
 {
 	struct vmamap *m = vmamap_new();
-	struct vma_entry e = {.start = 0x1000, .end = 0x3000, .file = 7};
-	struct vma_entry f = {.start = 0x5000, .end = 0x6000};
-	struct vma_entry g = {.start = 0x6000, .end = 0x8000, .pgoff = 3};
+	struct vma_entry e = { .start = 0x1000, .end = 0x3000, .file = 7 };
+	struct vma_entry f = { .start = 0x5000, .end = 0x6000 };
+	struct vma_entry g = { .start = 0x6000, .end = 0x8000, .pgoff = 3 };
 
 	cr_assert_eq(vmamap_insert(m, &f), 0);
 	cr_assert_eq(vmamap_insert(m, &e), 0);
@@ -170,8 +170,8 @@ Test(vmamap, small_set)
 Test(vmamap, extreme_keys)
 {
 	struct vmamap *m = vmamap_new();
-	struct vma_entry lo = {.start = 0, .end = 1};
-	struct vma_entry hi = {.start = UINT64_MAX, .end = UINT64_MAX};
+	struct vma_entry lo = { .start = 0, .end = 1 };
+	struct vma_entry hi = { .start = UINT64_MAX, .end = UINT64_MAX };
 
 	cr_assert_eq(vmamap_insert(m, &hi), 0);
 	cr_assert_eq(vmamap_insert(m, &lo), 0);
@@ -592,7 +592,7 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 	const size_t ops = quick() ? 40000 : 300000;
 	const uint64_t base = 0x555500000000ULL;
 	struct vmamap *m = vmamap_new();
-	struct ref r = {.keys = malloc((slots + 2) * sizeof(uint64_t))};
+	struct ref r = { .keys = malloc((slots + 2) * sizeof(uint64_t)) };
 	size_t inserts = 0, erases = 0;
 
 	rng_state = 0x9e3779b97f4a7c15ULL;

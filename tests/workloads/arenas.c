@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 		if (pthread_create(&th[i], NULL, worker, (void *)(long)i))
 			return 1;
 	pthread_barrier_wait(&done);
-	tmp = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		   -1, 0);
+	tmp = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (tmp != MAP_FAILED)
 		munmap(tmp, 2 << 20);
 	checkpoint();

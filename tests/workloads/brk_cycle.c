@@ -16,8 +16,8 @@ static unsigned long raw_brk(unsigned long addr)
 
 int main(void)
 {
-	static const long steps[] = { 132 << 10, 4096, 1 << 20, -(1 << 20), 64 << 10, -(132 << 10),
-				      3 << 20, -(3 << 20), -(64 << 10), -4096 };
+	static const long steps[] = { 132 << 10,    4096,    1 << 20,	 -(1 << 20),  64 << 10,
+				      -(132 << 10), 3 << 20, -(3 << 20), -(64 << 10), -4096 };
 	static unsigned long seen[64];
 	unsigned long cur = raw_brk(0);
 	int n = 0;

@@ -36,7 +36,8 @@ int main(void)
 	malloc_trim(0);
 	after_last = sbrk(0);
 	checkpoint();
-	printf("start=%p peak=%p after_free=%p after_last=%p\n", start, peak, after_free, after_last);
+	printf("start=%p peak=%p after_free=%p after_last=%p\n", start, peak, after_free,
+	       after_last);
 	checkpoint_report(stdout);
 	return 0;
 }

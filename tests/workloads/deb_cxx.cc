@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace vmt {
+namespace vmt
+{
 template <typename T> struct Pool {
 	__attribute__((noinline)) void grow(int pages)
 	{
@@ -23,7 +24,8 @@ struct Page {
 	char bytes[4096];
 };
 
-class Arena {
+class Arena
+{
       public:
 	__attribute__((noinline)) void reserve(int n)
 	{

@@ -40,8 +40,8 @@ __attribute__((noinline)) static void *alpha_maps(void *arg)
 
 __attribute__((noinline)) static void *beta_splits(void *arg)
 {
-	char *p = mmap(NULL, 2 * BETA_N * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, 2 * BETA_N * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	(void)arg;
 	if (p == MAP_FAILED)
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 
 	/* Wait for the tracer: it attaches to this pid before the threads start. */
 	usleep(300000);
-	if (pthread_create(&a, NULL, alpha_maps, NULL) || pthread_create(&b, NULL, beta_splits, NULL))
+	if (pthread_create(&a, NULL, alpha_maps, NULL) ||
+	    pthread_create(&b, NULL, beta_splits, NULL))
 		return 1;
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);

@@ -28,7 +28,8 @@ static void *work(void *arg)
 	w->tid = syscall(SYS_gettid);
 	pthread_barrier_wait(&start);
 	for (long i = 0; i < w->iters; i++) {
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p =
+			mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED || munmap(p, len))
 			w->errors++;

@@ -199,7 +199,8 @@ static void op_mremap(void)
 		    (tlo < hi && thi > lo))
 			return;
 		new_len = old_len;
-		p = mremap((void *)lo, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)tlo);
+		p = mremap((void *)lo, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   (void *)tlo);
 		break;
 	}
 	if (p == MAP_FAILED)
@@ -225,10 +226,11 @@ static void op_brk(void)
 
 static void op_madvise(void)
 {
-	static const int advice[] = { MADV_DONTNEED, MADV_WILLNEED, MADV_NORMAL, MADV_RANDOM,
-				      MADV_SEQUENTIAL, MADV_DONTFORK, MADV_DOFORK, MADV_DONTDUMP,
-				      MADV_DODUMP, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_WIPEONFORK,
-				      MADV_KEEPONFORK, MADV_FREE, MADV_COLD };
+	static const int advice[] = { MADV_DONTNEED,   MADV_WILLNEED,	MADV_NORMAL,
+				      MADV_RANDOM,     MADV_SEQUENTIAL, MADV_DONTFORK,
+				      MADV_DOFORK,     MADV_DONTDUMP,	MADV_DODUMP,
+				      MADV_HUGEPAGE,   MADV_NOHUGEPAGE, MADV_WIPEONFORK,
+				      MADV_KEEPONFORK, MADV_FREE,	MADV_COLD };
 	uintptr_t lo, hi;
 
 	if (!pick_owned(&lo, &hi, 8))
@@ -323,14 +325,33 @@ int main(int argc, char **argv)
 
 	for (long i = 1; i <= ops; i++) {
 		switch (pick(20)) {
-		case 0 ... 5: op_mmap(); break;
-		case 6 ... 8: op_munmap(); break;
-		case 9 ... 10: op_mprotect(); break;
-		case 11 ... 12: op_mremap(); break;
-		case 13 ... 14: op_brk(); break;
-		case 15 ... 16: op_madvise(); break;
-		case 17: op_mlock(); break;
-		case 18: if (pick(10) == 0) op_thread(); else op_mmap(); break;
+		case 0 ... 5:
+			op_mmap();
+			break;
+		case 6 ... 8:
+			op_munmap();
+			break;
+		case 9 ... 10:
+			op_mprotect();
+			break;
+		case 11 ... 12:
+			op_mremap();
+			break;
+		case 13 ... 14:
+			op_brk();
+			break;
+		case 15 ... 16:
+			op_madvise();
+			break;
+		case 17:
+			op_mlock();
+			break;
+		case 18:
+			if (pick(10) == 0)
+				op_thread();
+			else
+				op_mmap();
+			break;
 		default:
 			if (pick(20) == 0)
 				op_fork(pick(2));

@@ -29,7 +29,8 @@ int main(void)
 	if (!pages)
 		return 1;
 	for (long i = 0; i < n; i++) {
-		pages[i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pages[i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				0);
 		if (pages[i] == MAP_FAILED) {
 			perror("mmap");
 			return 1;
