@@ -23,7 +23,8 @@ typedef int (*procfs_seed_fn)(void *ctx, const struct vmt_iter_rec *rec);
 
 /*
  * The iterator's records for process tgid: 0, or -errno when it cannot be read
- * (-ENOENT: it is gone), in which case fn was not called.
+ * (-ENOENT: it is gone; -ESRCH: its address space is, a zombie), in which case fn was
+ * not called.
  */
 int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx);
 

@@ -61,6 +61,7 @@ int unwind_stack(struct unwinder *u, const struct unwind_input *in, struct unwin
 /*
  * Append a frame as strace -k does: "path(symbol+0xoff) [0xfileoff]" (C++ names demangled), or
  * "path+0xfileoff" when the file has no symbol for it, or "[0xaddr]" outside every file.
+ * Paths and names as raw bytes: the output escapes them (untrusted.h).
  */
 void unwind_format_frame(struct unwinder *u, const struct unwind_input *in,
 			 const struct unwind_frame *f, struct strbuf *out);

@@ -24,7 +24,7 @@
 #include "loop.h"
 #include "model.h"
 #include "procfs.h"
-#include "symbolize.h"
+#include "trace_stacks.h"
 #include "summary.h"
 #include "sysinfo.h"
 #include "tracer.h"
@@ -40,7 +40,8 @@ struct trace_args {
 	bool all;
 	bool errors_only;
 	bool json;
-	bool stack;
+	enum stack_mode stack;
+	size_t stack_window;
 	bool model;
 	bool quiet_summary;
 	const char *output;
@@ -58,8 +59,8 @@ struct trace_session {
 	struct strbuf line;
 	FILE *out;
 	struct summary sum;
-	struct model *model;	/* --model: the live model of the traced processes */
-	struct symbolizer *sym; /* --stack */
+	struct model *model; /* --model, and DWARF stacks: the live model of the traced processes */
+	struct trace_stacks stacks; /* --stack */
 	struct hmap live;	/* traced tgids still running (not with -a) */
 	unsigned long max_map_count;
 	unsigned long long drops_reported;
@@ -89,8 +90,12 @@ static void usage(FILE *f)
 		"  -j, --json             JSON lines instead of text\n"
 		"  -o, --output FILE      write the trace to FILE instead of stdout\n"
 		"  -d, --duration SECS    stop after SECS (accepts 500ms, 10s, 2m)\n"
-		"  -k, --stack            the user stack of each call, like strace -k (frame\n"
-		"                         pointers: code built without them shows fewer frames)\n"
+		"  -k, --stack[=MODE]     the user stack of each call, like strace -k; MODE dwarf\n"
+		"                         (default: unwinds with the files' DWARF CFI, as perf\n"
+		"                         --call-graph dwarf) or fp (frame pointers: cheaper, but\n"
+		"                         code built without them shows one or two frames)\n"
+		"      --stack-window SIZE  bytes of stack copied per call for dwarf (default 16K,\n"
+		"                         at most 64K; deeper frames are cut and said so)\n"
 		"  -m, --model            keep the VMA model: each VMA's kind on its line, and a\n"
 		"                         census of each process when it exits\n"
 		"  -s, --summary-interval SECS  print a summary to stderr every SECS\n"
@@ -106,7 +111,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosity)
 {
-	enum { OPT_RINGBUF = 256, OPT_NO_SUMMARY };
+	enum { OPT_RINGBUF = 256, OPT_NO_SUMMARY, OPT_STACK_WINDOW };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -115,7 +120,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "stack", no_argument, NULL, 'k' },
+		{ "stack", optional_argument, NULL, 'k' },
+		{ "stack-window", required_argument, NULL, OPT_STACK_WINDOW },
 		{ "model", no_argument, NULL, 'm' },
 		{ "summary-interval", required_argument, NULL, 's' },
 		{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
@@ -159,7 +165,19 @@ static int parse_args(int argc, char **argv, struct trace_args *a, int *verbosit
 			a->output = optarg;
 			break;
 		case 'k':
-			a->stack = true;
+			a->stack = trace_stacks_parse_mode(optarg);
+			if (!a->stack) {
+				log_err("invalid --stack '%s': expected dwarf or fp", optarg);
+				return -1;
+			}
+			break;
+		case OPT_STACK_WINDOW:
+			if (!cli_parse_size(optarg, &a->stack_window) || a->stack_window < 512 ||
+			    a->stack_window > VMT_USTACK_MAX) {
+				log_err("invalid --stack-window '%s': expected 512 to 64K, e.g. 16K",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'm':
 			a->model = true;
@@ -240,49 +258,33 @@ static const char *vma_kind(struct trace_session *s, const struct vmt_syscall_re
 }
 
 /* A syscall line's text additions: "  kind=K" at its end, then the frames under it (-k). */
-static void annotate_text(struct trace_session *s, const struct vmt_syscall_rec *r)
+static void annotate_text(struct trace_session *s, const struct vmt_syscall_rec *r, size_t size)
 {
-	const struct vmt_syscall_stack_rec *sr = (const void *)r;
-	const char *kind = vma_kind(s, r);
+	const char *kind = s->a.model ? vma_kind(s, r) : NULL;
 
 	if (kind && s->line.len && s->line.buf[s->line.len - 1] == '\n') {
 		/* The text line is ours to extend: its newline moves after the kind. */
 		s->line.buf[--s->line.len] = 0;
 		sb_printf(&s->line, "  kind=%s\n", kind);
 	}
-	if (!(r->hdr.flags & VMT_F_HAS_STACK))
-		return;
-	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-		sb_puts(&s->line, " > ");
-		sym_format(s->sym, r->hdr.tgid, sr->stack[i], &s->line);
-		sb_putc(&s->line, '\n');
-	}
+	trace_stacks_text(&s->stacks, s->model, r, size, &s->line);
 }
 
 struct json_additions {
 	struct trace_session *s;
 	const struct vmt_syscall_rec *r;
-	struct strbuf frame;
+	size_t size;
 };
 
 /* A syscall object's own members: "kind" (--model), "stack" (-k, an array of frames). */
 static void annotate_json(struct jsonw *w, void *ctx)
 {
 	struct json_additions *a = ctx;
-	const struct vmt_syscall_stack_rec *sr = (const void *)a->r;
-	const char *kind = vma_kind(a->s, a->r);
+	const char *kind = a->s->a.model ? vma_kind(a->s, a->r) : NULL;
 
 	if (kind)
 		jw_kstr(w, "kind", kind);
-	if (!(a->r->hdr.flags & VMT_F_HAS_STACK))
-		return;
-	jw_karr(w, "stack");
-	for (unsigned int i = 0; i < sr->rec.nstack && i < VMT_MAX_STACK; i++) {
-		sb_reset(&a->frame);
-		sym_format(a->s->sym, a->r->hdr.tgid, sr->stack[i], &a->frame);
-		jw_strn(w, a->frame.buf ? a->frame.buf : "", a->frame.len);
-	}
-	jw_arr_end(w);
+	trace_stacks_json(&a->s->stacks, a->s->model, a->r, a->size, w);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -290,7 +292,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace_session *s = ctx;
 	const struct vmt_hdr *h = data;
 	struct format_extra ex = { .max_map_count = s->max_map_count };
-	struct json_additions add = { .s = s, .r = data };
+	struct json_additions add = { .s = s, .r = data, .size = size };
 	bool show = true;
 
 	if (size < sizeof(*h))
@@ -315,28 +317,26 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	case VMT_REC_EXIT:
 		hmap_del(&s->live, h->tgid);
-		if (s->sym)
-			sym_forget(s->sym, h->tgid);
 		break;
 	}
+	trace_stacks_note(&s->stacks, data, size);
 	if (s->model) {
 		/* The census of a process that ends, from the model, before it forgets it. */
-		if (h->type == VMT_REC_EXIT && show && model_proc_get(s->model, h->tgid))
+		if (h->type == VMT_REC_EXIT && show && s->a.model &&
+		    model_proc_get(s->model, h->tgid))
 			model_format_census(s->model, model_proc_get(s->model, h->tgid), &s->line,
 					    s->fo.json);
 		model_apply(s->model, data, size);
 	}
-	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->model || s->sym)) {
+	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->a.model || s->a.stack)) {
 		ex.json_members = annotate_json;
 		ex.ctx = &add;
-		sb_init(&add.frame);
 	}
 	if (show && !format_record(&s->line, &s->fo, data, size, &ex)) {
 		if (h->type == VMT_REC_SYSCALL && !s->fo.json)
-			annotate_text(s, data);
+			annotate_text(s, data, size);
 		emit_line(s);
 	}
-	sb_free(&add.frame);
 	return 0;
 }
 
@@ -416,12 +416,15 @@ static int trace_reseed(void *ctx, uint32_t tgid)
 	int n = tracer_seed(s->tracer, tgid, model_seed_iter, &ts);
 
 	model_seeder_end(&ts);
-	if (n <= 0) {
-		n = procfs_seed(tgid, model_seed_iter, &ts);
-		model_seeder_end(&ts);
-		return n;
-	}
-	return 0;
+	if (n > 0)
+		return 0;
+	/*
+	 * The iterator found no address space: read /proc. A process that is gone (or a
+	 * zombie) keeps what its events said: it is what the census and the stacks need.
+	 */
+	n = procfs_seed(tgid, model_seed_iter, &ts);
+	model_seeder_end(&ts);
+	return n;
 }
 
 static int start_targets(struct trace_session *s)
@@ -585,17 +588,20 @@ int cli_trace(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if (s.a.model) {
+	/* DWARF stacks unwind against the files that the model says are mapped. */
+	if (s.a.model || s.a.stack == STACK_DWARF) {
 		struct model_config mc = { .reseed = trace_reseed, .reseed_ctx = &s };
 
 		s.model = model_new(&mc);
 		if (!s.model)
 			goto out;
 	}
-	if (s.a.stack && !(s.sym = sym_new()))
+	if (trace_stacks_init(&s.stacks, s.a.stack))
 		goto out;
 	topts.trace_all = s.a.all;
-	topts.capture_stack = s.a.stack;
+	topts.capture_stack = s.a.stack == STACK_FP;
+	if (s.a.stack == STACK_DWARF)
+		topts.ustack_window = s.a.stack_window ? s.a.stack_window : VMT_USTACK_DEFAULT;
 	topts.ringbuf_bytes = s.a.ringbuf_bytes;
 	topts.on_record = on_record;
 	topts.ctx = &s;
@@ -635,7 +641,7 @@ out:
 	tracer_free(s.tracer);
 	loop_free(s.loop);
 	model_free(s.model);
-	sym_free(s.sym);
+	trace_stacks_free(&s.stacks);
 	summary_free(&s.sum);
 	hmap_free(&s.live);
 	sb_free(&s.line);

@@ -76,11 +76,23 @@ int filepaths_put(struct filepaths *fp, uint32_t dev, uint64_t ino, const char *
 
 int filepaths_learn_path(struct filepaths *fp, const char *path)
 {
+	char *abs = realpath(path, NULL);
 	struct stat st;
+	int err;
 
-	if (stat(path, &st))
+	/* Absolute, links resolved: as /proc/PID/maps names it, and as libdw opens it. */
+	if (!abs)
 		return -errno;
-	return filepaths_put(fp, major(st.st_dev) << 20 | minor(st.st_dev), st.st_ino, path);
+	if (stat(abs, &st)) {
+		err = -errno;
+	} else {
+		uint32_t dev = major(st.st_dev) << 20 | minor(st.st_dev);
+
+		err = filepaths_get(fp, dev, st.st_ino) ? 0 :
+							  filepaths_put(fp, dev, st.st_ino, abs);
+	}
+	free(abs);
+	return err;
 }
 
 int filepaths_learn_pid(struct filepaths *fp, pid_t pid)

@@ -213,13 +213,20 @@ int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx)
 	fclose(f);
 	if (n < 0)
 		return n;
+	/*
+	 * No VMAs: the mm is gone (a zombie, an exiting process, a kernel thread). There is
+	 * nothing to read; replacing what the events said with an empty space would lose it.
+	 */
+	if (n == 0) {
+		free(v);
+		return -ESRCH;
+	}
 	read_comm(tgid, rec.comm);
 	rec.start_brk = read_start_brk(tgid);
 	/* mm->brk is in no /proc file: the [heap] VMA ends at it, rounded up to a page. */
 	rec.brk = heap_end ? heap_end : rec.start_brk;
 	rec.map_count = n;
 	rec.memcg_id = procfs_memcg_id(tgid);
-	/* Unlike the iterator, an empty mm (a zombie) gets its PROC record: it has no VMAs. */
 	err = fn(ctx, &rec);
 	for (long i = 0; !err && i < n; i++) {
 		rec = (struct vmt_iter_rec){ .kind = VMT_ITER_VMA, .tgid = tgid, .vma = v[i] };

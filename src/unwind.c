@@ -344,7 +344,7 @@ static void format_frame(struct unwinder *u, const struct unwind_input *in,
 		if (mod)
 			name = dwfl_module_addrinfo(mod, lookup, &off, &sym, NULL, NULL, NULL);
 	}
-	sb_printable(out, m->path, strlen(m->path));
+	sb_puts(out, m->path);
 	if (name) {
 		int status = -1;
 		char *dem = name[0] == '_' && name[1] == 'Z' ?
@@ -356,7 +356,7 @@ static void format_frame(struct unwinder *u, const struct unwind_input *in,
 			strchr(shown, '@'); /* "__libc_start_main@@GLIBC_2.34": no version */
 
 		sb_putc(out, '(');
-		sb_printable(out, shown, at && at != shown ? (size_t)(at - shown) : strlen(shown));
+		sb_putn(out, shown, at && at != shown ? (size_t)(at - shown) : strlen(shown));
 		sb_printf(out, "+0x%llx) ", (unsigned long long)(off + (lookup != f->pc)));
 		free(dem);
 	} else {
