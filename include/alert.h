@@ -8,6 +8,9 @@
 #ifndef VMATRACE_ALERT_H
 #define VMATRACE_ALERT_H
 
+/* Call sites carried by an alert and its incident: the heaviest few. */
+#define ALERT_TOP_SITES 3
+
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon_sites.h"
 #include "alert.h"
 #include "config.h"
 #include "metrics.h"
@@ -50,6 +51,7 @@ struct daemon {
 	unsigned long max_map_count;
 	uint64_t started_ns, next_flush, next_watchdog;
 	uint64_t status_timer, status_interval_ns;
+	struct daemon_sites sites;
 };
 
 /* daemon.c */
@@ -60,6 +62,12 @@ void daemon_consume(struct daemon *d);
 
 /* daemon_args.c: flags and the configuration file's path into d; 0 or -1 (logged). */
 int daemon_parse_args(struct daemon *d, int argc, char **argv);
+/* Fork into the background (without --foreground); 0 or -errno. */
+int daemon_detach(void);
+/* Is stderr the journal's stream (systemd sets JOURNAL_STREAM=dev:ino)? */
+bool daemon_stderr_is_journal(void);
+/* The control socket's directory; 0 or -errno. */
+int daemon_make_socket_dir(const char *sock);
 
 /* daemon_journal.c */
 void daemon_open_journal(struct daemon *d);

@@ -116,6 +116,12 @@ struct model_proc {
 	 */
 	uint64_t skip_before_ns, settle_ns;
 	char *cgroup;	   /* memory cgroup path, set by the daemon (NULL: not read) */
+	struct sites *sites; /* call sites (sites.h), kept by the daemon; freed with the process */
+	/* What the last syscall record did to the model by itself (call sites weigh by it). */
+	struct {
+		int64_t vmas, bytes;
+		bool measured; /* false: skipped (already read from the kernel) or not followed */
+	} call;
 	uint64_t memcg_id; /* kernfs id of its memory cgroup, from exec or seeding (0: unknown) */
 	/* Timeline: a ring of points (oldest first from tl_head), plus the open one. */
 	struct tl_point *tl;

@@ -70,4 +70,15 @@ const struct site *sites_find(const struct sites *s, uint64_t h);
 /* Indices of the sites sorted by net VMAs (by_bytes: by bytes), heaviest first; caller frees. */
 size_t *sites_sorted(const struct sites *s, int by_bytes);
 
+/*
+ * The top `top` sites by net VMAs and by bytes, with their frames, the failures by site and
+ * what the rest adds up to: a "sites" object (JSON) or a table with the frames under each
+ * line (text). `errno_name` names an errno (NULL: the number).
+ */
+struct jsonw;
+void sites_write_json(struct jsonw *w, const struct sites *s, size_t top,
+		      const char *(*errno_name)(int));
+void sites_write_text(struct strbuf *sb, const struct sites *s, size_t top,
+		      const char *(*errno_name)(int));
+
 #endif

@@ -9,12 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "alert.h"
+#include "clock.h"
 #include "decode.h"
 #include "hmap.h"
 #include "jsonw.h"
 #include "log.h"
+#include "sites.h"
 #include "untrusted.h"
 
 #define MAX_HOOKS 8
@@ -292,11 +293,21 @@ static void census_members(struct jsonw *w, const char *key, const struct model_
 	jw_obj_end(w);
 }
 
+/* The call sites behind the process's VMAs, the heaviest few (sites.h), when there are any. */
+static void sites_member(struct jsonw *w, const struct model_proc *p)
+{
+	if (!p->sites || !p->sites->n)
+		return;
+	jw_key(w, "sites");
+	sites_write_json(w, p->sites, ALERT_TOP_SITES, decode_errno_name);
+}
+
 void alert_context_json(struct jsonw *w, const struct model_proc *p, unsigned int max_events,
 			long long off)
 {
 	uint32_t start;
 
+	sites_member(w, p);
 	census_members(w, "census", p, false);
 	census_members(w, "census_bytes", p, true);
 	jw_kobj(w, "heap");
@@ -403,6 +414,7 @@ static void threshold_members(struct jsonw *w, const void *arg)
 	else
 		jw_knull(w, "seconds_to_limit");
 	census_members(w, "census", t->p, false);
+	sites_member(w, t->p);
 }
 
 static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint32_t vmas,
@@ -510,6 +522,7 @@ static void failure_members(struct jsonw *w, const void *arg)
 	sb_free(&val);
 	jw_obj_end(w);
 	census_members(w, "census", f->p, false);
+	sites_member(w, f->p);
 }
 
 void alert_check_failure(struct alert_engine *ae, struct model_proc *p,

@@ -84,6 +84,14 @@ static const struct key_def keys[] = {
 	  "kill the hook after this" },
 	{ "alert_failure_interval", T_DURATION, F(alert_failure_interval_ns), 0,
 	  "at most one failure alert per process, call and errno this often" },
+	{ "stack_window", T_SIZE, F(stack_window), 0,
+	  "stack bytes copied per sampled call for call sites (0: off; at most 64K)" },
+	{ "site_sample_every", T_U32, F(site_sample_every), 0,
+	  "a stack for one call in this many (at random; 1: every call)" },
+	{ "site_all_above", T_DOUBLE, F(site_all_above), 0,
+	  "percent of vm.max_map_count above which every call of a process gets a stack" },
+	{ "sites_per_process", T_U32, F(sites_per_process), 0,
+	  "call sites kept per process (the heaviest; the rest are summed)" },
 	{ "status_interval", T_DURATION, F(status_interval_ns), 0,
 	  "log a status line this often (0: off)" },
 	{ "log_level", T_LOGLEVEL, F(log_level), 0, "error, warning, info or debug" },
@@ -126,6 +134,10 @@ void config_defaults(struct config *c)
 	c->log_level = LOG_LVL_INFO;
 	c->textfile_interval_ns = 15000000000ull;
 	c->metrics_top = 20;
+	c->stack_window = 16u << 10;
+	c->site_sample_every = 64;
+	c->site_all_above = 95;
+	c->sites_per_process = 32;
 }
 
 static const struct key_def *find_key(const char *name)
@@ -289,6 +301,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 			FAIL("%s: %s: '%s' is not a size (e.g. 16M, 512K, 1G)", where, key, value);
 		if (!strcmp(key, "ringbuf_size") && (v < 4096 || v > (1ul << 30)))
 			FAIL("%s: %s: must be between 4K and 1G", where, key);
+		if (!strcmp(key, "stack_window") && v && (v < 512 || v > (64u << 10)))
+			FAIL("%s: %s: must be 0 (off) or between 512 and 64K", where, key);
 		*(uint64_t *)field = v;
 		return 0;
 	}

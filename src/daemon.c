@@ -155,6 +155,7 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
 	const struct vmt_hdr *h = data;
+	struct site_before before;
 	struct model_proc *p;
 
 	if (d->cfg->journal_raw_events && d->journal && h->type != VMT_REC_VMA)
@@ -164,7 +165,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		on_oom(d, data);
 		return 0;
 	}
+	daemon_sites_note(d, data, size);
+	daemon_sites_before(d, data, size, &before);
 	model_apply(d->model, data, size);
+	daemon_sites_after(d, data, size, &before);
 	p = model_proc_get(d->model, h->tgid);
 	switch (h->type) {
 	case VMT_REC_SYSCALL:
@@ -207,7 +211,10 @@ static void on_tick(void *ctx)
 	daemon_consume(d);
 	model_tick(d->model, now);
 	alert_tick(d->alerts, now);
-	d->max_map_count = sys_max_map_count(); /* the sysctl may change at any time */
+	if (d->max_map_count != sys_max_map_count()) { /* the sysctl may change at any time */
+		d->max_map_count = sys_max_map_count();
+		daemon_sites_configure(d);
+	}
 	daemon_journal_tick(d, tracer_read_stats(d->tracer, st) ? NULL : st);
 	if (d->journal && now >= d->next_flush) {
 		journal_flush(d->journal);
@@ -262,8 +269,9 @@ static void on_hup(void *ctx, int sig)
 			sd_notify(0, "READY=1\nSTATUS=reload failed: kept the old configuration");
 		return;
 	}
-	if (strcmp(fresh->socket, d->cfg->socket) || fresh->ringbuf_size != d->cfg->ringbuf_size)
-		log_warn("reload: socket and ringbuf_size take effect at the next start");
+	if (strcmp(fresh->socket, d->cfg->socket) || fresh->ringbuf_size != d->cfg->ringbuf_size ||
+	    fresh->stack_window != d->cfg->stack_window)
+		log_warn("reload: socket, ringbuf_size and stack_window take effect at the next start");
 	log_set_max_level(d->verbosity > 0 ? LOG_LVL_DEBUG : fresh->log_level);
 	/* Swap: the alert engine and the journal follow the new settings. */
 	{
@@ -280,6 +288,7 @@ static void on_hup(void *ctx, int sig)
 		if (journal_changed)
 			daemon_open_journal(d);
 		metrics_reconfigure(d->metrics, fresh);
+		daemon_sites_configure(d);
 		free(old);
 	}
 	schedule_status(d);
@@ -289,60 +298,6 @@ static void on_hup(void *ctx, int sig)
 }
 
 /* ---- start-up ---- */
-
-static int detach(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/"))
-		return -errno;
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(fd);
-	}
-	log_use_syslog(true);
-	return 0;
-}
-
-/* Is stderr the journal's stream (systemd sets JOURNAL_STREAM=dev:ino)? */
-static bool stderr_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st))
-		return false;
-	return st.st_dev == dev && st.st_ino == ino;
-}
-
-static int make_socket_dir(const char *sock)
-{
-	char dir[CONFIG_PATH_MAX], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", sock);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* The loop and what the daemon itself registers with it: signals, the ring buffer, timers. */
 static int setup_loop(struct daemon *d)
@@ -419,7 +374,7 @@ int cli_daemon(int argc, char **argv)
 		goto out;
 	}
 	log_set_max_level(d->verbosity > 0 ? LOG_LVL_DEBUG : d->cfg->log_level);
-	d->journald = d->foreground && stderr_is_journal();
+	d->journald = d->foreground && daemon_stderr_is_journal();
 	log_set_syslog_prefix(d->journald);
 	d->notify = getenv("NOTIFY_SOCKET") != NULL;
 	if (d->notify) {
@@ -428,7 +383,7 @@ int cli_daemon(int argc, char **argv)
 		if (sd_watchdog_enabled(0, &usec) > 0)
 			d->watchdog_usec = usec;
 	}
-	if (!d->foreground && detach()) {
+	if (!d->foreground && daemon_detach()) {
 		log_err("cannot detach: %s", strerror(errno));
 		goto out;
 	}
@@ -442,6 +397,7 @@ int cli_daemon(int argc, char **argv)
 
 	topts.trace_all = true;
 	topts.ringbuf_bytes = d->cfg->ringbuf_size;
+	topts.ustack_window = d->cfg->stack_window;
 	topts.on_record = on_record;
 	topts.ctx = d;
 	d->tracer = tracer_new(&topts);
@@ -449,6 +405,9 @@ int cli_daemon(int argc, char **argv)
 		rc = TRACER_EXIT_ENV;
 		goto out;
 	}
+	if (daemon_sites_init(d))
+		goto out;
+	daemon_sites_configure(d);
 	/* Attached first, seeded second: nothing falls between; events queued meanwhile
 	 * replay harmlessly onto the snapshot. */
 	nprocs = seed_walk(d, 0);
@@ -458,7 +417,7 @@ int cli_daemon(int argc, char **argv)
 			 strerror(-nprocs));
 		nprocs = 0;
 	}
-	if (make_socket_dir(d->cfg->socket))
+	if (daemon_make_socket_dir(d->cfg->socket))
 		log_warn("cannot create the directory of %s: %s", d->cfg->socket, strerror(errno));
 	d->ctl = ctl_server_new(d->cfg->socket, d->loop, daemon_handle_request, d);
 	if (!d->ctl) {
@@ -490,6 +449,7 @@ out:
 	journal_close(d->journal);
 	ctl_server_free(d->ctl);
 	tracer_free(d->tracer);
+	daemon_sites_fini(d);
 	alert_free(d->alerts);
 	model_free(d->model);
 	loop_free(d->loop);

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `vmatrace daemon`'s command line: every configuration key is also a flag. */
+/*
+ * `vmatrace daemon`'s command line (every configuration key is also a flag) and
+ * what start-up does to the process: detaching, the journald check, the socket's directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -97,5 +104,61 @@ int daemon_parse_args(struct daemon *d, int argc, char **argv)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* ---- start-up ---- */
+
+int daemon_detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/"))
+		return -errno;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	log_use_syslog(true);
+	return 0;
+}
+
+/* Is stderr the journal's stream (systemd sets JOURNAL_STREAM=dev:ino)? */
+bool daemon_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st))
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
+int daemon_make_socket_dir(const char *sock)
+{
+	char dir[CONFIG_PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
 	return 0;
 }

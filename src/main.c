@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  status     processes ranked by VMA count, and the daemon's health\n"
 		"  snapshot   a process's VMAs as the model sees them (/proc/PID/maps format)\n"
 		"  timeline   a process's VMA count, mapped bytes and heap over time\n"
+		"  sites      the call sites behind a process's VMAs (by VMAs made, by bytes, failures)\n"
 		"  metrics    the daemon's Prometheus metrics (also served on metrics_listen)\n"
 		"  report     history from the journal: incidents, OOM kills, timelines (text, json, csv, svg, html)\n"
 		"  version    print the version\n"
@@ -42,7 +43,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "report"))
 		return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
-	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics"))
+	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics") ||
+	    !strcmp(argv[1], "sites"))
 		return cli_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vmatrace %s\n", VMATRACE_VERSION);

@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "log.h"
 #include "model.h"
+#include "sites.h"
 #include "model_internal.h"
 
 /* madvise values that never split or merge a VMA: no boundary to make. */
@@ -53,6 +54,10 @@ static void proc_free(struct model *m, struct model_proc *p)
 		(uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
 	vmamap_free(p->map);
 	free(p->cgroup);
+	if (p->sites) {
+		sites_free(p->sites);
+		free(p->sites);
+	}
 	free(p->tl);
 	free(p->fr);
 	free(p);
@@ -201,8 +206,11 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 	uint64_t a = r->args[0], len = MODEL_PAGE_UP(r->args[1]);
 	uint64_t old_brk = p->brk;
 	uint64_t ts = r->hdr.ts_ns;
+	size_t vmas0 = model_vma_count(p);
+	uint64_t bytes0 = model_mapped_bytes(p);
 	int rc = 0;
 
+	p->call.measured = false;
 	/* Already in the address space read from the kernel after it. */
 	if (ts < p->skip_before_ns)
 		return;
@@ -339,6 +347,10 @@ done:
 	follow_stack(p, r->stack_vm);
 	if (rc)
 		p->need_resync = true;
+	/* The call's own effect, before a resync (of other calls' order) blurs it. */
+	p->call.vmas = (int64_t)model_vma_count(p) - (int64_t)vmas0;
+	p->call.bytes = (int64_t)model_mapped_bytes(p) - (int64_t)bytes0;
+	p->call.measured = !rc;
 	p->kernel_count = r->map_count;
 	if (ts < p->settle_ns && !p->need_resync)
 		return; /* may be a replay of what the read already showed: do not judge */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "sites.h"
 
 void sites_init(struct sites *s, size_t max)
@@ -199,4 +201,135 @@ size_t *sites_sorted(const struct sites *s, int by_bytes)
 	if (s->n)
 		qsort_r(idx, s->n, sizeof(*idx), cmp_sites, &c);
 	return idx;
+}
+
+static void json_site(struct jsonw *w, const struct site *st, const char *(*errno_name)(int))
+{
+	jw_obj(w);
+	jw_kint(w, "net_vmas", st->sum.net_vmas);
+	jw_kint(w, "bytes", st->sum.bytes);
+	jw_kuint(w, "calls", st->sum.calls);
+	jw_kuint(w, "samples", st->sum.samples);
+	jw_kuint(w, "failures", st->sum.failures);
+	if (st->sum.failures) {
+		jw_kobj(w, "errors");
+		for (int i = 0; i < SITES_ERRNOS && st->errno_counts[i]; i++) {
+			const char *name = errno_name ? errno_name(st->errnos[i]) : NULL;
+			char num[16];
+
+			if (!name) {
+				snprintf(num, sizeof(num), "E%d", st->errnos[i]);
+				name = num;
+			}
+			jw_kuint(w, name, st->errno_counts[i]);
+		}
+		if (st->errno_other)
+			jw_kuint(w, "other", st->errno_other);
+		jw_obj_end(w);
+	}
+	jw_karr(w, "frames");
+	for (unsigned int i = 0; i < st->nframes; i++)
+		jw_str(w, st->frames[i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void json_list(struct jsonw *w, const char *key, const struct sites *s, size_t top,
+		      int by_bytes, bool failures_only, const char *(*errno_name)(int))
+{
+	size_t *idx = sites_sorted(s, by_bytes);
+	size_t shown = 0;
+
+	jw_karr(w, key);
+	for (size_t i = 0; idx && i < s->n && shown < top; i++) {
+		const struct site *st = &s->v[idx[i]];
+
+		if (failures_only && !st->sum.failures)
+			continue;
+		json_site(w, st, errno_name);
+		shown++;
+	}
+	jw_arr_end(w);
+	free(idx);
+}
+
+void sites_write_json(struct jsonw *w, const struct sites *s, size_t top,
+		      const char *(*errno_name)(int))
+{
+	jw_obj(w);
+	jw_kuint(w, "sites", s ? s->n : 0);
+	if (s) {
+		json_list(w, "by_vmas", s, top, 0, false, errno_name);
+		json_list(w, "by_bytes", s, top, 1, false, errno_name);
+		json_list(w, "failures", s, top, 0, true, errno_name);
+		jw_kobj(w, "rest");
+		jw_kuint(w, "sites", s->rest_sites);
+		jw_kint(w, "net_vmas", s->rest.net_vmas);
+		jw_kint(w, "bytes", s->rest.bytes);
+		jw_kuint(w, "calls", s->rest.calls);
+		jw_kuint(w, "failures", s->rest.failures);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
+static void text_list(struct strbuf *sb, const char *title, const struct sites *s, size_t top,
+		      int by_bytes, bool failures_only, const char *(*errno_name)(int))
+{
+	size_t *idx = sites_sorted(s, by_bytes);
+	size_t shown = 0;
+
+	sb_printf(sb, "%s\n", title);
+	for (size_t i = 0; idx && i < s->n && shown < top; i++) {
+		const struct site *st = &s->v[idx[i]];
+
+		if (failures_only && !st->sum.failures)
+			continue;
+		sb_printf(sb, "  %+lld VMAs  ", (long long)st->sum.net_vmas);
+		if (st->sum.bytes < 0) {
+			sb_putc(sb, '-');
+			sb_size(sb, -st->sum.bytes);
+		} else {
+			sb_size(sb, st->sum.bytes);
+		}
+		sb_printf(sb, "  %llu calls (%llu sampled)", (unsigned long long)st->sum.calls,
+			  (unsigned long long)st->sum.samples);
+		for (int e = 0; e < SITES_ERRNOS && st->errno_counts[e]; e++) {
+			const char *name = errno_name ? errno_name(st->errnos[e]) : NULL;
+
+			if (name)
+				sb_printf(sb, "  %s x%llu", name,
+					  (unsigned long long)st->errno_counts[e]);
+			else
+				sb_printf(sb, "  E%d x%llu", st->errnos[e],
+					  (unsigned long long)st->errno_counts[e]);
+		}
+		sb_putc(sb, '\n');
+		for (unsigned int f = 0; f < st->nframes; f++) {
+			sb_puts(sb, "     > ");
+			sb_printable(sb, st->frames[f], 4096);
+			sb_putc(sb, '\n');
+		}
+		shown++;
+	}
+	if (!shown)
+		sb_puts(sb, "  (none)\n");
+	free(idx);
+}
+
+void sites_write_text(struct strbuf *sb, const struct sites *s, size_t top,
+		      const char *(*errno_name)(int))
+{
+	if (!s || !s->n) {
+		sb_puts(sb, "no call sites recorded (none sampled yet, or stacks are off: "
+			    "stack_window)\n");
+		return;
+	}
+	text_list(sb, "by net VMAs:", s, top, 0, false, errno_name);
+	text_list(sb, "by bytes mapped:", s, top, 1, false, errno_name);
+	text_list(sb, "failed calls:", s, top, 0, true, errno_name);
+	if (s->rest_sites)
+		sb_printf(sb, "and %llu more sites: %+lld VMAs, %llu calls\n",
+			  (unsigned long long)s->rest_sites, (long long)s->rest.net_vmas,
+			  (unsigned long long)s->rest.calls);
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@
 #include "loop.h"
 #include "metrics.h"
 #include "model.h"
+#include "sites.h"
+#include "decode.h"
 #include "procfs.h"
 #include "sysinfo.h"
 #include "tracer.h"
@@ -312,6 +315,21 @@ int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
 			model_format_census(d->model, p, out, json);
 		else
 			model_format_maps(d->model, p, &procfs_resolver, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "sites")) {
+		p = request_proc(d, arg, out);
+		if (!p)
+			return -1;
+		if (json) {
+			struct jsonw w;
+
+			jw_begin(&w, out);
+			sites_write_json(&w, p->sites, top ? top : SIZE_MAX, decode_errno_name);
+			sb_putc(out, '\n');
+		} else {
+			sites_write_text(out, p->sites, top ? top : SIZE_MAX, decode_errno_name);
+		}
 		return 0;
 	}
 	if (!strcmp(cmd, "metrics") && d->metrics) {
