@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "xorshift.h"
 
 /* Values are never NULL: encode a key as key + 1 in the pointer. */
 #define V(k) ((void *)(uintptr_t)((k) + 1))
@@ -15,10 +16,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng_state);
 }
 
 /* Every key of the reference is found with its value, the others are absent, len agrees. */

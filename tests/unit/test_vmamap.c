@@ -12,16 +12,13 @@
 #include <string.h>
 
 #include "vmamap.h"
+#include "xorshift.h"
 
 static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: fixed seeds make every failure reproducible. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng_state);
 }
 
 static uint64_t mix(uint64_t x)
