@@ -17,6 +17,7 @@
 #include "hmap.h"
 #include "metrics.h"
 #include "model.h"
+#include "model_fixture.h"
 
 static struct config cfg;
 /* The state a view is filled from: what the daemon counts. */
@@ -82,24 +83,9 @@ static void fill_view(struct metrics_view *v)
 
 TestSuite(metrics, .init = setup, .fini = teardown);
 
-/* A process as the kernel would report it: `vmas` separate anonymous VMAs and a heap. */
 static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
 {
-	struct model_proc *p = model_seed_begin(dmn.model, pid, comm, vmas, 0x500000, 0x521000);
-
-	cr_assert(p);
-	for (unsigned int i = 0; i < vmas; i++) {
-		struct vmt_vma v = {
-			.start = 0x10000000ull + i * 0x2000ull,
-			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
-			.vm_flags = 0x3, /* VM_READ | VM_WRITE */
-			.valid = 1,
-		};
-
-		cr_assert_eq(model_seed_vma(dmn.model, p, &v), 0);
-	}
-	model_seed_end(dmn.model, p);
-	cr_assert_eq(model_vma_count(p), vmas);
+	seed_proc(dmn.model, pid, comm, vmas);
 }
 
 /* Model only process 100, named comm. */
