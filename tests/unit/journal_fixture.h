@@ -351,6 +351,16 @@ static struct journal *open_journal(uint64_t segment_bytes, uint64_t block_bytes
 	return j;
 }
 
+/* A run of the writer with the default configuration that appends x[from] to x[to - 1]. */
+static inline void write_session(const struct xrec *x, size_t from, size_t to)
+{
+	struct journal *j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+
+	for (size_t i = from; i < to; i++)
+		append_x(j, &x[i]);
+	journal_close(j);
+}
+
 /* ---- round trips and visibility ---- */
 
 static inline uint32_t len_mixed(size_t seq)

@@ -251,14 +251,10 @@ Test(journal, names_sort_after_existing_segments)
 	struct journal_reader_stats st;
 	struct dirent **names;
 	size_t *seqs, got;
-	struct journal *j;
 	char path[PATH_LEN];
 	int ns;
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 0; i < 10; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 0, 10);
 	ns = list_segments(&names);
 	cr_assert_eq(ns, 1);
 	{
@@ -270,10 +266,7 @@ Test(journal, names_sort_after_existing_segments)
 	}
 	free_names(names, ns);
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 10; i < 20; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 10, 20);
 	ns = list_segments(&names);
 	cr_assert_eq(ns, 2);
 	cr_assert_str_eq(names[0]->d_name, "seg-09000000000000000000.vmj");
@@ -411,13 +404,9 @@ Test(journal, a_segment_of_another_version_is_skipped_and_named)
 	struct journal_reader_stats st;
 	char path[PATH_LEN];
 	size_t size, *seqs, got;
-	struct journal *j;
 	uint8_t *buf;
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 0; i < 20; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 0, 20);
 	only_segment(path, sizeof(path));
 	buf = file_read(path, &size);
 	put_le(buf + 4, JOURNAL_FORMAT_VERSION + 1, 2);
@@ -425,10 +414,7 @@ Test(journal, a_segment_of_another_version_is_skipped_and_named)
 	file_write(path, buf, size);
 	free(buf);
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 20; i < 40; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 20, 40);
 
 	got = read_all(exp, 40, &seqs, &st);
 	assert_range(seqs, got, 20, 20);
