@@ -140,6 +140,17 @@ static void pids_of(const char *text, char *out, size_t len)
 	}
 }
 
+/* Renders; the pids of the processes exported, in order, must be `expected`. The text (free it). */
+static char *render_pids(const char *expected)
+{
+	char pids[256];
+	char *text = render();
+
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, expected, "exported: %s", pids);
+	return text;
+}
+
 Test(metrics, label_values_are_escaped)
 {
 	char *text;
@@ -311,7 +322,7 @@ Test(metrics, stable_ordering)
 
 Test(metrics, cardinality_top_n_plus_every_process_above_the_lowest_threshold)
 {
-	char *text, pids[256];
+	char *text;
 
 	/* max_map_count 1000, lowest threshold 80%: 800 VMAs and more are always shown. */
 	add_proc(10, "p10", 900);
@@ -322,40 +333,27 @@ Test(metrics, cardinality_top_n_plus_every_process_above_the_lowest_threshold)
 	add_proc(15, "p15", 80);
 
 	cfg.metrics_top = 1;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12", "top 1 and those at >= 80%%: %s", pids);
+	text = render_pids("10,11,12"); /* top 1 and those at >= 80% */
 	cr_assert(strstr(text, "\nvmatrace_tracked_processes 6\n"));
 	free(text);
 
 	cfg.metrics_top = 4;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12,13");
-	free(text);
+	free(render_pids("10,11,12,13"));
 
 	/* The lowest threshold is the first of the ascending list. */
 	cfg.metrics_top = 0;
 	cfg.alert_thresholds[0] = 85;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11");
-	free(text);
+	free(render_pids("10,11"));
 
 	/* An absolute VMA-count alert lower than the percentages counts too. */
 	cfg.alert_vma_counts[0] = 85;
 	cfg.n_alert_vma_counts = 1;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12,13,14");
-	free(text);
+	free(render_pids("10,11,12,13,14"));
 
 	/* No thresholds, no top: host metrics only; the families are still declared. */
 	cfg.n_alert_thresholds = 0;
 	cfg.n_alert_vma_counts = 0;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "");
+	text = render_pids("");
 	cr_assert(strstr(text, "# TYPE vmatrace_process_vmas gauge\n"));
 	free(text);
 }
