@@ -450,12 +450,14 @@ void model_apply(struct model *m, const void *rec, size_t size)
 	if (size < sizeof(*h))
 		return;
 	m->st.events++;
+	if (size < decode_rec_size(h->type))
+		return;
 	switch (h->type) {
 	case VMT_REC_SYSCALL: {
 		const struct vmt_syscall_rec *r = rec;
 		bool failed;
 
-		if (size < sizeof(*r) || r->sys >= VMT_SYS__COUNT)
+		if (r->sys >= VMT_SYS__COUNT)
 			return;
 		p = model_proc_get(m, h->tgid);
 		if (!p) {
@@ -487,8 +489,6 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		break;
 	}
 	case VMT_REC_EXEC:
-		if (size < sizeof(struct vmt_exec_rec))
-			return;
 		apply_exec(m, rec);
 		p = model_proc_get(m, h->tgid);
 		if (p) {
@@ -504,14 +504,10 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		}
 		break;
 	case VMT_REC_VMA:
-		if (size < sizeof(struct vmt_vma_rec))
-			return;
 		m->st.events--; /* part of the exec record */
 		apply_vma(m, rec);
 		break;
 	case VMT_REC_FORK:
-		if (size < sizeof(struct vmt_fork_rec))
-			return;
 		apply_fork(m, rec);
 		break;
 	case VMT_REC_EXIT:
