@@ -220,6 +220,18 @@ static inline void assert_range(const size_t *seqs, size_t n, size_t first, size
 			     first + i);
 }
 
+/* Reads the whole journal of tdir: exactly the records first..first + count - 1. Its stats. */
+static inline struct journal_reader_stats read_range(const struct xrec *exp, size_t nexp,
+						     size_t first, size_t count)
+{
+	struct journal_reader_stats st;
+	size_t *seqs, got = read_all(exp, nexp, &seqs, &st);
+
+	assert_range(seqs, got, first, count);
+	free(seqs);
+	return st;
+}
+
 /* ---- files ---- */
 
 static inline int seg_filter(const struct dirent *de)

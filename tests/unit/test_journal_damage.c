@@ -41,7 +41,7 @@ Test(journal_damage, torn_tail)
 	struct journal_reader_stats st;
 	struct blk b[512];
 	char path[PATH_LEN];
-	size_t nb, *seqs, got, last;
+	size_t nb, last;
 	struct journal *j;
 
 	/* Several segments: only the last one is cut, in the middle of its last block's data. */
@@ -61,27 +61,21 @@ Test(journal_damage, torn_tail)
 	cr_assert_geq(nb, 1);
 	last = b[nb - 1].nrecs;
 	cr_assert_eq(truncate(path, b[nb - 1].off + BLK_HDR + b[nb - 1].comp / 2), 0);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n - last);
+	st = read_range(exp, n, 0, n - last);
 	cr_assert_eq(st.torn_tails, 1);
 	cr_assert_eq(st.damaged_blocks, 0);
-	free(seqs);
 
 	/* Cut inside the block header: still a torn tail, not damage. */
 	cr_assert_eq(truncate(path, b[nb - 1].off + 20), 0);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n - last);
+	st = read_range(exp, n, 0, n - last);
 	cr_assert_eq(st.torn_tails, 1);
 	cr_assert_eq(st.damaged_blocks, 0);
-	free(seqs);
 
 	/* Cut inside the file header: nothing of that segment, the others whole. */
 	if (nb == 1) {
 		cr_assert_eq(truncate(path, 10), 0);
-		got = read_all(exp, n, &seqs, &st);
-		assert_range(seqs, got, 0, n - last);
+		st = read_range(exp, n, 0, n - last);
 		cr_assert_eq(st.torn_tails, 1);
-		free(seqs);
 	}
 	free(exp);
 }
@@ -156,7 +150,7 @@ Test(journal_damage, garbage_is_skipped)
 	const size_t n = 2000, glen = 777;
 	struct xrec *exp = xrecs_make(n, len_mixed);
 	struct journal_reader_stats st;
-	size_t nb, size, *seqs, got, cut;
+	size_t nb, size, cut;
 	uint8_t *buf, *out, garbage[777];
 	struct blk b[512];
 	char path[PATH_LEN];
@@ -175,37 +169,29 @@ Test(journal_damage, garbage_is_skipped)
 	memcpy(out + cut, garbage, glen);
 	memcpy(out + cut + glen, buf + cut, size - cut);
 	file_write(path, out, size + glen);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 
 	/* Garbage after the last block. */
 	memcpy(out, buf, size);
 	random_bytes(out + size, glen);
 	file_write(path, out, size + glen);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 
 	/* A few bytes of garbage only: shorter than a block header. */
 	file_write(path, out, size + 5);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks + st.torn_tails, 1);
-	free(seqs);
 
 	/* A damaged file header: the blocks behind it are still found. */
 	memcpy(out, buf, size);
 	out[2] ^= 0xff;
 	file_write(path, out, size);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
-	free(seqs);
 
 	free(out);
 	free(buf);
@@ -304,7 +290,7 @@ Test(journal_damage, lying_blocks_are_damage)
 	struct xrec *exp = xrecs_make(n, len_random100);
 	struct journal_reader_stats st;
 	static uint8_t raw[64 << 10];
-	size_t off, pos, *seqs, got;
+	size_t off, pos;
 	uint8_t *seg;
 	char path[PATH_LEN];
 
@@ -349,12 +335,10 @@ Test(journal_damage, lying_blocks_are_damage)
 
 	seg_path(path, sizeof(path), "seg-00000000000000000001.vmj");
 	file_write(path, seg, off);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, 11);
+	st = read_range(exp, n, 0, 11);
 	cr_assert_eq(st.damaged_blocks, 6);
 	cr_assert_eq(st.blocks, 7);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 	free(seg);
 	free(exp);
 }
