@@ -553,16 +553,16 @@ struct model *model_new(const struct model_config *cfg)
 	return m;
 }
 
+static void proc_free_val(void *m, void *p)
+{
+	proc_free(m, p);
+}
+
 void model_free(struct model *m)
 {
-	uint64_t k;
-	void *v;
-
 	if (!m)
 		return;
-	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &v));)
-		proc_free(m, v);
-	hmap_free(&m->procs);
+	hmap_free_values(&m->procs, proc_free_val, m);
 	hmap_free(&m->file_ids);
 	free(m->files);
 	free(m);

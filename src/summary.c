@@ -16,12 +16,7 @@ void summary_init(struct summary *s, unsigned long keep_exited)
 
 void summary_free(struct summary *s)
 {
-	uint64_t k;
-	void *v;
-
-	for (size_t i = 0; (i = hmap_next(&s->procs, i, &k, &v));)
-		free(v);
-	hmap_free(&s->procs);
+	hmap_free_values(&s->procs, NULL, NULL);
 	for (unsigned long i = 0; i < s->nexited; i++)
 		free(s->exited[i]);
 	free(s->exited);

@@ -216,3 +216,25 @@ Test(hmap, random_strided_keys)
 	}
 	hmap_free(&m);
 }
+
+static void count_val(void *ctx, void *val)
+{
+	cr_assert_not_null(val);
+	(*(size_t *)ctx)++;
+}
+
+Test(hmap, free_values_frees_each_value_once_and_empties_the_map)
+{
+	struct hmap m;
+	size_t freed = 0;
+
+	hmap_init(&m);
+	for (uint64_t k = 0; k < 100; k++)
+		cr_assert_eq(hmap_put(&m, k * 7919, V(k)), 0);
+	for (uint64_t k = 0; k < 100; k += 3)
+		cr_assert_eq(hmap_del(&m, k * 7919), V(k));
+	hmap_free_values(&m, count_val, &freed);
+	cr_assert_eq(freed, 66);
+	cr_assert_eq(m.len, 0);
+	cr_assert_null(hmap_get(&m, 7919));
+}
