@@ -34,6 +34,31 @@ static void assert_all_but_block(const size_t *seqs, size_t got, size_t n, const
 	}
 }
 
+/* Flips the bits of mask in len bytes of the file at off. */
+static void flip_bytes(const char *path, size_t off, size_t len, uint8_t mask)
+{
+	size_t size;
+	uint8_t *buf = file_read(path, &size);
+
+	cr_assert_leq(off + len, size);
+	for (size_t k = 0; k < len; k++)
+		buf[off + k] ^= mask;
+	file_write(path, buf, size);
+	free(buf);
+}
+
+/* Reads the whole journal: all of 0..n-1 but the records of block `skip`. Its stats. */
+static struct journal_reader_stats read_all_but_block(const struct xrec *exp, size_t n,
+						      const struct blk *b, size_t skip)
+{
+	struct journal_reader_stats st;
+	size_t *seqs, got = read_all(exp, n, &seqs, &st);
+
+	assert_all_but_block(seqs, got, n, b, skip);
+	free(seqs);
+	return st;
+}
+
 Test(journal_damage, torn_tail)
 {
 	const size_t n = 3000;
@@ -85,26 +110,19 @@ Test(journal_damage, corrupt_block_data)
 	const size_t n = 2000;
 	struct xrec *exp = xrecs_make(n, len_mixed);
 	struct journal_reader_stats st;
-	size_t nb, mid, size, *seqs, got;
 	struct blk b[512];
 	char path[PATH_LEN];
-	uint8_t *buf;
+	size_t nb, mid;
 
 	nb = write_blocks(exp, n, b, 512, path, sizeof(path));
 	cr_assert_geq(nb, 5);
 	mid = nb / 2;
-	buf = file_read(path, &size);
-	for (size_t k = 0; k < 3; k++)
-		buf[b[mid].off + BLK_HDR + b[mid].comp / 2 + k] ^= 0x5a;
-	file_write(path, buf, size);
-	free(buf);
+	flip_bytes(path, b[mid].off + BLK_HDR + b[mid].comp / 2, 3, 0x5a);
 
-	got = read_all(exp, n, &seqs, &st);
-	assert_all_but_block(seqs, got, n, b, mid);
+	st = read_all_but_block(exp, n, b, mid);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
 	cr_assert_eq(st.blocks, nb - 1);
-	free(seqs);
 	free(exp);
 }
 
@@ -117,23 +135,16 @@ Test(journal_damage, corrupt_block_header)
 
 	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
 		struct journal_reader_stats st;
-		size_t nb, mid, size, *seqs, got;
 		struct blk b[512];
 		char path[PATH_LEN];
-		uint8_t *buf;
+		size_t mid;
 
-		nb = write_blocks(exp, n, b, 512, path, sizeof(path));
-		mid = nb / 2 + w % 2;
-		buf = file_read(path, &size);
-		buf[b[mid].off + where[w]] ^= 0x10;
-		file_write(path, buf, size);
-		free(buf);
+		mid = write_blocks(exp, n, b, 512, path, sizeof(path)) / 2 + w % 2;
+		flip_bytes(path, b[mid].off + where[w], 1, 0x10);
 
-		got = read_all(exp, n, &seqs, &st);
-		assert_all_but_block(seqs, got, n, b, mid);
+		st = read_all_but_block(exp, n, b, mid);
 		cr_assert_eq(st.damaged_blocks, 1, "header byte %zu", where[w]);
 		cr_assert_eq(st.torn_tails, 0);
-		free(seqs);
 		cr_assert_eq(unlink(path), 0);
 	}
 	free(exp);
