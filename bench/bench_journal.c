@@ -6,17 +6,17 @@
  * flush interval), with some JSON alerts and exits among them. Default config.
  * Prints the write rate, the bytes per record on disk and the read rate.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "fsutil.h"
 #include "journal.h"
+#include "xorshift.h"
 
 #define NRECORDS 1000000
 #define NPROCS 200
@@ -33,10 +33,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&rng_state);
 }
 
 static void procs_init(struct proc *p)
@@ -90,41 +87,6 @@ static int alert_json(char *buf, size_t size, const struct proc *p, uint64_t t)
 			"\"window_s\":60,\"threshold\":0.8,\"mapped\":%llu}",
 			(unsigned long long)t, p->pid, p->comm, p->vmas,
 			(double)(rng() % 1000) / 10, (unsigned long long)p->mapped);
-}
-
-static uint64_t dir_size(const char *dir, int *nfiles)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	uint64_t total = 0;
-
-	*nfiles = 0;
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!fstatat(dirfd(d), de->d_name, &st, 0) && S_ISREG(st.st_mode)) {
-			total += st.st_size;
-			(*nfiles)++;
-		}
-	}
-	closedir(d);
-	return total;
-}
-
-static void dir_remove(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-	rmdir(dir);
 }
 
 int main(void)
@@ -196,7 +158,7 @@ int main(void)
 	}
 	journal_close(j);
 	tw = (clock_mono_ns() / 1e9) - t0;
-	disk = dir_size(dir, &nfiles);
+	disk = dir_bytes(dir, &nfiles);
 
 	t0 = (clock_mono_ns() / 1e9);
 	r = journal_reader_open(dir);

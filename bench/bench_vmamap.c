@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "vmamap.h"
+#include "xorshift.h"
 
 #define BASE 0x7f0000000000ULL
 #define PAGE 4096ULL
@@ -24,10 +25,7 @@ static uint64_t rng_state = 0x853c49e6748fea9bULL;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng_state);
 }
 
 /* Uniform in [0, n) without a division, which would cost as much as a cached lookup. */

@@ -23,15 +23,13 @@
 
 int main(int argc, char **argv)
 {
-	int status;
-	unsigned long iterations =
-		loop_start(argc, argv, "brk_loop", "sbrk(+64 KiB), touch, sbrk(-64 KiB)", &status);
 	struct loop_clock clock;
+	int status;
+	unsigned long iterations = loop_start(
+		argc, argv, "brk_loop", "sbrk(+64 KiB), touch, sbrk(-64 KiB)", &clock, &status);
 
 	if (!iterations)
 		return status;
-	if (loop_clock_start(&clock, "brk_loop", iterations))
-		return 1;
 	for (unsigned long i = 0; i < iterations; i++) {
 		volatile char *p = sbrk(STEP_BYTES);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What the single-threaded bench loops share: options (-n N, --wait-start),
- * waiting for SIGUSR1 so that a tracer can attach first, and the clock.
+ * waiting for SIGUSR1 so that a tracer can attach first (mt_mixed waits so
+ * too), and the clock.
  *
  * The clock is read every LOOP_BLOCK iterations as well: besides the mean
  * (ns_per_iter) a loop prints the 10th percentile and the minimum of its
@@ -30,7 +31,7 @@
 #define DEFAULT_ITERATIONS 1000000UL
 #define LOOP_BLOCK 1000UL /* iterations per timed block: ~5 ms here */
 
-static double now_ns(void)
+static inline double now_ns(void)
 {
 	struct timespec ts;
 
@@ -38,7 +39,7 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void loop_usage(FILE *f, const char *prog, const char *what)
+static inline void loop_usage(FILE *f, const char *prog, const char *what)
 {
 	fprintf(f,
 		"usage: %s [-n ITERATIONS] [--wait-start]\n"
@@ -51,12 +52,53 @@ static void loop_usage(FILE *f, const char *prog, const char *what)
 		prog, what, LOOP_BLOCK, DEFAULT_ITERATIONS);
 }
 
+struct loop_clock {
+	double start;	    /* of the loop */
+	double block_start; /* of the current block */
+	double *blocks;	    /* ns per iteration of each whole block */
+	unsigned long nblocks;
+};
+
+static inline int loop_clock_start(struct loop_clock *c, const char *prog, unsigned long iterations)
+{
+	c->nblocks = 0;
+	c->blocks = calloc(iterations / LOOP_BLOCK + 1, sizeof(*c->blocks));
+	if (!c->blocks) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	c->start = c->block_start = now_ns();
+	return 0;
+}
+
+/* Before anything else: an early SIGUSR1 must stay pending, not kill us. */
+static inline void loop_hold_usr1(sigset_t *usr1)
+{
+	sigemptyset(usr1);
+	sigaddset(usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, usr1, NULL);
+}
+
+/* --wait-start: say so, then wait for the SIGUSR1 held by loop_hold_usr1(); 0 or -1. */
+static inline int loop_wait_usr1(const char *prog, const sigset_t *usr1)
+{
+	int sig;
+
+	/* bench/run.sh waits for this line before it attaches and signals. */
+	fprintf(stderr, "%s: pid %d waiting for SIGUSR1\n", prog, (int)getpid());
+	if (sigwait(usr1, &sig)) {
+		fprintf(stderr, "%s: sigwait failed\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * Parse the options, and with --wait-start wait for SIGUSR1. Returns the
+ * Parse the options, with --wait-start wait for SIGUSR1, then start the clock. Returns the
  * iteration count, or 0 after printing why (*status is the exit status).
  */
-static unsigned long loop_start(int argc, char **argv, const char *prog, const char *what,
-				int *status)
+static inline unsigned long loop_start(int argc, char **argv, const char *prog, const char *what,
+				       struct loop_clock *clock, int *status)
 {
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
@@ -65,14 +107,11 @@ static unsigned long loop_start(int argc, char **argv, const char *prog, const c
 		{ 0 },
 	};
 	unsigned long iterations = DEFAULT_ITERATIONS;
-	int wait_start = 0, opt, sig;
+	int wait_start = 0, opt;
 	sigset_t usr1;
 	char *end;
 
-	/* Before anything else: an early SIGUSR1 must stay pending, not kill us. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	loop_hold_usr1(&usr1);
 	*status = 2;
 	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -100,35 +139,12 @@ static unsigned long loop_start(int argc, char **argv, const char *prog, const c
 		loop_usage(stderr, prog, what);
 		return 0;
 	}
-	if (wait_start) {
-		/* bench/run.sh waits for this line before it attaches and signals. */
-		fprintf(stderr, "%s: pid %d waiting for SIGUSR1\n", prog, (int)getpid());
-		if (sigwait(&usr1, &sig)) {
-			fprintf(stderr, "%s: sigwait failed\n", prog);
-			*status = 1;
-			return 0;
-		}
-	}
+	*status = 1;
+	if (wait_start && loop_wait_usr1(prog, &usr1))
+		return 0;
+	if (loop_clock_start(clock, prog, iterations))
+		return 0;
 	return iterations;
-}
-
-struct loop_clock {
-	double start;	    /* of the loop */
-	double block_start; /* of the current block */
-	double *blocks;	    /* ns per iteration of each whole block */
-	unsigned long nblocks;
-};
-
-static int loop_clock_start(struct loop_clock *c, const char *prog, unsigned long iterations)
-{
-	c->nblocks = 0;
-	c->blocks = calloc(iterations / LOOP_BLOCK + 1, sizeof(*c->blocks));
-	if (!c->blocks) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return -1;
-	}
-	c->start = c->block_start = now_ns();
-	return 0;
 }
 
 /* Call after iteration i (0-based): closes a block every LOOP_BLOCK iterations. */
@@ -142,7 +158,7 @@ static inline void loop_clock_tick(struct loop_clock *c, unsigned long i)
 	}
 }
 
-static int loop_cmp_double(const void *a, const void *b)
+static inline int loop_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -154,7 +170,7 @@ static int loop_cmp_double(const void *a, const void *b)
  * blocks' figures and every block's ns per iteration (in the order they ran,
  * for a script that pools the blocks of several runs).
  */
-static void loop_clock_report(struct loop_clock *c, unsigned long iterations)
+static inline void loop_clock_report(struct loop_clock *c, unsigned long iterations)
 {
 	double elapsed = now_ns() - c->start;
 

@@ -24,16 +24,14 @@
 
 int main(int argc, char **argv)
 {
+	struct loop_clock clock;
 	int status;
 	unsigned long iterations = loop_start(argc, argv, "mmap_loop",
 					      "mmap(4 KiB, anonymous, read/write), touch, munmap",
-					      &status);
-	struct loop_clock clock;
+					      &clock, &status);
 
 	if (!iterations)
 		return status;
-	if (loop_clock_start(&clock, "mmap_loop", iterations))
-		return 1;
 	for (unsigned long i = 0; i < iterations; i++) {
 		volatile char *p = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "loop_common.h"
 
 #define PAGE_BYTES 4096UL
 #define REGION_PAGES 16UL
@@ -160,10 +161,7 @@ int main(int argc, char **argv)
 	sigset_t usr1;
 	double start, elapsed;
 
-	/* Before anything else: an early SIGUSR1 must stay pending, not kill us. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	loop_hold_usr1(&usr1);
 
 	while ((opt = getopt_long(argc, argv, "t:n:d:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -218,16 +216,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (wait_start) {
-		int sig;
-
-		/* bench/run.sh waits for this line before it attaches and signals. */
-		fprintf(stderr, "mt_mixed: pid %d waiting for SIGUSR1\n", (int)getpid());
-		if (sigwait(&usr1, &sig)) {
-			fprintf(stderr, "mt_mixed: sigwait failed\n");
-			return 1;
-		}
-	}
+	if (wait_start && loop_wait_usr1("mt_mixed", &usr1))
+		return 1;
 
 	start = ((double)clock_mono_ns());
 	if (duration)

@@ -4,8 +4,12 @@
 #define VMATRACE_DECODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "strbuf.h"
 #include "vmatrace.h"
+
+/* The size of a whole record of this type; a bare header's for a type we do not know. */
+size_t decode_rec_size(unsigned int type);
 
 const char *decode_sys_name(unsigned int sys);
 /* Our syscall id for a name ("mmap" -> VMT_SYS_MMAP), or -1. */

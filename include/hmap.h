@@ -19,6 +19,8 @@ struct hmap {
 
 void hmap_init(struct hmap *m);
 void hmap_free(struct hmap *m);
+/* Frees every value with free_val(ctx, val), or with free() when free_val is NULL, then m. */
+void hmap_free_values(struct hmap *m, void (*free_val)(void *ctx, void *val), void *ctx);
 void *hmap_get(const struct hmap *m, uint64_t key);
 /* Insert or replace; val must not be NULL. Returns 0 or -ENOMEM. */
 int hmap_put(struct hmap *m, uint64_t key, void *val);

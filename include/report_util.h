@@ -23,5 +23,8 @@ void report_pct(struct strbuf *sb, double part, double whole);
 void report_damaged_text(struct strbuf *sb, unsigned long long n);
 /* Segments of a format version this build does not read; nothing when there are none. */
 void report_version_text(struct strbuf *sb, const struct journal_reader_stats *rs);
+/* Each of the two warnings above that applies, between `before` and `after`. */
+void report_journal_warnings(struct strbuf *sb, const struct journal_reader_stats *rs,
+			     const char *before, const char *after);
 
 #endif

@@ -39,6 +39,21 @@ static const struct sys_desc {
 #undef SYS_DESC_ROW
 };
 
+size_t decode_rec_size(unsigned int type)
+{
+	static const size_t size[] = {
+		[VMT_REC_SYSCALL] = sizeof(struct vmt_syscall_rec),
+		[VMT_REC_FORK] = sizeof(struct vmt_fork_rec),
+		[VMT_REC_EXEC] = sizeof(struct vmt_exec_rec),
+		[VMT_REC_EXIT] = sizeof(struct vmt_exit_rec),
+		[VMT_REC_OOM] = sizeof(struct vmt_oom_rec),
+		[VMT_REC_VMA] = sizeof(struct vmt_vma_rec),
+	};
+
+	return type < sizeof(size) / sizeof(size[0]) && size[type] ? size[type] :
+								     sizeof(struct vmt_hdr);
+}
+
 const char *decode_sys_name(unsigned int sys)
 {
 	return sys < VMT_SYS__COUNT ? sys_table[sys].name : "unknown";

@@ -352,32 +352,22 @@ int format_record(struct strbuf *sb, const struct format_opts *fo, const void *d
 {
 	const struct vmt_hdr *h = data;
 
-	if (size < sizeof(*h))
+	if (size < sizeof(*h) || size < decode_rec_size(h->type))
 		return -1;
 	switch (h->type) {
 	case VMT_REC_SYSCALL:
-		if (size < sizeof(struct vmt_syscall_rec))
-			return -1;
 		format_syscall(sb, fo, data, ex);
 		return 0;
 	case VMT_REC_FORK:
-		if (size < sizeof(struct vmt_fork_rec))
-			return -1;
 		format_fork(sb, fo, data);
 		return 0;
 	case VMT_REC_EXEC:
-		if (size < sizeof(struct vmt_exec_rec))
-			return -1;
 		format_exec(sb, fo, data, ex);
 		return 0;
 	case VMT_REC_EXIT:
-		if (size < sizeof(struct vmt_exit_rec))
-			return -1;
 		format_exit(sb, fo, data);
 		return 0;
 	case VMT_REC_OOM:
-		if (size < sizeof(struct vmt_oom_rec))
-			return -1;
 		format_oom(sb, fo, data);
 		return 0;
 	default:

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,4 +44,41 @@ int atomic_write_file(const char *path, const void *data, size_t len, mode_t mod
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+uint64_t dir_bytes(const char *dir, int *nfiles)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t total = 0;
+	int n = 0;
+
+	if (d) {
+		while ((de = readdir(d))) {
+			struct stat st;
+
+			if (!fstatat(dirfd(d), de->d_name, &st, 0) && S_ISREG(st.st_mode)) {
+				total += st.st_size;
+				n++;
+			}
+		}
+		closedir(d);
+	}
+	if (nfiles)
+		*nfiles = n;
+	return total;
+}
+
+void dir_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	rmdir(dir);
 }

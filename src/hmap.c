@@ -26,6 +26,21 @@ void hmap_free(struct hmap *m)
 	hmap_init(m);
 }
 
+void hmap_free_values(struct hmap *m, void (*free_val)(void *ctx, void *val), void *ctx)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		void *v = m->slots[i].val;
+
+		if (!v)
+			continue;
+		if (free_val)
+			free_val(ctx, v);
+		else
+			free(v);
+	}
+	hmap_free(m);
+}
+
 static struct hmap_slot *find(const struct hmap *m, uint64_t key)
 {
 	if (!m->cap)

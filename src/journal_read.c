@@ -197,31 +197,45 @@ static int block_decode(struct journal_reader *r, const uint8_t *data, const str
 	return 0;
 }
 
+/*
+ * The len bytes of a header starting with magic in the window, at *p: 1, or 0 at the end of
+ * the segment (nothing there, or a header cut short), or -errno. The start of a header cut by
+ * the end of the file is a torn write; anything else cut short is damage.
+ */
+static int header_at(struct journal_reader *r, size_t len, const char *magic, const uint8_t **p)
+{
+	size_t have;
+	int err;
+
+	err = win_fill(r, len);
+	if (err)
+		return err;
+	have = r->win_end - r->win_start;
+	*p = r->win + r->win_start;
+	if (!have)
+		return 0;
+	if (have < len) {
+		if (!memcmp(*p, magic, min_size(have, MAGIC_LEN)))
+			r->stats.torn_tails++;
+		else
+			mark_damaged(r);
+		r->win_start = r->win_end;
+		return 0;
+	}
+	return 1;
+}
+
 /* The next good block of the segment: 1 decoded, 0 end of the segment, -errno. */
 static int next_block(struct journal_reader *r)
 {
 	for (;;) {
 		struct blk_hdr h;
 		const uint8_t *p;
-		size_t have;
 		int err;
 
-		err = win_fill(r, BLK_HDR_LEN);
-		if (err)
+		err = header_at(r, BLK_HDR_LEN, BLK_MAGIC, &p);
+		if (err <= 0)
 			return err;
-		have = r->win_end - r->win_start;
-		p = r->win + r->win_start;
-		if (!have)
-			return 0;
-		if (have < BLK_HDR_LEN) {
-			/* The start of a header cut by the end of the file is a torn write. */
-			if (!memcmp(p, BLK_MAGIC, min_size(have, MAGIC_LEN)))
-				r->stats.torn_tails++;
-			else
-				mark_damaged(r);
-			r->win_start = r->win_end;
-			return 0;
-		}
 		if (!blk_hdr_parse(p, &h))
 			goto damaged;
 		err = win_fill(r, BLK_HDR_LEN + (size_t)h.comp_len);
@@ -258,24 +272,12 @@ damaged:
 static int segment_header(struct journal_reader *r)
 {
 	const uint8_t *p;
-	size_t have;
 	int err;
 
-	err = win_fill(r, SEG_HDR_LEN);
-	if (err)
+	/* Nothing yet (just created): the header is on its way. */
+	err = header_at(r, SEG_HDR_LEN, SEG_MAGIC, &p);
+	if (err <= 0)
 		return err;
-	have = r->win_end - r->win_start;
-	p = r->win + r->win_start;
-	if (!have)
-		return 0; /* just created: the header is on its way */
-	if (have < SEG_HDR_LEN) {
-		if (!memcmp(p, SEG_MAGIC, min_size(have, MAGIC_LEN)))
-			r->stats.torn_tails++;
-		else
-			mark_damaged(r);
-		r->win_start = r->win_end;
-		return 0;
-	}
 	if (!memcmp(p, SEG_MAGIC, MAGIC_LEN) && get32(p + 28) == crc(p, 28) &&
 	    get16(p + 4) != FORMAT_VERSION) {
 		/* Not damage: a format this build cannot read. Say so, and skip it whole. */

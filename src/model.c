@@ -462,12 +462,14 @@ void model_apply(struct model *m, const void *rec, size_t size)
 	if (size < sizeof(*h))
 		return;
 	m->st.events++;
+	if (size < decode_rec_size(h->type))
+		return;
 	switch (h->type) {
 	case VMT_REC_SYSCALL: {
 		const struct vmt_syscall_rec *r = rec;
 		bool failed;
 
-		if (size < sizeof(*r) || r->sys >= VMT_SYS__COUNT)
+		if (r->sys >= VMT_SYS__COUNT)
 			return;
 		p = model_proc_get(m, h->tgid);
 		if (!p) {
@@ -499,8 +501,6 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		break;
 	}
 	case VMT_REC_EXEC:
-		if (size < sizeof(struct vmt_exec_rec))
-			return;
 		apply_exec(m, rec);
 		p = model_proc_get(m, h->tgid);
 		if (p) {
@@ -516,14 +516,10 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		}
 		break;
 	case VMT_REC_VMA:
-		if (size < sizeof(struct vmt_vma_rec))
-			return;
 		m->st.events--; /* part of the exec record */
 		apply_vma(m, rec);
 		break;
 	case VMT_REC_FORK:
-		if (size < sizeof(struct vmt_fork_rec))
-			return;
 		apply_fork(m, rec);
 		break;
 	case VMT_REC_EXIT:
@@ -569,16 +565,16 @@ struct model *model_new(const struct model_config *cfg)
 	return m;
 }
 
+static void proc_free_val(void *m, void *p)
+{
+	proc_free(m, p);
+}
+
 void model_free(struct model *m)
 {
-	uint64_t k;
-	void *v;
-
 	if (!m)
 		return;
-	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &v));)
-		proc_free(m, v);
-	hmap_free(&m->procs);
+	hmap_free_values(&m->procs, proc_free_val, m);
 	hmap_free(&m->file_ids);
 	free(m->files);
 	free(m);

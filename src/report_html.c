@@ -84,16 +84,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		sb_printf(&t, "; vm.max_map_count %u", r->max_map_count);
 	html_row(sb, "daemon", t.buf);
 	sb_puts(sb, "</table>\n");
-	if (rs->damaged_blocks) {
-		sb_puts(sb, "<p class=\"warn\">");
-		report_damaged_text(sb, rs->damaged_blocks);
-		sb_puts(sb, ".</p>\n");
-	}
-	if (rs->other_version) {
-		sb_puts(sb, "<p class=\"warn\">");
-		report_version_text(sb, rs);
-		sb_puts(sb, ".</p>\n");
-	}
+	report_journal_warnings(sb, rs, "<p class=\"warn\">", ".</p>\n");
 	if (rs->torn_tails)
 		sb_puts(sb,
 			"<p class=\"note\">The journal ends inside a block (daemon still writing, "

@@ -87,16 +87,7 @@ void report_text(const struct report *r, struct strbuf *sb)
 		sb_printf(sb, ", vm.max_map_count %u", r->max_map_count);
 	sb_printf(sb, ", %llu ring-buffer records lost, %llu resyncs\n",
 		  (unsigned long long)r->drops, (unsigned long long)r->resyncs);
-	if (rs->damaged_blocks) {
-		sb_puts(sb, "WARNING:   ");
-		report_damaged_text(sb, rs->damaged_blocks);
-		sb_putc(sb, '\n');
-	}
-	if (rs->other_version) {
-		sb_puts(sb, "WARNING:   ");
-		report_version_text(sb, rs);
-		sb_putc(sb, '\n');
-	}
+	report_journal_warnings(sb, rs, "WARNING:   ", "\n");
 	if (rs->torn_tails)
 		sb_printf(sb,
 			  "note:      the journal ends inside a block (daemon still writing, or "

@@ -63,6 +63,21 @@ void report_version_text(struct strbuf *sb, const struct journal_reader_stats *r
 		  rs->other_version == 1 ? "it" : "them");
 }
 
+void report_journal_warnings(struct strbuf *sb, const struct journal_reader_stats *rs,
+			     const char *before, const char *after)
+{
+	if (rs->damaged_blocks) {
+		sb_puts(sb, before);
+		report_damaged_text(sb, rs->damaged_blocks);
+		sb_puts(sb, after);
+	}
+	if (rs->other_version) {
+		sb_puts(sb, before);
+		report_version_text(sb, rs);
+		sb_puts(sb, after);
+	}
+}
+
 /* ---- time specifications ---- */
 
 /* Exactly n decimal digits. */

@@ -16,12 +16,7 @@ void summary_init(struct summary *s, unsigned long keep_exited)
 
 void summary_free(struct summary *s)
 {
-	uint64_t k;
-	void *v;
-
-	for (size_t i = 0; (i = hmap_next(&s->procs, i, &k, &v));)
-		free(v);
-	hmap_free(&s->procs);
+	hmap_free_values(&s->procs, NULL, NULL);
 	for (unsigned long i = 0; i < s->nexited; i++)
 		free(s->exited[i]);
 	free(s->exited);
@@ -105,12 +100,14 @@ void summary_add(struct summary *s, const void *data, size_t size, unsigned long
 		*prev_brk_known = true;
 	}
 
+	if (size < decode_rec_size(h->type))
+		return;
 	switch (h->type) {
 	case VMT_REC_SYSCALL: {
 		const struct vmt_syscall_rec *r = data;
 		int err;
 
-		if (size < sizeof(*r) || r->sys >= VMT_SYS__COUNT)
+		if (r->sys >= VMT_SYS__COUNT)
 			return;
 		err = decode_ret_errno(r->sys, r->ret);
 		s->calls[r->sys]++;
@@ -128,8 +125,6 @@ void summary_add(struct summary *s, const void *data, size_t size, unsigned long
 	case VMT_REC_FORK: {
 		const struct vmt_fork_rec *r = data;
 
-		if (size < sizeof(*r))
-			return;
 		s->forks++;
 		if (r->hdr.flags & VMT_F_TRACED_NEW) {
 			struct summary_proc *c = summary_proc(s, r->child_tgid);
@@ -147,8 +142,6 @@ void summary_add(struct summary *s, const void *data, size_t size, unsigned long
 	case VMT_REC_EXEC: {
 		const struct vmt_exec_rec *r = data;
 
-		if (size < sizeof(*r))
-			return;
 		s->execs++;
 		if (p) {
 			/* A new image: its heap is a new one too. */

@@ -214,18 +214,18 @@ struct symbolizer *sym_new(void)
 	return s;
 }
 
+static void proc_maps_free(void *ctx, void *pm)
+{
+	(void)ctx;
+	free(((struct proc_maps *)pm)->v);
+	free(pm);
+}
+
 void sym_free(struct symbolizer *s)
 {
-	uint64_t k;
-	void *v;
-
 	if (!s)
 		return;
-	for (size_t i = 0; (i = hmap_next(&s->procs, i, &k, &v));) {
-		free(((struct proc_maps *)v)->v);
-		free(v);
-	}
-	hmap_free(&s->procs);
+	hmap_free_values(&s->procs, proc_maps_free, NULL);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		for (size_t j = 0; j < s->files[i]->nsyms; j++)
 			free(s->files[i]->syms[j].name);

@@ -43,57 +43,44 @@ size_t ut_char_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* The output's own syntax for one character that passes the policy. */
+/* What an output writes instead of the character c, its own syntax; NULL: c itself. */
+static const char *escape_of(char c, enum ut_output out)
+{
+	static const struct {
+		char c;
+		const char *entity;
+	} html[] = { { '&', "&amp;" },
+		     { '<', "&lt;" },
+		     { '>', "&gt;" },
+		     { '"', "&quot;" },
+		     { '\'', "&#39;" } };
+
+	switch (out) {
+	case UT_JSON:
+	case UT_PROM:
+		return c == '"' ? "\\\"" : NULL;
+	case UT_CSV:
+		return c == '"' ? "\"\"" : NULL;
+	case UT_HTML:
+		for (size_t i = 0; i < sizeof(html) / sizeof(html[0]); i++)
+			if (html[i].c == c)
+				return html[i].entity;
+		return NULL;
+	case UT_TEXT:
+		break;
+	}
+	return NULL;
+}
+
+/* One character that passes the policy, in the output's own syntax. */
 static void put_plain(struct strbuf *sb, const char *s, size_t len, enum ut_output out)
 {
-	if (len == 1) {
-		char c = s[0];
+	const char *e = len == 1 ? escape_of(s[0], out) : NULL;
 
-		switch (out) {
-		case UT_JSON:
-			if (c == '"') {
-				sb_puts(sb, "\\\"");
-				return;
-			}
-			break;
-		case UT_HTML:
-			switch (c) {
-			case '&':
-				sb_puts(sb, "&amp;");
-				return;
-			case '<':
-				sb_puts(sb, "&lt;");
-				return;
-			case '>':
-				sb_puts(sb, "&gt;");
-				return;
-			case '"':
-				sb_puts(sb, "&quot;");
-				return;
-			case '\'':
-				sb_puts(sb, "&#39;");
-				return;
-			}
-			break;
-		case UT_PROM:
-			if (c == '"') {
-				sb_puts(sb, "\\\"");
-				return;
-			}
-			break;
-		case UT_CSV:
-			if (c == '"') {
-				sb_puts(sb, "\"\"");
-				return;
-			}
-			break;
-		case UT_TEXT:
-			break;
-		}
-		sb_putc(sb, c);
-		return;
-	}
-	sb_putn(sb, s, len);
+	if (e)
+		sb_puts(sb, e);
+	else
+		sb_putn(sb, s, len);
 }
 
 void ut_append(struct strbuf *sb, const char *s, size_t n, enum ut_output out)

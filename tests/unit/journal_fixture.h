@@ -22,7 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fsutil.h"
 #include "journal.h"
+#include "xorshift.h"
 
 /* src/journal.c: stands in for write(2) on the journal's files; test-only. */
 extern ssize_t (*journal_write_hook)(int fd, const void *buf, size_t len);
@@ -59,18 +61,9 @@ static inline void put_le(uint8_t *p, uint64_t v, int n)
 
 static inline void tdir_remove(void)
 {
-	DIR *d = opendir(tdir);
-	struct dirent *de;
-
 	journal_write_hook = NULL;
 	fsize_restore();
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-	rmdir(tdir);
+	dir_remove(tdir);
 }
 
 static inline void tdir_make(void)
@@ -86,10 +79,7 @@ static __attribute__((unused)) uint64_t rng_state = 88172645463325252ull;
 
 static inline uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&rng_state);
 }
 
 static __attribute__((unused))
@@ -230,6 +220,18 @@ static inline void assert_range(const size_t *seqs, size_t n, size_t first, size
 			     first + i);
 }
 
+/* Reads the whole journal of tdir: exactly the records first..first + count - 1. Its stats. */
+static inline struct journal_reader_stats read_range(const struct xrec *exp, size_t nexp,
+						     size_t first, size_t count)
+{
+	struct journal_reader_stats st;
+	size_t *seqs, got = read_all(exp, nexp, &seqs, &st);
+
+	assert_range(seqs, got, first, count);
+	free(seqs);
+	return st;
+}
+
 /* ---- files ---- */
 
 static inline int seg_filter(const struct dirent *de)
@@ -271,20 +273,7 @@ static inline void seg_path(char *path, size_t size, const char *name)
 
 static inline uint64_t dir_usage(void)
 {
-	DIR *d = opendir(tdir);
-	struct dirent *de;
-	uint64_t total = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!fstatat(dirfd(d), de->d_name, &st, 0) && S_ISREG(st.st_mode))
-			total += st.st_size;
-	}
-	closedir(d);
-	return total;
+	return dir_bytes(tdir, NULL);
 }
 
 static inline uint8_t *file_read(const char *path, size_t *size)
@@ -372,6 +361,16 @@ static struct journal *open_journal(uint64_t segment_bytes, uint64_t block_bytes
 
 	cr_assert_not_null(j, "journal_open %s: %s", tdir, strerror(errno));
 	return j;
+}
+
+/* A run of the writer with the default configuration that appends x[from] to x[to - 1]. */
+static inline void write_session(const struct xrec *x, size_t from, size_t to)
+{
+	struct journal *j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
+
+	for (size_t i = from; i < to; i++)
+		append_x(j, &x[i]);
+	journal_close(j);
 }
 
 /* ---- round trips and visibility ---- */

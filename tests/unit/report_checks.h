@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,13 +174,12 @@ static inline char *slurp(const char *path)
 	return buf;
 }
 
-/* cli_report with args (NULL-terminated) and -o to a file; its content, or NULL if none. */
-static inline char *run(int *rc, const char *dir, ...)
+/* cli_report with args and -o to a file; its content, or NULL if none. */
+static inline char *run_args(int *rc, const char *dir, va_list ap)
 {
 	char out[128], *argv[32];
 	int argc = 0;
 	const char *a;
-	va_list ap;
 	char *text;
 
 	snprintf(out, sizeof(out), "%s.out", dir);
@@ -187,10 +187,8 @@ static inline char *run(int *rc, const char *dir, ...)
 	argv[argc++] = "report";
 	argv[argc++] = "--journal-dir";
 	argv[argc++] = (char *)dir;
-	va_start(ap, dir);
 	while ((a = va_arg(ap, const char *)) && argc < 28)
 		argv[argc++] = (char *)a;
-	va_end(ap);
 	argv[argc++] = "-o";
 	argv[argc++] = out;
 	argv[argc] = NULL;
@@ -200,30 +198,30 @@ static inline char *run(int *rc, const char *dir, ...)
 	return text;
 }
 
-static inline char *run_ok(const char *dir, ...)
+/* cli_report with args (NULL-terminated); its output, or NULL if none. */
+static inline char *run(int *rc, const char *dir, ...)
 {
-	char out[128], *argv[32];
-	int argc = 0, rc;
-	const char *a;
 	va_list ap;
 	char *text;
 
-	snprintf(out, sizeof(out), "%s.out", dir);
-	argv[argc++] = "report";
-	argv[argc++] = "--journal-dir";
-	argv[argc++] = (char *)dir;
 	va_start(ap, dir);
-	while ((a = va_arg(ap, const char *)) && argc < 28)
-		argv[argc++] = (char *)a;
+	text = run_args(rc, dir, ap);
 	va_end(ap);
-	argv[argc++] = "-o";
-	argv[argc++] = out;
-	argv[argc] = NULL;
-	rc = cli_report(argc, argv);
+	return text;
+}
+
+/* The same, which must succeed and write its output. */
+static inline char *run_ok(const char *dir, ...)
+{
+	va_list ap;
+	char *text;
+	int rc;
+
+	va_start(ap, dir);
+	text = run_args(&rc, dir, ap);
+	va_end(ap);
 	cr_assert_eq(rc, 0, "vmatrace report exited %d", rc);
-	text = slurp(out);
 	cr_assert_not_null(text, "no output file");
-	unlink(out);
 	return text;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "journal.h"
 
 #define FX_NS 1000000000ULL
@@ -116,20 +117,7 @@ static inline long fx_size(const struct fx *f)
 
 static inline void fx_rm(const struct fx *f)
 {
-	DIR *d = opendir(f->dir);
-	struct dirent *de;
-	char path[512];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(f->dir);
+	dir_remove(f->dir);
 }
 
 /*

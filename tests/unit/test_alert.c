@@ -73,6 +73,7 @@ Test(alert, seconds_to_limit)
 #include "config.h"
 #include "jsonr.h"
 #include "model.h"
+#include "model_fixture.h"
 
 static struct config acfg;
 static struct model *am;
@@ -117,23 +118,7 @@ static void docs_teardown(void)
 
 static struct model_proc *proc_with(uint32_t pid, const char *comm, unsigned int vmas)
 {
-	struct model_proc *p = model_seed_begin(am, pid, "", vmas, 0x500000, 0x521000);
-
-	cr_assert(p);
-	memset(p->comm, 0, sizeof(p->comm));
-	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
-	for (unsigned int i = 0; i < vmas; i++) {
-		struct vmt_vma v = {
-			.start = 0x10000000ull + i * 0x2000ull,
-			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
-			.vm_flags = 0x3,
-			.valid = 1,
-		};
-
-		cr_assert_eq(model_seed_vma(am, p, &v), 0);
-	}
-	model_seed_end(am, p);
-	return p;
+	return seed_proc(am, pid, comm, vmas);
 }
 
 static json_t *parse(const char *text)

@@ -319,16 +319,21 @@ Test(decode, vm_perms)
 }
 
 /* All arguments of a call, joined as format.c does in text mode. */
-static void args_line(struct strbuf *sb, unsigned int sys, const unsigned long long *v)
+/* The arguments of sys, decoded and joined as a trace line shows them, must read `expected`. */
+static void check_args(unsigned int sys, const unsigned long long *v, const char *expected)
 {
 	const struct arg_desc *args;
 	int n = decode_sys_args(sys, &args);
+	struct strbuf sb;
 
+	sb_init(&sb);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			sb_puts(sb, ", ");
-		decode_arg(sb, &args[i], v[i]);
+			sb_puts(&sb, ", ");
+		decode_arg(&sb, &args[i], v[i]);
 	}
+	cr_assert_str_eq(sb.buf, expected, "syscall %u", sys);
+	sb_free(&sb);
 }
 
 Test(decode, mmap_args)
@@ -349,10 +354,8 @@ Test(decode, mmap_args)
 	cr_assert_eq(args[0].kind, ARG_ADDR);
 	cr_assert_eq(args[4].kind, ARG_FD);
 
-	sb_init(&sb);
-	args_line(&sb, VMT_SYS_MMAP, v);
-	cr_assert_str_eq(sb.buf,
-			 "NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0");
+	check_args(VMT_SYS_MMAP, v,
+		   "NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0");
 
 	/* A file mapping at a hint address; an fd of 32-bit -1 also reads as -1. */
 	v[0] = 0x7f0000000000ULL;
@@ -360,10 +363,8 @@ Test(decode, mmap_args)
 	v[3] = MAP_SHARED;
 	v[4] = 3;
 	v[5] = 0x2000;
-	sb_reset(&sb);
-	args_line(&sb, VMT_SYS_MMAP, v);
-	cr_assert_str_eq(sb.buf, "0x7f0000000000, 8192, PROT_READ, MAP_SHARED, 3, 0x2000");
-	sb_reset(&sb);
+	check_args(VMT_SYS_MMAP, v, "0x7f0000000000, 8192, PROT_READ, MAP_SHARED, 3, 0x2000");
+	sb_init(&sb);
 	decode_arg(&sb, &args[4], 0xffffffffULL);
 	cr_assert_str_eq(sb.buf, "-1");
 	sb_free(&sb);
@@ -376,23 +377,13 @@ Test(decode, other_args)
 	unsigned long long prctl[5] = { 0, 0, 0x7f0000000000ULL, 4096, 0x5555000 };
 	unsigned long long mlockall[1] = { MCL_CURRENT | MCL_FUTURE };
 	const struct arg_desc *args;
-	struct strbuf sb;
 
-	sb_init(&sb);
-	args_line(&sb, VMT_SYS_MREMAP, mremap);
-	cr_assert_str_eq(sb.buf,
-			 "0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, 0x7f1000000000");
-	sb_reset(&sb);
-	args_line(&sb, VMT_SYS_MADVISE, madv);
-	cr_assert_str_eq(sb.buf, "0x7f0000000000, 4096, MADV_DONTNEED");
-	sb_reset(&sb);
-	args_line(&sb, VMT_SYS_PRCTL_SET_VMA, prctl);
-	cr_assert_str_eq(sb.buf,
-			 "PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x7f0000000000, 4096, 0x5555000");
-	sb_reset(&sb);
-	args_line(&sb, VMT_SYS_MLOCKALL, mlockall);
-	cr_assert_str_eq(sb.buf, "MCL_CURRENT|MCL_FUTURE");
-	sb_free(&sb);
+	check_args(VMT_SYS_MREMAP, mremap,
+		   "0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, 0x7f1000000000");
+	check_args(VMT_SYS_MADVISE, madv, "0x7f0000000000, 4096, MADV_DONTNEED");
+	check_args(VMT_SYS_PRCTL_SET_VMA, prctl,
+		   "PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x7f0000000000, 4096, 0x5555000");
+	check_args(VMT_SYS_MLOCKALL, mlockall, "MCL_CURRENT|MCL_FUTURE");
 
 	cr_assert_eq(decode_sys_args(VMT_SYS_MUNMAP, &args), 2);
 	cr_assert_eq(decode_sys_args(VMT_SYS_BRK, &args), 1);

@@ -29,12 +29,16 @@ static void fill_hdr(struct vmt_hdr *h, __u32 type, const char *comm, __u32 tgid
 	memcpy(h->comm, comm, strnlen(comm, sizeof(h->comm)));
 }
 
-static struct vmt_syscall_rec sys_rec(unsigned int sys, long long ret, unsigned int vmas)
+/* A syscall record of app[1234/1235]; its arguments (NULL: none) as ARGS(...) gives them. */
+static struct vmt_syscall_rec sys_rec(unsigned int sys, long long ret, unsigned int vmas,
+				      const __u64 *args)
 {
 	struct vmt_syscall_rec r;
 
 	memset(&r, 0, sizeof(r));
 	fill_hdr(&r.hdr, VMT_REC_SYSCALL, "app", 1234, 1235);
+	if (args)
+		memcpy(r.args, args, sizeof(r.args));
 	r.sys = sys;
 	r.ret = ret;
 	r.map_count = vmas;
@@ -42,6 +46,16 @@ static struct vmt_syscall_rec sys_rec(unsigned int sys, long long ret, unsigned 
 	r.brk = 0x55555557a000ULL;
 	return r;
 }
+
+/* A valid VMA of the record's range. */
+static struct vmt_vma vma(__u64 start, __u64 end, __u64 vm_flags)
+{
+	struct vmt_vma v = { .start = start, .end = end, .vm_flags = vm_flags, .valid = 1 };
+
+	return v;
+}
+
+#define ARGS(...) ((const __u64[6]){ __VA_ARGS__ })
 
 static struct format_extra extra(void)
 {
@@ -61,6 +75,10 @@ static void check_line(const struct format_opts *fo, const void *rec, size_t siz
 	cr_assert_str_eq(sb.buf, expected);
 	sb_free(&sb);
 }
+
+/* The same as text, for a record of any type (its size from its pointer). */
+#define check_text(rec, ex, expected) \
+	check_line(&text_opts, (rec), sizeof(*(rec)), (ex), (expected))
 
 /* Format one record as JSON, check it is one valid JSON line, and return it (sb_free it). */
 static struct strbuf json_line(const void *rec, size_t size, const struct format_extra *ex)
@@ -137,59 +155,50 @@ Test(format, ts_text_and_json)
 
 Test(format, munmap_failure_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, -12, MAX_MAP);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_MUNMAP, -12, MAX_MAP, ARGS(0x7f2a4c000000ULL, 4096));
 	struct format_extra ex = extra();
 
-	r.args[0] = 0x7f2a4c000000ULL;
-	r.args[1] = 4096;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] munmap(0x7f2a4c000000, 4096) = -1 ENOMEM "
 		   "(Cannot allocate memory)  vmas=65530/65530\n");
 }
 
 Test(format, unnamed_errno_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MPROTECT, -200, 40);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_MPROTECT, -200, 40, ARGS(0x1000, 4096, PROT_READ));
 	struct format_extra ex = extra();
 
-	r.args[0] = 0x1000;
-	r.args[1] = 4096;
-	r.args[2] = PROT_READ;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mprotect(0x1000, 4096, PROT_READ) = -1 E200"
 		   "  vmas=40/65530\n");
 }
 
 Test(format, mmap_success_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, 0x7f2a4c000000LL, 101);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, 0x7f2a4c000000LL, 101,
+					   ARGS(0, 8192, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS, (__u64)-1LL));
 	struct format_extra ex = extra();
 
-	r.args[1] = 8192;
-	r.args[2] = PROT_READ | PROT_WRITE;
-	r.args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
-	r.args[4] = (__u64)-1LL;
 	/* A VMA of its own: nothing to add. */
-	r.vma[0] = (struct vmt_vma){
-		.start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1
-	};
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	r.vma[0] = vma(0x7f2a4c000000ULL, 0x7f2a4c002000ULL, 0x3);
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(NULL, 8192, PROT_READ|PROT_WRITE, "
 		   "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2a4c000000  vmas=101/65530\n");
 
 	/* Merged with the VMA below: the whole VMA is shown. */
 	r.vma[0].start = 0x7f2a4bff0000ULL;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(NULL, 8192, PROT_READ|PROT_WRITE, "
 		   "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2a4c000000  vmas=101/65530"
 		   "  vma=7f2a4bff0000-7f2a4c002000 rw-p\n");
 
 	/* The range ends in another VMA. */
 	r.vma[0].start = 0x7f2a4c000000ULL;
-	r.vma[1] = (struct vmt_vma){
-		.start = 0x7f2a4c001000ULL, .end = 0x7f2a4c003000ULL, .vm_flags = 0x1, .valid = 1
-	};
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	r.vma[1] = vma(0x7f2a4c001000ULL, 0x7f2a4c003000ULL, 0x1);
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(NULL, 8192, PROT_READ|PROT_WRITE, "
 		   "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2a4c000000  vmas=101/65530"
 		   "  vma=7f2a4c000000-7f2a4c003000 (2 VMAs)\n");
@@ -197,18 +206,13 @@ Test(format, mmap_success_text)
 
 Test(format, mmap_failure_hides_vma)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, -EEXIST, 7);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, -EEXIST, 7,
+					   ARGS(0x400000, 4096, PROT_READ,
+						MAP_PRIVATE | MAP_FIXED_NOREPLACE, 3, 0x1000));
 	struct format_extra ex = extra();
 
-	r.args[0] = 0x400000;
-	r.args[1] = 4096;
-	r.args[2] = PROT_READ;
-	r.args[3] = MAP_PRIVATE | MAP_FIXED_NOREPLACE;
-	r.args[4] = 3;
-	r.args[5] = 0x1000;
-	r.vma[0] =
-		(struct vmt_vma){ .start = 0x3ff000, .end = 0x402000, .vm_flags = 0x5, .valid = 1 };
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	r.vma[0] = vma(0x3ff000, 0x402000, 0x5);
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mmap(0x400000, 4096, PROT_READ, "
 		   "MAP_PRIVATE|MAP_FIXED_NOREPLACE, 3, 0x1000) = -1 EEXIST (File exists)"
 		   "  vmas=7/65530\n");
@@ -216,37 +220,31 @@ Test(format, mmap_failure_hides_vma)
 
 Test(format, mprotect_split_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MPROTECT, 0, 12);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_MPROTECT, 0, 12, ARGS(0x7f0000001000ULL, 4096, PROT_READ));
 	struct format_extra ex = extra();
 
-	r.args[0] = 0x7f0000001000ULL;
-	r.args[1] = 4096;
-	r.args[2] = PROT_READ;
-	r.vma[0] = (struct vmt_vma){
-		.start = 0x7f0000000000ULL, .end = 0x7f0000002000ULL, .vm_flags = 0x1, .valid = 1
-	};
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	r.vma[0] = vma(0x7f0000000000ULL, 0x7f0000002000ULL, 0x1);
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mprotect(0x7f0000001000, 4096, PROT_READ) = 0"
 		   "  vmas=12/65530  vma=7f0000000000-7f0000002000 r--p\n");
 }
 
 Test(format, mremap_new_addr_only_with_fixed)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MREMAP, 0x7f1000000000LL, 9);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_MREMAP, 0x7f1000000000LL, 9,
+			ARGS(0x7f0000000000ULL, 4096, 8192, 1 /* MREMAP_MAYMOVE */,
+			     0xdead /* garbage in the unused register */));
 	struct format_extra ex = extra();
 
-	r.args[0] = 0x7f0000000000ULL;
-	r.args[1] = 4096;
-	r.args[2] = 8192;
-	r.args[3] = 1;	    /* MREMAP_MAYMOVE */
-	r.args[4] = 0xdead; /* garbage in the unused register */
-	check_line(
-		&text_opts, &r, sizeof(r), &ex,
+	check_text(
+		&r, &ex,
 		"12:00:01.123456 app[1234/1235] mremap(0x7f0000000000, 4096, 8192, MREMAP_MAYMOVE)"
 		" = 0x7f1000000000  vmas=9/65530\n");
 	r.args[3] = 3;
 	r.args[4] = 0x7f1000000000ULL;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] mremap(0x7f0000000000, 4096, 8192, "
 		   "MREMAP_MAYMOVE|MREMAP_FIXED, 0x7f1000000000) = 0x7f1000000000  vmas=9/65530\n");
 
@@ -267,53 +265,50 @@ Test(format, mremap_new_addr_only_with_fixed)
 
 Test(format, no_args_and_address_returns_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNLOCKALL, 0, 5);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNLOCKALL, 0, 5, NULL);
 	struct format_extra ex = extra();
 
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 app[1234/1235] munlockall() = 0  vmas=5/65530\n");
+	check_text(&r, &ex, "12:00:01.123456 app[1234/1235] munlockall() = 0  vmas=5/65530\n");
 
-	r = sys_rec(VMT_SYS_SHMAT, 0x7f3000000000LL, 6);
-	r.args[0] = 42;
-	r.args[2] = 010000; /* SHM_RDONLY */
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	r = sys_rec(VMT_SYS_SHMAT, 0x7f3000000000LL, 6, ARGS(42, 0, 010000 /* SHM_RDONLY */));
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] shmat(42, NULL, SHM_RDONLY) = 0x7f3000000000"
 		   "  vmas=6/65530\n");
 }
 
 Test(format, brk_heap_delta_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_BRK, 0x55555557a000LL, 10);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_BRK, 0x55555557a000LL, 10, ARGS(0x55555557a000ULL));
 	struct format_extra ex = extra();
 
 	/* Grown by 132 KiB to a 132 KiB heap. */
-	r.args[0] = 0x55555557a000ULL;
 	ex.prev_brk = 0x555555559000ULL;
 	ex.prev_brk_known = true;
-	check_line(
-		&text_opts, &r, sizeof(r), &ex,
+	check_text(
+		&r, &ex,
 		"12:00:01.123456 app[1234/1235] brk(0x55555557a000) = 0x55555557a000  vmas=10/65530"
 		"  heap=+132KiB (132KiB, start_brk 0x555555559000)\n");
 
 	/* Grown again to 264 KiB. */
 	r.args[0] = r.brk = r.ret = 0x55555559b000LL;
 	ex.prev_brk = 0x55555557a000ULL;
-	check_line(
-		&text_opts, &r, sizeof(r), &ex,
+	check_text(
+		&r, &ex,
 		"12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
 		"  heap=+132KiB (264KiB, start_brk 0x555555559000)\n");
 
 	/* Shrunk by 1.5 MiB. */
 	ex.prev_brk = 0x55555559b000ULL + 1572864;
-	check_line(
-		&text_opts, &r, sizeof(r), &ex,
+	check_text(
+		&r, &ex,
 		"12:00:01.123456 app[1234/1235] brk(0x55555559b000) = 0x55555559b000  vmas=10/65530"
 		"  heap=-1.5MiB (264KiB, start_brk 0x555555559000)\n");
 
 	/* A query, first seen: no delta. */
 	r.args[0] = 0;
 	ex.prev_brk_known = false;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 app[1234/1235] brk(NULL) = 0x55555559b000  vmas=10/65530"
 		   "  heap=264KiB (start_brk 0x555555559000)\n");
 
@@ -321,21 +316,19 @@ Test(format, brk_heap_delta_text)
 	r.args[0] = 0x7fffffff0000ULL;
 	ex.prev_brk = 0x55555559b000ULL;
 	ex.prev_brk_known = true;
-	check_line(
-		&text_opts, &r, sizeof(r), &ex,
+	check_text(
+		&r, &ex,
 		"12:00:01.123456 app[1234/1235] brk(0x7fffffff0000) = 0x55555559b000  vmas=10/65530"
 		"  heap=+0B (264KiB, start_brk 0x555555559000)\n");
 }
 
 Test(format, full_comm_text)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3, ARGS(0x1000, 4096));
 	struct format_extra ex = extra();
 
 	memcpy(r.hdr.comm, "0123456789abcdef", 16); /* no NUL */
-	r.args[0] = 0x1000;
-	r.args[1] = 4096;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 0123456789abcdef[1234/1235] munmap(0x1000, 4096) = 0"
 		   "  vmas=3/65530\n");
 }
@@ -344,12 +337,11 @@ Test(format, full_comm_text)
 
 Test(format, munmap_failure_json)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, -12, MAX_MAP);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_MUNMAP, -12, MAX_MAP, ARGS(0x7f2a4c000000ULL, 4096));
 	struct format_extra ex = extra();
 	struct strbuf sb;
 
-	r.args[0] = 0x7f2a4c000000ULL;
-	r.args[1] = 4096;
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "args", "{\"addr\":\"0x7f2a4c000000\",\"len\":4096}");
 	ja_check_member(sb.buf, "ts", "43201.123456");
@@ -375,18 +367,14 @@ Test(format, munmap_failure_json)
 
 Test(format, mmap_success_json)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, 0x7f2a4c000000LL, 101);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MMAP, 0x7f2a4c000000LL, 101,
+					   ARGS(0, 8192, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS, (__u64)-1LL));
 	struct format_extra ex = extra();
 	struct strbuf sb;
 	char ret[32], *addr, *s;
 
-	r.args[1] = 8192;
-	r.args[2] = PROT_READ | PROT_WRITE;
-	r.args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
-	r.args[4] = (__u64)-1LL;
-	r.vma[0] = (struct vmt_vma){
-		.start = 0x7f2a4c000000ULL, .end = 0x7f2a4c002000ULL, .vm_flags = 0x3, .valid = 1
-	};
+	r.vma[0] = vma(0x7f2a4c000000ULL, 0x7f2a4c002000ULL, 0x3);
 	r.vma[1] = (struct vmt_vma){ .start = 0x7f2a4c001000ULL,
 				     .end = 0x7f2a4c003000ULL,
 				     .vm_flags = 0x5,
@@ -422,11 +410,11 @@ Test(format, mmap_success_json)
 
 Test(format, brk_json)
 {
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_BRK, 0x55555557a000LL, 10);
+	struct vmt_syscall_rec r =
+		sys_rec(VMT_SYS_BRK, 0x55555557a000LL, 10, ARGS(0x55555557a000ULL));
 	struct format_extra ex = extra();
 	struct strbuf sb;
 
-	r.args[0] = 0x55555557a000ULL;
 	ex.prev_brk = 0x55555559b000ULL; /* shrunk by 132 KiB */
 	ex.prev_brk_known = true;
 	sb = json_line(&r, sizeof(r), &ex);
@@ -445,7 +433,7 @@ Test(format, brk_json)
 Test(format, comm_escaping_json)
 {
 	static const char nasty[] = "a\"b\\c\nd\x01\xe9";
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3, NULL);
 	struct format_extra ex = extra();
 	struct strbuf sb;
 	char *comm;
@@ -491,8 +479,7 @@ Test(format, fork)
 	struct format_extra ex = extra();
 	struct strbuf sb;
 
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 bash[100/100] fork() = 200 (followed)  vmas=30\n");
+	check_text(&r, &ex, "12:00:01.123456 bash[100/100] fork() = 200 (followed)  vmas=30\n");
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "event", "\"fork\"");
 	ja_check_member(sb.buf, "child_pid", "200");
@@ -503,8 +490,7 @@ Test(format, fork)
 	sb_free(&sb);
 
 	r = fork_rec(false);
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 bash[100/100] fork() = 200  vmas=30\n");
+	check_text(&r, &ex, "12:00:01.123456 bash[100/100] fork() = 200  vmas=30\n");
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "followed", "false");
 	sb_free(&sb);
@@ -523,7 +509,7 @@ Test(format, exec)
 	r.start_brk = 0x555555559000ULL;
 	r.brk = 0x555555559000ULL;
 	strcpy(r.filename, "/usr/bin/true");
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 true[300/300] exec(\"/usr/bin/true\")  vmas=20/65530"
 		   "  brk=0x555555559000\n");
 	sb = json_line(&r, sizeof(r), &ex);
@@ -559,8 +545,7 @@ Test(format, exit)
 	struct format_extra ex = extra();
 	struct strbuf sb;
 
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 worker[400/400] +++ exited with 3 +++\n");
+	check_text(&r, &ex, "12:00:01.123456 worker[400/400] +++ exited with 3 +++\n");
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "event", "\"exit\"");
 	ja_check_member(sb.buf, "signal", "null");
@@ -568,19 +553,17 @@ Test(format, exit)
 	sb_free(&sb);
 
 	r = exit_rec(0);
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 worker[400/400] +++ exited with 0 +++\n");
+	check_text(&r, &ex, "12:00:01.123456 worker[400/400] +++ exited with 0 +++\n");
 
 	r = exit_rec(9);
-	check_line(&text_opts, &r, sizeof(r), &ex,
-		   "12:00:01.123456 worker[400/400] +++ killed by SIGKILL +++\n");
+	check_text(&r, &ex, "12:00:01.123456 worker[400/400] +++ killed by SIGKILL +++\n");
 	sb = json_line(&r, sizeof(r), &ex);
 	ja_check_member(sb.buf, "signal", "\"KILL\"");
 	ja_check_member(sb.buf, "exit_code", "null");
 	sb_free(&sb);
 
 	r = exit_rec(11 | 0x80);
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 worker[400/400] +++ killed by SIGSEGV (core dumped) +++\n");
 }
 
@@ -603,7 +586,7 @@ Test(format, oom)
 	r.oom_score_adj = -500;
 	r.present = VMT_OOM_HAS_TOTAL_VM | VMT_OOM_HAS_RSS | VMT_OOM_HAS_UID |
 		    VMT_OOM_HAS_PGTABLES | VMT_OOM_HAS_SCORE_ADJ;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 alloc[500/501] oom_kill victim=stress[4321] uid=1000"
 		   " total_vm=2097152kB anon_rss=1048576kB file_rss=1024kB shmem_rss=0kB"
 		   " pgtables=4096kB oom_score_adj=-500 (triggered by this task)\n");
@@ -618,7 +601,7 @@ Test(format, oom)
 
 	/* An old kernel that reports none of the optional fields. */
 	r.present = 0;
-	check_line(&text_opts, &r, sizeof(r), &ex,
+	check_text(&r, &ex,
 		   "12:00:01.123456 alloc[500/501] oom_kill victim=stress[4321]"
 		   " (triggered by this task)\n");
 	sb = json_line(&r, sizeof(r), &ex);
@@ -650,13 +633,13 @@ Test(format, drops)
 Test(format, not_printed)
 {
 	struct vmt_vma_rec v;
-	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3);
+	struct vmt_syscall_rec r = sys_rec(VMT_SYS_MUNMAP, 0, 3, NULL);
 	struct format_extra ex = extra();
 	struct strbuf sb;
 
 	memset(&v, 0, sizeof(v));
 	fill_hdr(&v.hdr, VMT_REC_VMA, "app", 1, 1);
-	v.vma = (struct vmt_vma){ .start = 0x1000, .end = 0x2000, .vm_flags = 0x1, .valid = 1 };
+	v.vma = vma(0x1000, 0x2000, 0x1);
 	sb_init(&sb);
 	cr_assert_eq(format_record(&sb, &text_opts, &v, sizeof(v), &ex), -1);
 	cr_assert_eq(format_record(&sb, &json_opts, &v, sizeof(v), &ex), -1);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "xorshift.h"
 
 /* Values are never NULL: encode a key as key + 1 in the pointer. */
 #define V(k) ((void *)(uintptr_t)((k) + 1))
@@ -15,10 +16,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng_state);
 }
 
 /* Every key of the reference is found with its value, the others are absent, len agrees. */
@@ -217,4 +215,26 @@ Test(hmap, random_strided_keys)
 				     round, k);
 	}
 	hmap_free(&m);
+}
+
+static void count_val(void *ctx, void *val)
+{
+	cr_assert_not_null(val);
+	(*(size_t *)ctx)++;
+}
+
+Test(hmap, free_values_frees_each_value_once_and_empties_the_map)
+{
+	struct hmap m;
+	size_t freed = 0;
+
+	hmap_init(&m);
+	for (uint64_t k = 0; k < 100; k++)
+		cr_assert_eq(hmap_put(&m, k * 7919, V(k)), 0);
+	for (uint64_t k = 0; k < 100; k += 3)
+		cr_assert_eq(hmap_del(&m, k * 7919), V(k));
+	hmap_free_values(&m, count_val, &freed);
+	cr_assert_eq(freed, 66);
+	cr_assert_eq(m.len, 0);
+	cr_assert_null(hmap_get(&m, 7919));
 }

@@ -11,7 +11,6 @@ Test(journal, round_trip)
 	struct journal_reader_stats st;
 	struct journal_stats ws;
 	struct journal *j;
-	size_t *seqs, got;
 	int nseg;
 
 	j = open_journal(64 << 10, 8 << 10, 0, 0, JOURNAL_FULL_DROP_OLDEST);
@@ -29,13 +28,11 @@ Test(journal, round_trip)
 	nseg = count_segments();
 	cr_assert_geq(nseg, 5, "%d segments", nseg);
 
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 0);
 	cr_assert_eq(st.torn_tails, 0);
 	cr_assert_eq(st.blocks, ws.blocks);
 	cr_assert_eq(st.segments, (uint64_t)nseg);
-	free(seqs);
 	free(exp);
 }
 
@@ -59,18 +56,14 @@ Test(journal, flush_makes_records_visible)
 	free(seqs);
 
 	cr_assert_eq(journal_flush(j), 0);
-	got = read_all(exp, 30, &seqs, &st);
-	assert_range(seqs, got, 0, 10);
-	free(seqs);
+	st = read_range(exp, 30, 0, 10);
 
 	/* A reader opened now sees the flushed prefix, not what is still buffered. */
 	early = journal_reader_open(tdir);
 	cr_assert_not_null(early);
 	for (size_t i = 10; i < 20; i++)
 		append_x(j, &exp[i]);
-	got = read_all(exp, 30, &seqs, &st);
-	assert_range(seqs, got, 0, 10);
-	free(seqs);
+	st = read_range(exp, 30, 0, 10);
 	cr_assert_eq(journal_flush(j), 0);
 	for (size_t i = 0; i < 20; i++) {
 		cr_assert_eq(journal_reader_next(early, &rec, &payload), 1, "record %zu", i);
@@ -82,9 +75,7 @@ Test(journal, flush_makes_records_visible)
 	for (size_t i = 20; i < 30; i++)
 		append_x(j, &exp[i]);
 	journal_close(j); /* closing flushes */
-	got = read_all(exp, 30, &seqs, &st);
-	assert_range(seqs, got, 0, 30);
-	free(seqs);
+	st = read_range(exp, 30, 0, 30);
 	free(exp);
 }
 
@@ -248,17 +239,11 @@ Test(journal, nested_directory_and_empty_segments)
 Test(journal, names_sort_after_existing_segments)
 {
 	struct xrec *exp = xrecs_make(20, len_random100);
-	struct journal_reader_stats st;
 	struct dirent **names;
-	size_t *seqs, got;
-	struct journal *j;
 	char path[PATH_LEN];
 	int ns;
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 0; i < 10; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 0, 10);
 	ns = list_segments(&names);
 	cr_assert_eq(ns, 1);
 	{
@@ -270,18 +255,13 @@ Test(journal, names_sort_after_existing_segments)
 	}
 	free_names(names, ns);
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 10; i < 20; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 10, 20);
 	ns = list_segments(&names);
 	cr_assert_eq(ns, 2);
 	cr_assert_str_eq(names[0]->d_name, "seg-09000000000000000000.vmj");
 	cr_assert_str_eq(names[1]->d_name, "seg-09000000000000000001.vmj");
 	free_names(names, ns);
-	got = read_all(exp, 20, &seqs, &st);
-	assert_range(seqs, got, 0, 20);
-	free(seqs);
+	read_range(exp, 20, 0, 20);
 	free(exp);
 }
 
@@ -410,14 +390,10 @@ Test(journal, a_segment_of_another_version_is_skipped_and_named)
 	struct xrec *exp = xrecs_make(40, len_random100);
 	struct journal_reader_stats st;
 	char path[PATH_LEN];
-	size_t size, *seqs, got;
-	struct journal *j;
+	size_t size;
 	uint8_t *buf;
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 0; i < 20; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 0, 20);
 	only_segment(path, sizeof(path));
 	buf = file_read(path, &size);
 	put_le(buf + 4, JOURNAL_FORMAT_VERSION + 1, 2);
@@ -425,18 +401,13 @@ Test(journal, a_segment_of_another_version_is_skipped_and_named)
 	file_write(path, buf, size);
 	free(buf);
 
-	j = open_journal(0, 0, 0, 0, JOURNAL_FULL_DROP_OLDEST);
-	for (size_t i = 20; i < 40; i++)
-		append_x(j, &exp[i]);
-	journal_close(j);
+	write_session(exp, 20, 40);
 
-	got = read_all(exp, 40, &seqs, &st);
-	assert_range(seqs, got, 20, 20);
+	st = read_range(exp, 40, 20, 20);
 	cr_assert_eq(st.segments, 2);
 	cr_assert_eq(st.other_version, 1);
 	cr_assert_eq(st.version_seen, JOURNAL_FORMAT_VERSION + 1);
 	cr_assert_eq(st.damaged_blocks, 0);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 	free(exp);
 }

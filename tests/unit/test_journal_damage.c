@@ -34,6 +34,31 @@ static void assert_all_but_block(const size_t *seqs, size_t got, size_t n, const
 	}
 }
 
+/* Flips the bits of mask in len bytes of the file at off. */
+static void flip_bytes(const char *path, size_t off, size_t len, uint8_t mask)
+{
+	size_t size;
+	uint8_t *buf = file_read(path, &size);
+
+	cr_assert_leq(off + len, size);
+	for (size_t k = 0; k < len; k++)
+		buf[off + k] ^= mask;
+	file_write(path, buf, size);
+	free(buf);
+}
+
+/* Reads the whole journal: all of 0..n-1 but the records of block `skip`. Its stats. */
+static struct journal_reader_stats read_all_but_block(const struct xrec *exp, size_t n,
+						      const struct blk *b, size_t skip)
+{
+	struct journal_reader_stats st;
+	size_t *seqs, got = read_all(exp, n, &seqs, &st);
+
+	assert_all_but_block(seqs, got, n, b, skip);
+	free(seqs);
+	return st;
+}
+
 Test(journal_damage, torn_tail)
 {
 	const size_t n = 3000;
@@ -41,7 +66,7 @@ Test(journal_damage, torn_tail)
 	struct journal_reader_stats st;
 	struct blk b[512];
 	char path[PATH_LEN];
-	size_t nb, *seqs, got, last;
+	size_t nb, last;
 	struct journal *j;
 
 	/* Several segments: only the last one is cut, in the middle of its last block's data. */
@@ -61,27 +86,21 @@ Test(journal_damage, torn_tail)
 	cr_assert_geq(nb, 1);
 	last = b[nb - 1].nrecs;
 	cr_assert_eq(truncate(path, b[nb - 1].off + BLK_HDR + b[nb - 1].comp / 2), 0);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n - last);
+	st = read_range(exp, n, 0, n - last);
 	cr_assert_eq(st.torn_tails, 1);
 	cr_assert_eq(st.damaged_blocks, 0);
-	free(seqs);
 
 	/* Cut inside the block header: still a torn tail, not damage. */
 	cr_assert_eq(truncate(path, b[nb - 1].off + 20), 0);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n - last);
+	st = read_range(exp, n, 0, n - last);
 	cr_assert_eq(st.torn_tails, 1);
 	cr_assert_eq(st.damaged_blocks, 0);
-	free(seqs);
 
 	/* Cut inside the file header: nothing of that segment, the others whole. */
 	if (nb == 1) {
 		cr_assert_eq(truncate(path, 10), 0);
-		got = read_all(exp, n, &seqs, &st);
-		assert_range(seqs, got, 0, n - last);
+		st = read_range(exp, n, 0, n - last);
 		cr_assert_eq(st.torn_tails, 1);
-		free(seqs);
 	}
 	free(exp);
 }
@@ -91,26 +110,19 @@ Test(journal_damage, corrupt_block_data)
 	const size_t n = 2000;
 	struct xrec *exp = xrecs_make(n, len_mixed);
 	struct journal_reader_stats st;
-	size_t nb, mid, size, *seqs, got;
 	struct blk b[512];
 	char path[PATH_LEN];
-	uint8_t *buf;
+	size_t nb, mid;
 
 	nb = write_blocks(exp, n, b, 512, path, sizeof(path));
 	cr_assert_geq(nb, 5);
 	mid = nb / 2;
-	buf = file_read(path, &size);
-	for (size_t k = 0; k < 3; k++)
-		buf[b[mid].off + BLK_HDR + b[mid].comp / 2 + k] ^= 0x5a;
-	file_write(path, buf, size);
-	free(buf);
+	flip_bytes(path, b[mid].off + BLK_HDR + b[mid].comp / 2, 3, 0x5a);
 
-	got = read_all(exp, n, &seqs, &st);
-	assert_all_but_block(seqs, got, n, b, mid);
+	st = read_all_but_block(exp, n, b, mid);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
 	cr_assert_eq(st.blocks, nb - 1);
-	free(seqs);
 	free(exp);
 }
 
@@ -123,23 +135,16 @@ Test(journal_damage, corrupt_block_header)
 
 	for (size_t w = 0; w < sizeof(where) / sizeof(where[0]); w++) {
 		struct journal_reader_stats st;
-		size_t nb, mid, size, *seqs, got;
 		struct blk b[512];
 		char path[PATH_LEN];
-		uint8_t *buf;
+		size_t mid;
 
-		nb = write_blocks(exp, n, b, 512, path, sizeof(path));
-		mid = nb / 2 + w % 2;
-		buf = file_read(path, &size);
-		buf[b[mid].off + where[w]] ^= 0x10;
-		file_write(path, buf, size);
-		free(buf);
+		mid = write_blocks(exp, n, b, 512, path, sizeof(path)) / 2 + w % 2;
+		flip_bytes(path, b[mid].off + where[w], 1, 0x10);
 
-		got = read_all(exp, n, &seqs, &st);
-		assert_all_but_block(seqs, got, n, b, mid);
+		st = read_all_but_block(exp, n, b, mid);
 		cr_assert_eq(st.damaged_blocks, 1, "header byte %zu", where[w]);
 		cr_assert_eq(st.torn_tails, 0);
-		free(seqs);
 		cr_assert_eq(unlink(path), 0);
 	}
 	free(exp);
@@ -156,7 +161,7 @@ Test(journal_damage, garbage_is_skipped)
 	const size_t n = 2000, glen = 777;
 	struct xrec *exp = xrecs_make(n, len_mixed);
 	struct journal_reader_stats st;
-	size_t nb, size, *seqs, got, cut;
+	size_t nb, size, cut;
 	uint8_t *buf, *out, garbage[777];
 	struct blk b[512];
 	char path[PATH_LEN];
@@ -175,37 +180,29 @@ Test(journal_damage, garbage_is_skipped)
 	memcpy(out + cut, garbage, glen);
 	memcpy(out + cut + glen, buf + cut, size - cut);
 	file_write(path, out, size + glen);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 
 	/* Garbage after the last block. */
 	memcpy(out, buf, size);
 	random_bytes(out + size, glen);
 	file_write(path, out, size + glen);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 
 	/* A few bytes of garbage only: shorter than a block header. */
 	file_write(path, out, size + 5);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks + st.torn_tails, 1);
-	free(seqs);
 
 	/* A damaged file header: the blocks behind it are still found. */
 	memcpy(out, buf, size);
 	out[2] ^= 0xff;
 	file_write(path, out, size);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, n);
+	st = read_range(exp, n, 0, n);
 	cr_assert_eq(st.damaged_blocks, 1);
-	free(seqs);
 
 	free(out);
 	free(buf);
@@ -304,7 +301,7 @@ Test(journal_damage, lying_blocks_are_damage)
 	struct xrec *exp = xrecs_make(n, len_random100);
 	struct journal_reader_stats st;
 	static uint8_t raw[64 << 10];
-	size_t off, pos, *seqs, got;
+	size_t off, pos;
 	uint8_t *seg;
 	char path[PATH_LEN];
 
@@ -349,12 +346,10 @@ Test(journal_damage, lying_blocks_are_damage)
 
 	seg_path(path, sizeof(path), "seg-00000000000000000001.vmj");
 	file_write(path, seg, off);
-	got = read_all(exp, n, &seqs, &st);
-	assert_range(seqs, got, 0, 11);
+	st = read_range(exp, n, 0, 11);
 	cr_assert_eq(st.damaged_blocks, 6);
 	cr_assert_eq(st.blocks, 7);
 	cr_assert_eq(st.torn_tails, 0);
-	free(seqs);
 	free(seg);
 	free(exp);
 }

@@ -450,12 +450,10 @@ Test(journal_retention, stress)
 	}
 	cr_assert_eq(journal_get_stats(j)->records_lost, 0);
 	journal_close(j);
-	got = read_all(exp, appended, &seqs, &st);
-	assert_range(seqs, got, 0, appended);
+	st = read_range(exp, appended, 0, appended);
 	cr_assert_eq(st.damaged_blocks + st.torn_tails, 0);
 	cr_assert_gt(checks, 5);
 	cr_assert_gt(st.segments, 30);
-	free(seqs);
 	free(exp);
 }
 

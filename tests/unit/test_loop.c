@@ -39,6 +39,23 @@ static void on_stop(void *ctx)
 	loop_stop(ctx);
 }
 
+/* Runs the loop for `ns`, then stops it. */
+static void run_for(struct loop *l, uint64_t ns)
+{
+	cr_assert(loop_add_timer(l, ns, 0, on_stop, l));
+	cr_assert_eq(loop_run(l), 0);
+}
+
+/* a and b registered with fn and both readable: their events come in the same round. */
+static void run_both_readable(struct loop *l, struct pipe_ctx *a, struct pipe_ctx *b, loop_fd_fn fn)
+{
+	cr_assert_eq(loop_add_fd(l, a->fds[0], EPOLLIN, fn, a), 0);
+	cr_assert_eq(loop_add_fd(l, b->fds[0], EPOLLIN, fn, b), 0);
+	cr_assert_eq(write(a->fds[1], "x", 1), 1);
+	cr_assert_eq(write(b->fds[1], "x", 1), 1);
+	run_for(l, 20 * MS);
+}
+
 Test(loop, an_fd_calls_its_callback_with_its_context)
 {
 	struct loop *l = loop_new();
@@ -49,15 +66,13 @@ Test(loop, an_fd_calls_its_callback_with_its_context)
 	cr_assert_eq(loop_add_fd(l, p.fds[0], EPOLLIN, on_read, &p), 0);
 	cr_assert_eq(loop_add_fd(l, p.fds[0], EPOLLIN, on_read, &p), -EEXIST);
 	cr_assert_eq(write(p.fds[1], "x", 1), 1);
-	cr_assert(loop_add_timer(l, 20 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 20 * MS);
 	cr_assert_eq(p.reads, 1);
 	/* Removed: data waiting on it no longer calls back. */
 	loop_del_fd(l, p.fds[0]);
 	loop_del_fd(l, p.fds[0]); /* twice is harmless */
 	cr_assert_eq(write(p.fds[1], "y", 1), 1);
-	cr_assert(loop_add_timer(l, 20 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 20 * MS);
 	cr_assert_eq(p.reads, 1);
 	cr_assert_eq(loop_mod_fd(l, p.fds[0], EPOLLIN), -ENOENT);
 	close(p.fds[0]);
@@ -118,8 +133,7 @@ Test(loop, timers_run_in_deadline_order_and_a_cancelled_one_never)
 	cr_assert(loop_add_timer(l, 10 * MS, 0, on_a, &o));
 	o.cancel = loop_add_timer(l, 20 * MS, 0, on_b, &o);
 	cr_assert(o.cancel);
-	cr_assert(loop_add_timer(l, 50 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 50 * MS);
 	cr_assert_str_eq(o.seen, "ac", "b was cancelled by a: %s", o.seen);
 	/* Cancelling what already ran, or id 0, is harmless. */
 	loop_cancel_timer(l, o.cancel);
@@ -136,8 +150,7 @@ Test(loop, a_periodic_timer_repeats_until_cancelled_from_its_own_callback)
 	cr_assert(l);
 	o.periodic = loop_add_timer(l, 5 * MS, 5 * MS, on_p, &o);
 	cr_assert(o.periodic);
-	cr_assert(loop_add_timer(l, 100 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 100 * MS);
 	cr_assert_str_eq(o.seen, "ppp");
 	cr_assert_geq(clock_mono_ns() - t0, 100 * MS);
 	loop_free(l);
@@ -165,12 +178,7 @@ Test(loop, an_fd_removed_by_an_earlier_callback_of_the_round_gets_no_event)
 	cr_assert_eq(pipe(b.fds), 0);
 	a.other_fd = b.fds[0];
 	b.other_fd = a.fds[0];
-	cr_assert_eq(loop_add_fd(l, a.fds[0], EPOLLIN, on_read_remove_other, &a), 0);
-	cr_assert_eq(loop_add_fd(l, b.fds[0], EPOLLIN, on_read_remove_other, &b), 0);
-	cr_assert_eq(write(a.fds[1], "x", 1), 1);
-	cr_assert_eq(write(b.fds[1], "x", 1), 1);
-	cr_assert(loop_add_timer(l, 20 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_both_readable(l, &a, &b, on_read_remove_other);
 	/* Whichever came first removed the other: exactly one read. */
 	cr_assert_eq(a.reads + b.reads, 1, "a %d, b %d", a.reads, b.reads);
 	loop_free(l);
@@ -210,18 +218,12 @@ Test(loop, an_event_for_a_removed_fd_never_reaches_a_new_one_with_its_number)
 	reuse_a.l = reuse_b.l = reuse_new.l = l;
 	cr_assert_eq(pipe2(reuse_a.fds, O_NONBLOCK), 0);
 	cr_assert_eq(pipe2(reuse_b.fds, O_NONBLOCK), 0);
-	cr_assert_eq(loop_add_fd(l, reuse_a.fds[0], EPOLLIN, on_read_reuse, &reuse_a), 0);
-	cr_assert_eq(loop_add_fd(l, reuse_b.fds[0], EPOLLIN, on_read_reuse, &reuse_b), 0);
-	cr_assert_eq(write(reuse_a.fds[1], "x", 1), 1);
-	cr_assert_eq(write(reuse_b.fds[1], "x", 1), 1);
-	cr_assert(loop_add_timer(l, 20 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_both_readable(l, &reuse_a, &reuse_b, on_read_reuse);
 	cr_assert_eq(reuse_a.reads + reuse_b.reads, 1);
 	cr_assert_eq(reuse_new.reads, 0);
 	/* The new registration is served once it has data. */
 	cr_assert_eq(write(reuse_new.fds[1], "y", 1), 1);
-	cr_assert(loop_add_timer(l, 20 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 20 * MS);
 	cr_assert_eq(reuse_new.reads, 1);
 	loop_free(l);
 }
@@ -260,8 +262,7 @@ Test(loop, signals_run_their_callback_from_the_loop_and_stop_signals_stop_it)
 	cr_assert_eq(hups, 1);
 	cr_assert_eq(loop_stop_signal(l), 0, "stopped by a timer, not a signal");
 	cr_assert(loop_add_timer(l, 5 * MS, 0, raise_term, NULL));
-	cr_assert(loop_add_timer(l, 5000 * MS, 0, on_stop, l));
-	cr_assert_eq(loop_run(l), 0);
+	run_for(l, 5000 * MS);
 	cr_assert_eq(loop_stop_signal(l), SIGTERM);
 	loop_free(l);
 }

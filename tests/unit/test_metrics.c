@@ -17,6 +17,7 @@
 #include "hmap.h"
 #include "metrics.h"
 #include "model.h"
+#include "model_fixture.h"
 
 static struct config cfg;
 /* The state a view is filled from: what the daemon counts. */
@@ -82,24 +83,9 @@ static void fill_view(struct metrics_view *v)
 
 TestSuite(metrics, .init = setup, .fini = teardown);
 
-/* A process as the kernel would report it: `vmas` separate anonymous VMAs and a heap. */
 static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
 {
-	struct model_proc *p = model_seed_begin(dmn.model, pid, comm, vmas, 0x500000, 0x521000);
-
-	cr_assert(p);
-	for (unsigned int i = 0; i < vmas; i++) {
-		struct vmt_vma v = {
-			.start = 0x10000000ull + i * 0x2000ull,
-			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
-			.vm_flags = 0x3, /* VM_READ | VM_WRITE */
-			.valid = 1,
-		};
-
-		cr_assert_eq(model_seed_vma(dmn.model, p, &v), 0);
-	}
-	model_seed_end(dmn.model, p);
-	cr_assert_eq(model_vma_count(p), vmas);
+	seed_proc(dmn.model, pid, comm, vmas);
 }
 
 /* Model only process 100, named comm. */
@@ -152,6 +138,17 @@ static void pids_of(const char *text, char *out, size_t len)
 		snprintf(out + strlen(out), len - strlen(out), "%s%.*s", out[0] ? "," : "",
 			 (int)strcspn(p, "\""), p);
 	}
+}
+
+/* Renders; the pids of the processes exported, in order, must be `expected`. The text (free it). */
+static char *render_pids(const char *expected)
+{
+	char pids[256];
+	char *text = render();
+
+	pids_of(text, pids, sizeof(pids));
+	cr_assert_str_eq(pids, expected, "exported: %s", pids);
+	return text;
 }
 
 Test(metrics, label_values_are_escaped)
@@ -325,7 +322,7 @@ Test(metrics, stable_ordering)
 
 Test(metrics, cardinality_top_n_plus_every_process_above_the_lowest_threshold)
 {
-	char *text, pids[256];
+	char *text;
 
 	/* max_map_count 1000, lowest threshold 80%: 800 VMAs and more are always shown. */
 	add_proc(10, "p10", 900);
@@ -336,40 +333,27 @@ Test(metrics, cardinality_top_n_plus_every_process_above_the_lowest_threshold)
 	add_proc(15, "p15", 80);
 
 	cfg.metrics_top = 1;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12", "top 1 and those at >= 80%%: %s", pids);
+	text = render_pids("10,11,12"); /* top 1 and those at >= 80% */
 	cr_assert(strstr(text, "\nvmatrace_tracked_processes 6\n"));
 	free(text);
 
 	cfg.metrics_top = 4;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12,13");
-	free(text);
+	free(render_pids("10,11,12,13"));
 
 	/* The lowest threshold is the first of the ascending list. */
 	cfg.metrics_top = 0;
 	cfg.alert_thresholds[0] = 85;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11");
-	free(text);
+	free(render_pids("10,11"));
 
 	/* An absolute VMA-count alert lower than the percentages counts too. */
 	cfg.alert_vma_counts[0] = 85;
 	cfg.n_alert_vma_counts = 1;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "10,11,12,13,14");
-	free(text);
+	free(render_pids("10,11,12,13,14"));
 
 	/* No thresholds, no top: host metrics only; the families are still declared. */
 	cfg.n_alert_thresholds = 0;
 	cfg.n_alert_vma_counts = 0;
-	text = render();
-	pids_of(text, pids, sizeof(pids));
-	cr_assert_str_eq(pids, "");
+	text = render_pids("");
 	cr_assert(strstr(text, "# TYPE vmatrace_process_vmas gauge\n"));
 	free(text);
 }

@@ -168,16 +168,31 @@ Test(report, csv_has_a_header_and_a_row_per_point)
 
 /* ---- SVG and HTML ---- */
 
-Test(report, svg_is_well_formed_with_the_limit_and_the_oom_kill)
+/*
+ * The report of fx_basic() in an XML format (of one pid if not NULL), checked well-formed and
+ * starting with its prolog.
+ */
+static char *xml_report(struct fx *f, bool damage, const char *format, const char *pid,
+			const char *prolog)
 {
 	char why[160];
-	struct fx f;
 	char *t;
 
-	fx_basic(&f, true);
-	t = run_ok(f.dir, "--format", "svg", NULL);
+	fx_basic(f, damage);
+	if (pid)
+		t = run_ok(f->dir, "--format", format, "-p", pid, NULL);
+	else
+		t = run_ok(f->dir, "--format", format, NULL);
 	cr_assert(xml_ok(t, why, sizeof(why)), "%s", why);
-	cr_assert_eq(strncmp(t, "<?xml", 5), 0);
+	cr_assert_eq(strncmp(t, prolog, strlen(prolog)), 0, "%.40s", t);
+	return t;
+}
+
+Test(report, svg_is_well_formed_with_the_limit_and_the_oom_kill)
+{
+	struct fx f;
+	char *t = xml_report(&f, true, "svg", NULL, "<?xml");
+
 	/* Self-contained: the namespace is the only URL. */
 	cr_assert_eq(count(t, "http"), 1);
 	cr_assert_null(strstr(t, "<script"));
@@ -207,13 +222,9 @@ Test(report, svg_is_well_formed_with_the_limit_and_the_oom_kill)
 
 Test(report, svg_of_one_process)
 {
-	char why[160];
 	struct fx f;
-	char *t;
+	char *t = xml_report(&f, false, "svg", "777", "<?xml");
 
-	fx_basic(&f, false);
-	t = run_ok(f.dir, "--format", "svg", "-p", "777", NULL);
-	cr_assert(xml_ok(t, why, sizeof(why)), "%s", why);
 	cr_assert_eq(count(t, "font-size=\"12.5\">pid "), 1);
 	cr_assert(strstr(t, ">pid 777</tspan>"));
 	cr_assert(strstr(t, "OOM kill (cgroup)</text>"));
@@ -227,14 +238,9 @@ Test(report, svg_of_one_process)
 
 Test(report, html_is_self_contained)
 {
-	char why[160];
 	struct fx f;
-	char *t;
+	char *t = xml_report(&f, true, "html", NULL, "<!DOCTYPE html>");
 
-	fx_basic(&f, true);
-	t = run_ok(f.dir, "--format", "html", NULL);
-	cr_assert(xml_ok(t, why, sizeof(why)), "%s", why);
-	cr_assert_eq(strncmp(t, "<!DOCTYPE html>", 15), 0);
 	cr_assert_eq(count(t, "<svg "), 1);
 	cr_assert_null(strstr(t, "<?xml"));
 	cr_assert_eq(count(t, "http"), 1, "only the SVG namespace may be a URL");

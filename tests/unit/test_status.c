@@ -16,6 +16,7 @@
 #include "jsonr.h"
 #include "loop.h"
 #include "model.h"
+#include "model_fixture.h"
 
 static struct config cfg;
 static struct daemon dmn;
@@ -42,22 +43,7 @@ TestSuite(status, .init = setup, .fini = teardown);
 
 static void add_proc(uint32_t pid, const char *comm, unsigned int vmas)
 {
-	struct model_proc *p = model_seed_begin(dmn.model, pid, "", vmas, 0x500000, 0x521000);
-
-	cr_assert(p);
-	memset(p->comm, 0, sizeof(p->comm));
-	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
-	for (unsigned int i = 0; i < vmas; i++) {
-		struct vmt_vma v = {
-			.start = 0x10000000ull + i * 0x2000ull,
-			.end = 0x10000000ull + i * 0x2000ull + 0x1000,
-			.vm_flags = 0x3,
-			.valid = 1,
-		};
-
-		cr_assert_eq(model_seed_vma(dmn.model, p, &v), 0);
-	}
-	model_seed_end(dmn.model, p);
+	seed_proc(dmn.model, pid, comm, vmas);
 }
 
 /* A request as the control socket passes it (a writable line); 0 or -1, the answer in out. */

@@ -40,43 +40,76 @@ static struct vmt_syscall_rec sys_rec(unsigned int tgid, const char *comm, unsig
 }
 
 /* Feed one record; returns the break summary_add() reports before it, or -1 when unknown. */
-static long long add(struct summary *s, const void *rec, size_t size)
+static long long add(struct summary *sum, const void *rec, size_t size)
 {
 	unsigned long long prev = 0xbad;
 	bool known = true;
 
-	summary_add(s, rec, size, &prev, &known);
+	summary_add(sum, rec, size, &prev, &known);
 	return known ? (long long)prev : -1;
 }
 
-static long long add_sys(struct summary *s, unsigned int tgid, const char *comm, unsigned int sys,
+static long long add_sys(struct summary *sum, unsigned int tgid, const char *comm, unsigned int sys,
 			 long long ret, unsigned int vmas, unsigned long long brk)
 {
 	struct vmt_syscall_rec r = sys_rec(tgid, comm, sys, ret, vmas, brk);
 
-	return add(s, &r, sizeof(r));
+	return add(sum, &r, sizeof(r));
 }
 
-static struct summary_proc *live_proc(struct summary *s, unsigned int tgid)
+static struct summary_proc *live_proc(struct summary *sum, unsigned int tgid)
 {
-	return hmap_get(&s->procs, tgid);
+	return hmap_get(&sum->procs, tgid);
 }
 
-static void add_exit(struct summary *s, unsigned int tgid, const char *comm)
+static void add_exit(struct summary *sum, unsigned int tgid, const char *comm)
 {
 	struct vmt_exit_rec r;
 
 	memset(&r, 0, sizeof(r));
 	fill_hdr(&r.hdr, VMT_REC_EXIT, tgid, comm);
 	r.hdr.flags = VMT_F_GROUP_DEAD;
-	add(s, &r, sizeof(r));
+	add(sum, &r, sizeof(r));
+}
+
+/* The summary of each test, keeping 8 exited processes unless the test says otherwise. */
+static struct summary s;
+
+static void setup(void)
+{
+	summary_init(&s, 8);
+}
+
+static void teardown(void)
+{
+	summary_free(&s);
+}
+
+TestSuite(summary, .init = setup, .fini = teardown);
+
+/* The summary as JSON in sb (sb_free it), checked valid. */
+static void json_of(struct strbuf *sb)
+{
+	sb_init(sb);
+	summary_json(&s, sb, MAX_MAP);
+	cr_assert(ja_valid(sb->buf), "invalid JSON: %s", sb->buf);
+}
+
+/* The summary as text (free it). */
+static char *text_of(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	cr_assert_not_null(f);
+	summary_print_text(&s, f, MAX_MAP);
+	fclose(f);
+	return out;
 }
 
 Test(summary, calls_and_failures)
 {
-	struct summary s;
-
-	summary_init(&s, 8);
 	add_sys(&s, 1, "a", VMT_SYS_MMAP, 0x7f0000000000LL, 10, S_BRK);
 	add_sys(&s, 1, "a", VMT_SYS_MMAP, -ENOMEM, 10, S_BRK);
 	add_sys(&s, 1, "a", VMT_SYS_MMAP, -ENOMEM, 10, S_BRK);
@@ -104,14 +137,10 @@ Test(summary, calls_and_failures)
 	cr_assert_eq(live_proc(&s, 2)->calls, 4);
 	cr_assert_eq(live_proc(&s, 2)->failures, 2);
 	cr_assert_eq(s.nprocs_seen, 2);
-	summary_free(&s);
 }
 
 Test(summary, peak_vmas)
 {
-	struct summary s;
-
-	summary_init(&s, 8);
 	add_sys(&s, 1, "a", VMT_SYS_MMAP, 0x7f0000000000LL, 100, 0);
 	add_sys(&s, 2, "b", VMT_SYS_MMAP, 0x7f0000000000LL, 500, 0);
 	add_sys(&s, 1, "a", VMT_SYS_MMAP, 0x7f0000000000LL, 300, 0);
@@ -130,15 +159,12 @@ Test(summary, peak_vmas)
 	cr_assert_eq(s.peak_vmas, 501);
 	cr_assert_eq(s.peak_tgid, 3);
 	cr_assert_str_eq(s.peak_comm, "c");
-	summary_free(&s);
 }
 
 Test(summary, brk_tracking)
 {
-	struct summary s;
 	struct summary_proc *p;
 
-	summary_init(&s, 8);
 	/* The first record of a process: nothing known before it. */
 	cr_assert_eq(add_sys(&s, 1, "a", VMT_SYS_BRK, S_BRK, 3, S_BRK), -1);
 	cr_assert_eq(add_sys(&s, 1, "a", VMT_SYS_BRK, S_BRK + KIB(132), 3, S_BRK + KIB(132)),
@@ -163,16 +189,13 @@ Test(summary, brk_tracking)
 	cr_assert_eq(p->last_brk, S_BRK + KIB(132));
 	p = live_proc(&s, 2);
 	cr_assert_eq(p->first_brk, 0x600000);
-	summary_free(&s);
 }
 
 Test(summary, new_heap_resets_high_water)
 {
-	struct summary s;
 	struct vmt_syscall_rec r;
 	struct summary_proc *p;
 
-	summary_init(&s, 8);
 	add_sys(&s, 1, "a", VMT_SYS_BRK, S_BRK + KIB(264), 3, S_BRK + KIB(264));
 	/* start_brk moved (an exec we did not see): a different heap. */
 	r = sys_rec(1, "a", VMT_SYS_BRK, 0x700000, 3, 0x700000);
@@ -183,16 +206,13 @@ Test(summary, new_heap_resets_high_water)
 	cr_assert_eq(p->first_brk, 0x700000);
 	cr_assert_eq(p->max_brk, 0x700000);
 	cr_assert_eq(p->last_brk, 0x700000);
-	summary_free(&s);
 }
 
 Test(summary, exec_starts_a_new_image)
 {
-	struct summary s;
 	struct vmt_exec_rec e;
 	struct summary_proc *p;
 
-	summary_init(&s, 8);
 	add_sys(&s, 1, "sh", VMT_SYS_BRK, S_BRK + KIB(132), 80, S_BRK + KIB(132));
 
 	memset(&e, 0, sizeof(e));
@@ -217,7 +237,6 @@ Test(summary, exec_starts_a_new_image)
 		     0x5600000000LL);
 	cr_assert_eq(s.peak_vmas, 80);
 	cr_assert_eq(s.nprocs_seen, 1);
-	summary_free(&s);
 }
 
 static struct vmt_fork_rec fork_rec(unsigned int parent, unsigned int child, bool followed)
@@ -238,11 +257,9 @@ static struct vmt_fork_rec fork_rec(unsigned int parent, unsigned int child, boo
 
 Test(summary, fork)
 {
-	struct summary s;
 	struct vmt_fork_rec f = fork_rec(1, 2, true);
 	struct summary_proc *c;
 
-	summary_init(&s, 8);
 	add(&s, &f, sizeof(f));
 	cr_assert_eq(s.forks, 1);
 	c = live_proc(&s, 2);
@@ -262,13 +279,11 @@ Test(summary, fork)
 	cr_assert_eq(s.forks, 2);
 	cr_assert_null(live_proc(&s, 3));
 	cr_assert_eq(s.nprocs_seen, 2); /* parent and first child */
-	summary_free(&s);
 }
 
 Test(summary, exit_keeps_then_forgets)
 {
-	struct summary s;
-
+	summary_free(&s); /* keeping one exited process */
 	summary_init(&s, 1);
 	add_sys(&s, 1, "a", VMT_SYS_BRK, S_BRK + KIB(8), 3, S_BRK + KIB(8));
 	add_sys(&s, 2, "b", VMT_SYS_BRK, S_BRK, 3, S_BRK);
@@ -288,17 +303,16 @@ Test(summary, exit_keeps_then_forgets)
 	/* A pid seen again after its exit starts from scratch. */
 	cr_assert_eq(add_sys(&s, 1, "a2", VMT_SYS_MMAP, 0x7f0000000000LL, 3, S_BRK), -1);
 	cr_assert_eq(s.nprocs_seen, 3);
-	summary_free(&s);
 }
 
 Test(summary, other_records)
 {
-	struct summary s;
 	struct vmt_vma_rec v;
 	struct vmt_oom_rec o;
 	struct vmt_syscall_rec r;
 	unsigned long long first;
 
+	summary_free(&s); /* keeping none */
 	summary_init(&s, 0);
 	memset(&v, 0, sizeof(v));
 	fill_hdr(&v.hdr, VMT_REC_VMA, 7, "x");
@@ -332,37 +346,32 @@ Test(summary, other_records)
 	add_exit(&s, 8, "alloc");
 	cr_assert_eq(s.exits, 1);
 	cr_assert_eq(s.nexited, 0);
-	summary_free(&s);
 }
 
 /* A session: a shell forks a child that grows and shrinks its heap, hits ENOMEM, exits. */
-static void feed_session(struct summary *s)
+static void feed_session(struct summary *sum)
 {
 	struct vmt_fork_rec f = fork_rec(1, 2, true);
 
-	add_sys(s, 1, "sh", VMT_SYS_MMAP, 0x7f0000000000LL, 40, S_BRK);
-	add(s, &f, sizeof(f));
-	add_sys(s, 2, "child", VMT_SYS_BRK, S_BRK + KIB(132), 50, S_BRK + KIB(132));
-	add_sys(s, 2, "child", VMT_SYS_BRK, S_BRK + KIB(264), 50, S_BRK + KIB(264));
-	add_sys(s, 2, "child", VMT_SYS_BRK, S_BRK + KIB(136), 50, S_BRK + KIB(136));
-	add_sys(s, 2, "child", VMT_SYS_MMAP, 0x7f0000100000LL, 500, S_BRK + KIB(136));
-	add_sys(s, 2, "child", VMT_SYS_MMAP, -ENOMEM, 500, S_BRK + KIB(136));
-	add_sys(s, 2, "child", VMT_SYS_MMAP, -ENOMEM, 500, S_BRK + KIB(136));
-	add_sys(s, 2, "child", VMT_SYS_MUNMAP, -EINVAL, 500, S_BRK + KIB(136));
-	add_exit(s, 2, "child");
-	s->dropped = 3;
+	add_sys(sum, 1, "sh", VMT_SYS_MMAP, 0x7f0000000000LL, 40, S_BRK);
+	add(sum, &f, sizeof(f));
+	add_sys(sum, 2, "child", VMT_SYS_BRK, S_BRK + KIB(132), 50, S_BRK + KIB(132));
+	add_sys(sum, 2, "child", VMT_SYS_BRK, S_BRK + KIB(264), 50, S_BRK + KIB(264));
+	add_sys(sum, 2, "child", VMT_SYS_BRK, S_BRK + KIB(136), 50, S_BRK + KIB(136));
+	add_sys(sum, 2, "child", VMT_SYS_MMAP, 0x7f0000100000LL, 500, S_BRK + KIB(136));
+	add_sys(sum, 2, "child", VMT_SYS_MMAP, -ENOMEM, 500, S_BRK + KIB(136));
+	add_sys(sum, 2, "child", VMT_SYS_MMAP, -ENOMEM, 500, S_BRK + KIB(136));
+	add_sys(sum, 2, "child", VMT_SYS_MUNMAP, -EINVAL, 500, S_BRK + KIB(136));
+	add_exit(sum, 2, "child");
+	sum->dropped = 3;
 }
 
 Test(summary, json)
 {
-	struct summary s;
 	struct strbuf sb;
 
-	summary_init(&s, 8);
 	feed_session(&s);
-	sb_init(&sb);
-	summary_json(&s, &sb, MAX_MAP);
-	cr_assert(ja_valid(sb.buf), "invalid JSON: %s", sb.buf);
+	json_of(&sb);
 	cr_assert_eq(sb.buf[sb.len - 1], '\n');
 
 	ja_check_member(sb.buf, "calls",
@@ -385,24 +394,18 @@ Test(summary, json)
 	       "\"max_brk\":\"0x55555559b000\",\"last_brk\":\"0x55555557b000\"}]");
 #undef MEMBER
 	sb_free(&sb);
-	summary_free(&s);
 }
 
 Test(summary, json_empty)
 {
-	struct summary s;
 	struct strbuf sb;
 
-	summary_init(&s, 8);
-	sb_init(&sb);
-	summary_json(&s, &sb, MAX_MAP);
-	cr_assert(ja_valid(sb.buf), "invalid JSON: %s", sb.buf);
+	json_of(&sb);
 	cr_assert_str_eq(sb.buf,
 			 "{\"event\":\"summary\",\"calls\":{},\"peak_vmas\":0,\"peak_pid\":0,"
 			 "\"max_map_count\":65530,\"heap\":[],\"processes\":0,\"records\":0,"
 			 "\"dropped\":0}\n");
 	sb_free(&sb);
-	summary_free(&s);
 }
 
 /* One row of the text table: name, calls and failures right-aligned, then the errors. */
@@ -416,16 +419,10 @@ static void check_row(const char *out, const char *sys, int calls, int failed, c
 
 Test(summary, text)
 {
-	struct summary s;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	char *out;
 
-	cr_assert_not_null(f);
-	summary_init(&s, 8);
 	feed_session(&s);
-	summary_print_text(&s, f, MAX_MAP);
-	fclose(f);
+	out = text_of();
 
 	cr_assert_not_null(strstr(out, "--- vmatrace summary: 2 processes, "), "%s", out);
 	check_row(out, "mmap", 4, 2, "ENOMEM x2");
@@ -444,5 +441,4 @@ Test(summary, text)
 				       "dropped 3\n"),
 			   "%s", out);
 	free(out);
-	summary_free(&s);
 }

@@ -12,16 +12,13 @@
 #include <string.h>
 
 #include "vmamap.h"
+#include "xorshift.h"
 
 static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: fixed seeds make every failure reproducible. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng_state);
 }
 
 static uint64_t mix(uint64_t x)
@@ -90,6 +87,22 @@ static void shuffle(uint64_t *a, size_t n)
 		a[i - 1] = a[j];
 		a[j] = t;
 	}
+}
+
+/* n keys base, base + step, ... inserted in an order shuffled from seed; the keys (free them). */
+static uint64_t *insert_shuffled(struct vmamap *m, size_t n, uint64_t base, uint64_t step,
+				 uint64_t seed)
+{
+	uint64_t *keys = malloc(n * sizeof(*keys));
+
+	cr_assert_not_null(keys);
+	rng_state = seed;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = base + i * step;
+	shuffle(keys, n);
+	for (size_t i = 0; i < n; i++)
+		insert_ok(m, keys[i]);
+	return keys;
 }
 
 Test(vmamap, empty)
@@ -219,17 +232,11 @@ Test(vmamap, iteration)
 {
 	const size_t n = 10000;
 	struct vmamap *m = vmamap_new();
-	uint64_t *keys = malloc(n * sizeof(*keys));
+	uint64_t *keys = insert_shuffled(m, n, 0x400000, 0x2000, 42);
 	struct vmamap_iter it;
 	struct vma_entry *e;
 	size_t i;
 
-	rng_state = 42;
-	for (i = 0; i < n; i++)
-		keys[i] = 0x400000 + i * 0x2000;
-	shuffle(keys, n);
-	for (i = 0; i < n; i++)
-		insert_ok(m, keys[i]);
 	assert_valid(m);
 
 	vmamap_iter_init(m, &it, 0);
@@ -383,15 +390,9 @@ Test(vmamap, erase_releases_memory)
 	const size_t n = quick() ? 20000 : 100000;
 	struct vmamap *m = vmamap_new();
 	size_t empty = vmamap_memory(m);
-	uint64_t *keys = malloc(n * sizeof(*keys));
+	uint64_t *keys = insert_shuffled(m, n, 0x10000, 0x1000, 7);
 	size_t i;
 
-	rng_state = 7;
-	for (i = 0; i < n; i++)
-		keys[i] = 0x10000 + i * 0x1000;
-	shuffle(keys, n);
-	for (i = 0; i < n; i++)
-		insert_ok(m, keys[i]);
 	cr_assert_leq(bytes_per_entry(m), 48.0, "random inserts: %.1f bytes/entry",
 		      bytes_per_entry(m));
 

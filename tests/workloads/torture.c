@@ -297,6 +297,39 @@ static void op_fork(bool do_exec)
 		waitpid(pid, NULL, 0);
 }
 
+/* Now and then a thread instead of a mapping, or a fork instead of an unmap. */
+static void op_mmap_or_thread(void)
+{
+	if (pick(10) == 0)
+		op_thread();
+	else
+		op_mmap();
+}
+
+static void op_munmap_or_fork(void)
+{
+	if (pick(20) == 0)
+		op_fork(pick(2));
+	else
+		op_munmap();
+}
+
+/* How often each operation runs: weights out of 20. */
+static const struct {
+	unsigned long weight;
+	void (*fn)(void);
+} op_mix[] = {
+	{ 6, op_mmap },
+	{ 3, op_munmap },
+	{ 2, op_mprotect },
+	{ 2, op_mremap },
+	{ 2, op_brk },
+	{ 2, op_madvise },
+	{ 1, op_mlock },
+	{ 1, op_mmap_or_thread },
+	{ 1, op_munmap_or_fork },
+};
+
 static void checkpoint_stop(void)
 {
 	static char page[PG] __attribute__((aligned(4096)));
@@ -324,41 +357,12 @@ int main(int argc, char **argv)
 	unlink(path);
 
 	for (long i = 1; i <= ops; i++) {
-		switch (pick(20)) {
-		case 0 ... 5:
-			op_mmap();
-			break;
-		case 6 ... 8:
-			op_munmap();
-			break;
-		case 9 ... 10:
-			op_mprotect();
-			break;
-		case 11 ... 12:
-			op_mremap();
-			break;
-		case 13 ... 14:
-			op_brk();
-			break;
-		case 15 ... 16:
-			op_madvise();
-			break;
-		case 17:
-			op_mlock();
-			break;
-		case 18:
-			if (pick(10) == 0)
-				op_thread();
-			else
-				op_mmap();
-			break;
-		default:
-			if (pick(20) == 0)
-				op_fork(pick(2));
-			else
-				op_munmap();
-			break;
-		}
+		unsigned long k = pick(20);
+		size_t op = 0;
+
+		while (k >= op_mix[op].weight)
+			k -= op_mix[op++].weight;
+		op_mix[op].fn();
 		if (i % every == 0) {
 			checkpoint_stop();
 			checkpoints++;
