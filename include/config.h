@@ -54,10 +54,10 @@ struct config {
 	uint64_t alert_exec_timeout_ns;
 	uint64_t alert_failure_interval_ns; /* at most one alloc_failure alert per process/call/errno */
 	/* call sites */
-	uint64_t stack_window;	      /* bytes of stack per sampled call; 0: no call sites */
-	uint32_t site_sample_every;   /* one VMA-changing call in this many gets a stack */
-	double site_all_above;	      /* percent of vm.max_map_count: above it, every call */
-	uint32_t sites_per_process;   /* call sites kept per process (the heaviest) */
+	uint64_t stack_window;	    /* bytes of stack per sampled call; 0: no call sites */
+	uint32_t site_sample_every; /* one VMA-changing call in this many gets a stack */
+	double site_all_above;	    /* percent of vm.max_map_count: above it, every call */
+	uint32_t sites_per_process; /* call sites kept per process (the heaviest) */
 	/* daemon */
 	uint64_t status_interval_ns;
 	int log_level; /* enum log_level */

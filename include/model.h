@@ -115,8 +115,11 @@ struct model_proc {
 	 * judging the count.
 	 */
 	uint64_t skip_before_ns, settle_ns;
-	char *cgroup;	   /* memory cgroup path, set by the daemon (NULL: not read) */
+	char *cgroup;	     /* memory cgroup path, set by the daemon (NULL: not read) */
 	struct sites *sites; /* call sites (sites.h), kept by the daemon; freed with the process */
+	/* A count mismatch held until the next record explains it (model.c count_explained). */
+	uint64_t suspect_ns;
+	uint32_t suspect_count;
 	/* What the last syscall record did to the model by itself (call sites weigh by it). */
 	struct {
 		int64_t vmas, bytes;
@@ -262,7 +265,11 @@ double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t w
 double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
 /* Bytes used by the model: maps, timelines, flight recorders. */
 uint64_t model_memory(const struct model *m);
-/* Close open timeline intervals older than now (call periodically). */
+/* Close open timeline intervals older than now, resync held mismatches (call periodically). */
 void model_tick(struct model *m, uint64_t now_ns);
+/* Before answering about p: a mismatch still held is resolved now (resync). */
+void model_settle(struct model *m, struct model_proc *p);
+/* How long a count mismatch may wait for the record that explains it. */
+#define MODEL_SUSPECT_NS 20000000ull
 
 #endif

@@ -22,11 +22,12 @@ static void usage(FILE *f, const char *cmd)
 			   "The model's VMAs of PID in /proc/PID/maps format (diff it against the\n"
 			   "kernel's), or with --census a summary by kind and size.\n");
 	else if (!strcmp(cmd, "sites"))
-		fprintf(f, "usage: vmatrace sites -p PID [--json] [--top N] [--socket PATH]\n\n"
-			   "The call sites behind PID's VMAs, from the daemon's sampled stacks: the\n"
-			   "top N (default 20) stacks by net VMAs made and by bytes mapped, each with\n"
-			   "its calls (weighted by the sampling) and failures, and the failed calls\n"
-			   "by site.\n");
+		fprintf(f,
+			"usage: vmatrace sites -p PID [--json] [--top N] [--socket PATH]\n\n"
+			"The call sites behind PID's VMAs, from the daemon's sampled stacks: the\n"
+			"top N (default 20) stacks by net VMAs made and by bytes mapped, each with\n"
+			"its calls (weighted by the sampling) and failures, and the failed calls\n"
+			"by site.\n");
 	else if (!strcmp(cmd, "metrics"))
 		fprintf(f,
 			"usage: vmatrace metrics [--socket PATH]\n\n"

@@ -61,7 +61,7 @@ struct trace_session {
 	struct summary sum;
 	struct model *model; /* --model, and DWARF stacks: the live model of the traced processes */
 	struct trace_stacks stacks; /* --stack */
-	struct hmap live;	/* traced tgids still running (not with -a) */
+	struct hmap live;	    /* traced tgids still running (not with -a) */
 	unsigned long max_map_count;
 	unsigned long long drops_reported;
 	unsigned long long last_ts;

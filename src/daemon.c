@@ -271,7 +271,8 @@ static void on_hup(void *ctx, int sig)
 	}
 	if (strcmp(fresh->socket, d->cfg->socket) || fresh->ringbuf_size != d->cfg->ringbuf_size ||
 	    fresh->stack_window != d->cfg->stack_window)
-		log_warn("reload: socket, ringbuf_size and stack_window take effect at the next start");
+		log_warn(
+			"reload: socket, ringbuf_size and stack_window take effect at the next start");
 	log_set_max_level(d->verbosity > 0 ? LOG_LVL_DEBUG : fresh->log_level);
 	/* Swap: the alert engine and the journal follow the new settings. */
 	{

@@ -55,8 +55,7 @@ void daemon_sites_before(struct daemon *d, const void *rec, size_t size, struct 
 	b->resyncs = p->resyncs;
 }
 
-void daemon_sites_after(struct daemon *d, const void *rec, size_t size,
-			const struct site_before *b)
+void daemon_sites_after(struct daemon *d, const void *rec, size_t size, const struct site_before *b)
 {
 	const struct vmt_syscall_ustack_rec *ur = rec;
 	struct model_proc *p;

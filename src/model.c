@@ -200,6 +200,29 @@ static void follow_stack(struct model_proc *p, uint64_t stack_pages)
 	model_ent_add(p, moved);
 }
 
+/*
+ * Is the model's count consistent with the kernel's? Records of two threads can reach us in
+ * another order than the kernel changed the map in (each CPU writes its own record after it
+ * dropped mmap_lock), so a mismatch that the next record explains is no reason to read the
+ * kernel: the first one is held as a suspicion; the next record clears it when the model
+ * agrees with either count, and a second mismatch, or model_tick() after
+ * MODEL_SUSPECT_NS, resyncs.
+ */
+static bool count_explained(struct model_proc *p, uint32_t kernel, uint64_t ts)
+{
+	size_t count = model_vma_count(p);
+
+	if (count == kernel || (p->suspect_ns && count == p->suspect_count)) {
+		p->suspect_ns = 0;
+		return true;
+	}
+	if (p->suspect_ns)
+		return false;
+	p->suspect_ns = ts ? ts : 1;
+	p->suspect_count = kernel;
+	return true;
+}
+
 static void apply_syscall(struct model *m, struct model_proc *p, const struct vmt_syscall_rec *r)
 {
 	int err = decode_ret_errno(r->sys, r->ret);
@@ -354,6 +377,8 @@ done:
 	p->kernel_count = r->map_count;
 	if (ts < p->settle_ns && !p->need_resync)
 		return; /* may be a replay of what the read already showed: do not judge */
+	if (!p->need_resync && count_explained(p, r->map_count, ts))
+		return;
 	if (p->need_resync || model_vma_count(p) != r->map_count) {
 		log_debug("resync %u after %s(%#llx, %#llx, %#llx, %#llx) = %#llx: model %zu VMAs, "
 			  "kernel %u%s",

@@ -108,6 +108,15 @@ void model_tick(struct model *m, uint64_t now_ns)
 		if (p->tl_open && now_ns - p->tl_cur.t_ns >= m->cfg.timeline_resolution_ns)
 			model_tl_close(m, p);
 	}
+	/* Separately: a resync may add or drop processes, which the walk above must not see. */
+	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &v));) {
+		struct model_proc *p = v;
+
+		if (p->suspect_ns && now_ns > p->suspect_ns + MODEL_SUSPECT_NS) {
+			model_settle(m, p);
+			break; /* the map may have changed under the iteration: the next tick goes on */
+		}
+	}
 }
 
 void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev)

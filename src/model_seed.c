@@ -43,6 +43,7 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 	p->kernel_count = map_count;
 	p->exec_pending = false;
 	p->need_resync = false;
+	p->suspect_ns = 0;
 	p->skip_before_ns = m->walk_start_ns;
 	return p;
 }
@@ -106,4 +107,13 @@ void model_resync(struct model *m, struct model_proc *p)
 	p = model_proc_get(m, tgid);
 	if (p)
 		p->need_resync = false;
+}
+
+void model_settle(struct model *m, struct model_proc *p)
+{
+	if (!p || !p->suspect_ns)
+		return;
+	p->suspect_ns = 0;
+	if (model_vma_count(p) != p->kernel_count)
+		model_resync(m, p);
 }

@@ -269,10 +269,15 @@ static struct model_proc *request_proc(struct daemon *d, char *arg, struct strbu
 		if (tgid > 0 && tgid != pid)
 			p = model_proc_get(d->model, tgid);
 	}
-	if (!p)
+	if (!p) {
 		sb_printf(out, "process %d is not tracked (no such process, or it exited)",
 			  (int)pid);
-	return p;
+		return NULL;
+	}
+	/* A count mismatch still waiting for its explanation is settled before answering. */
+	pid = p->tgid;
+	model_settle(d->model, p);
+	return model_proc_get(d->model, pid);
 }
 
 int daemon_handle_request(void *ctx, char *req, struct strbuf *out)

@@ -72,7 +72,8 @@ static json_t *sites_of_two_sites(const char *settings)
 	j = json_load_file(out, 0, NULL);
 	cr_assert(j, "vmatrace sites --json is not JSON");
 	if (getenv("VMT_TEST_DEBUG"))
-		h_sh("%s status --socket %s >&2; cat %s >&2", h_path("vmatrace"), dmn.socket, dmn.log);
+		h_sh("%s status --socket %s >&2; cat %s >&2", h_path("vmatrace"), dmn.socket,
+		     dmn.log);
 	kill(pid, SIGTERM);
 	h_daemon_stop(&dmn);
 	return j;
@@ -110,9 +111,10 @@ Test(sites, text_output_and_a_process_without_sites)
 
 	h_daemon_start(&dmn, "--site-sample-every 1 --stack-window 2K");
 	/* A process that made no sampled call yet: said in words. */
-	cr_assert_eq(h_sh("%s quiet 6 >/dev/null & sleep 1; %s sites -p $! --socket %s > %s; kill $!",
-			  h_path("workloads/named"), h_path("vmatrace"), dmn.socket, out),
-		     0);
+	cr_assert_eq(
+		h_sh("%s quiet 6 >/dev/null & sleep 1; %s sites -p $! --socket %s > %s; kill $!",
+		     h_path("workloads/named"), h_path("vmatrace"), dmn.socket, out),
+		0);
 	cr_assert_eq(h_sh("grep -q 'no call sites recorded\\|by net VMAs' %s", out), 0);
 	/* A wrong pid: one clear line and a non-zero exit. */
 	cr_assert_neq(h_sh("%s sites -p 999999999 --socket %s 2>/dev/null", h_path("vmatrace"),

@@ -6,7 +6,8 @@
  *                  by PROT_NONE guards so the kernel cannot merge them);
  *   beta_splits(): maps one region and unmaps every other page of it
  *                  (+1 VMA per munmap after the first).
- * So alpha creates ALPHA_N VMAs and beta BETA_N - 1: the call sites' shares are known.
+ * Each alpha mmap merges with the previous region and its mprotect splits it in three, so
+ * alpha makes 2 VMAs per round (about 600) and beta 1 per munmap (about 100).
  * argv[1] (optional): seconds to stay alive afterwards (default 0: exit at once).
  */
 #include <pthread.h>
@@ -59,11 +60,21 @@ int main(int argc, char **argv)
 
 	/* Wait for the tracer: it attaches to this pid before the threads start. */
 	usleep(300000);
-	if (pthread_create(&a, NULL, alpha_maps, NULL) ||
-	    pthread_create(&b, NULL, beta_splits, NULL))
+	/*
+	 * One thread after the other: concurrent writers make the BPF side's VMA lookups lose
+	 * to each other now and then, and each loss is a resync that blurs what a call did.
+	 * VMATRACE_TOGETHER=1 runs them at the same time.
+	 */
+	if (getenv("VMATRACE_TOGETHER")) {
+		if (pthread_create(&a, NULL, alpha_maps, NULL) ||
+		    pthread_create(&b, NULL, beta_splits, NULL))
+			return 1;
+		pthread_join(a, NULL);
+		pthread_join(b, NULL);
+	} else if (pthread_create(&a, NULL, alpha_maps, NULL) || pthread_join(a, NULL) ||
+		   pthread_create(&b, NULL, beta_splits, NULL) || pthread_join(b, NULL)) {
 		return 1;
-	pthread_join(a, NULL);
-	pthread_join(b, NULL);
+	}
 	printf("done alpha=%d beta=%d\n", ALPHA_N, BETA_N);
 	fflush(stdout);
 	if (argc > 1)
