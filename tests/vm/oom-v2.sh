@@ -17,7 +17,9 @@ fail() {
 }
 
 echo "[RUN ] $name"
-mkdir "$cg" && echo 64M >"$cg/memory.max" || fail "cannot create $cg with memory.max"
+if ! mkdir "$cg" || ! echo 64M >"$cg/memory.max"; then
+	fail "cannot create $cg with memory.max"
+fi
 
 $vt daemon --foreground --socket "$d/ctl.sock" --journal-dir "$d/journal" \
 	--alert-log "$d/alerts.jsonl" 2>"$d/daemon.log" &
@@ -25,10 +27,10 @@ dpid=$!
 i=0
 until $vt status --socket "$d/ctl.sock" >/dev/null 2>&1; do
 	i=$((i + 1))
-	[ $i -lt 200 ] && kill -0 $dpid 2>/dev/null || {
+	if [ $i -ge 200 ] || ! kill -0 $dpid 2>/dev/null; then
 		fail "the daemon did not answer"
 		break
-	}
+	fi
 	sleep 0.1
 done
 
@@ -40,7 +42,7 @@ vpid=$(printf '%s\n' "$oom" | sed -n 's/.*"victim_pid":\([0-9]*\).*/\1/p')
 if [ -z "$vpid" ]; then
 	fail "trace: no oom_kill record for oom_hog"
 	tail -5 "$d/trace.err" "$d/trace.jsonl"
-elif ! grep "\"pid\":$vpid[,}]" "$d/trace.jsonl" | grep '"event":"exit"' | grep -q '"signal":"KILL"'; then
+elif ! grep "\"pid\":${vpid}[,}]" "$d/trace.jsonl" | grep '"event":"exit"' | grep -q '"signal":"KILL"'; then
 	fail "trace: the victim's exit ($vpid) is not a SIGKILL"
 fi
 
