@@ -138,6 +138,14 @@ bench: setup
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)BUILD=$(OUT) bench/run.sh
 
+# The root integration tests in a QEMU guest booting Debian 12's kernel (6.1, cgroup v2).
+# VM_TESTS='trace/*' picks tests by name (globs), VM_SKIP leaves some out; tests/vm/run.sh
+# lists the other variables, tests/vm/README.md the results. Not part of `make test`.
+.PHONY: vm-test
+vm-test: setup
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/integration-tests
+	$(Q)VM_BUILD=$(OUT) tests/vm/run.sh
+
 vmlinux:
 	$(Q)scripts/gen-vmlinux-h.sh
 

@@ -26,6 +26,9 @@ g++:/usr/bin/g++
 jq:/usr/bin/jq
 clang-format:/usr/bin/clang-format
 prometheus:/usr/bin/prometheus
+qemu-system-x86:/usr/bin/qemu-system-x86_64
+busybox-static:/bin/busybox
+cpio:/usr/bin/cpio
 "
 
 missing=""
