@@ -73,6 +73,7 @@ struct report_proc {
 
 struct report {
 	struct report_filter filter;
+	bool show_sites; /* text: the call sites under each incident (--sites) */
 	struct journal_reader_stats rs;
 	struct report_proc **procs; /* by peak VMA count, highest first */
 	size_t nprocs;
@@ -110,6 +111,13 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
  * the payload's strings escaped for output `out`.
  */
 void report_event_describe(struct strbuf *sb, const struct report_event *ev, enum ut_output out);
+/*
+ * The call sites an incident carries (its "sites", or its context's), the heaviest first:
+ * for text, "prefix  +N VMAs ... " lines with the frames under them; for HTML, a list.
+ * Nothing when it carries none.
+ */
+void report_event_sites(struct strbuf *sb, const struct report_event *ev, enum ut_output out,
+			const char *prefix);
 
 /*
  * "YYYY-MM-DD HH:MM[:SS]" (local), "YYYY-MM-DDTHH:MM:SS[Z]" (local, or UTC with Z),

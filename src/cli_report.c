@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"  -f, --format FMT       text (default), json, csv, svg or html\n"
 		"  -o, --output FILE      write there (replaced atomically) instead of stdout\n"
 		"      --top N            svg/html: processes drawn without -p/--comm (default 10)\n"
+		"      --sites            text: the call sites (frames) under each incident\n"
 		"\n"
 		"T is 'YYYY-MM-DD HH:MM[:SS]' (local time), 'YYYY-MM-DDTHH:MM:SS[Z]', unix\n"
 		"seconds, or relative: -90s, -30m, -2h, -1d (ago).\n");
@@ -57,6 +58,7 @@ int cli_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "top", required_argument, NULL, 't' },
+		{ "sites", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -72,6 +74,7 @@ int cli_report(int argc, char **argv)
 	char *end;
 	long top;
 	int c, err, ret = 0;
+	bool show_sites = false;
 
 	optind = 0; /* getopt starts afresh when a test calls us more than once */
 	while ((c = getopt_long(argc, argv, "d:p:c:s:u:f:o:h", opts, NULL)) != -1) {
@@ -131,6 +134,9 @@ int cli_report(int argc, char **argv)
 			}
 			so.max_panels = top;
 			break;
+		case 'S':
+			show_sites = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -177,6 +183,7 @@ int cli_report(int argc, char **argv)
 	sb_init(&sb);
 	switch (fmt) {
 	case FMT_TEXT:
+		r.show_sites = show_sites;
 		report_text(&r, &sb);
 		break;
 	case FMT_JSON:

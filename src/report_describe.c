@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonr.h"
 #include "report_util.h"
 #include "untrusted.h"
 
@@ -205,4 +206,56 @@ void report_event_describe(struct strbuf *sb, const struct report_event *ev, enu
 	}
 	if (ev->type != JREC_ALERT)
 		context_names(sb, ev->data, out);
+}
+
+static const json_t *event_sites(const struct report_event *ev)
+{
+	const json_t *s = json_object_get(ev->data, "sites");
+
+	if (!s)
+		s = json_object_get(json_object_get(ev->data, "context"), "sites");
+	return json_is_object(s) ? s : NULL;
+}
+
+void report_event_sites(struct strbuf *sb, const struct report_event *ev, enum ut_output out,
+			const char *prefix)
+{
+	const json_t *list = json_object_get(event_sites(ev), "by_vmas");
+	size_t i, k;
+	json_t *site, *frame;
+
+	if (!json_array_size(list))
+		return;
+	if (out == UT_HTML)
+		sb_puts(sb, "<ul class=\"sites\">");
+	json_array_foreach(list, i, site)
+	{
+		double n = 0, bytes = 0, calls = 0;
+
+		jr_num(site, "net_vmas", &n);
+		jr_num(site, "bytes", &bytes);
+		jr_num(site, "calls", &calls);
+		sb_puts(sb, out == UT_HTML ? "<li>" : prefix);
+		sb_printf(sb, "%+.0f VMAs, %.0f calls, ", n, calls);
+		if (bytes < 0) {
+			sb_putc(sb, '-');
+			sb_size(sb, (unsigned long long)-bytes);
+		} else {
+			sb_size(sb, (unsigned long long)bytes);
+		}
+		sb_puts(sb, out == UT_HTML ? " mapped<pre>" : " mapped\n");
+		json_array_foreach(json_object_get(site, "frames"), k, frame)
+		{
+			const char *f = json_string_value(frame);
+
+			if (out != UT_HTML)
+				sb_printf(sb, "%*s  > ", (int)strlen(prefix), "");
+			ut_append(sb, f ? f : "?", 4096, out);
+			sb_putc(sb, '\n');
+		}
+		if (out == UT_HTML)
+			sb_puts(sb, "</pre></li>");
+	}
+	if (out == UT_HTML)
+		sb_puts(sb, "</ul>");
 }

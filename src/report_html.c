@@ -21,7 +21,9 @@ static const char html_style[] =
 	".warn{background:#fef2f2;border:1px solid #fca5a5;padding:8px 12px;margin:8px 0}\n"
 	".note{background:#fffbeb;border:1px solid #fcd34d;padding:8px 12px;margin:8px 0}\n"
 	".k-alert{color:#c2410c}.k-failure{color:#dc2626}.k-oom{color:#7f1d1d;font-weight:bold}\n"
-	"svg{max-width:100%;height:auto}\n";
+	"svg{max-width:100%;height:auto}\n"
+	"ul.sites{margin:4px 0 0 0;padding-left:16px;color:#374151;font-weight:normal}\n"
+	"ul.sites pre{margin:2px 0 6px;font-size:11px;white-space:pre-wrap}\n";
 
 static void html_row(struct strbuf *sb, const char *label, const char *value)
 {
@@ -112,6 +114,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 			ut_append(sb, ev->comm, sizeof(ev->comm), UT_HTML);
 			sb_printf(sb, "</td><td class=\"%s\">", cls);
 			report_event_describe(sb, ev, UT_HTML);
+			report_event_sites(sb, ev, UT_HTML, NULL);
 			sb_puts(sb, "</td></tr>\n");
 		}
 		sb_puts(sb, "</table>\n");

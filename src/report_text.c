@@ -114,6 +114,8 @@ void report_text(const struct report *r, struct strbuf *sb)
 		pad_to(sb, start, 17);
 		report_event_describe(sb, ev, UT_TEXT);
 		sb_putc(sb, '\n');
+		if (r->show_sites)
+			report_event_sites(sb, ev, UT_TEXT, "                          site ");
 		shown++;
 	}
 	if (!shown)

@@ -149,4 +149,12 @@ Test(sites, alerts_carry_the_top_sites)
 		h_free_lines(&l);
 	}
 	cr_assert(found, "no alert with the call site alpha_maps in its \"sites\"");
+	/* The journal keeps them with the incident: report --sites and the HTML report. */
+	h_daemon_stop(&dmn);
+	cr_assert_eq(h_sh("%s report --journal-dir %s --sites | grep -q '(alpha_maps+'",
+			  h_path("vmatrace"), h_tmpfile("journal")),
+		     0, "report --sites does not show the site");
+	cr_assert_eq(h_sh("%s report --journal-dir %s --format html | grep -q 'class=\"sites\"'",
+			  h_path("vmatrace"), h_tmpfile("journal")),
+		     0, "the HTML report does not show the sites");
 }
