@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The model's resyncs: every trigger, and the mismatches that are no reason for one. */
+#include "model_kernel.h"
+
+TestSuite(model_resync, .init = setup, .fini = teardown);
+
+/* ---- every resync trigger ----------------------------------------------------------------------
+ */
+
+Test(model_resync, count_mismatch_resyncs_and_a_match_does_not)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A, A + P, RW), anon(A + P, A + 2 * P, RO));
+	seed(k);
+	CALL(k, VMT_SYS_MLOCKALL, 0, 3);
+	cr_assert_eq(reseeds, 0);
+	/* A merge that no range of the call shows (mlockall): only the count tells. */
+	KSET(k, anon(A, A + 2 * P, RW));
+	CALL(k, VMT_SYS_MUNLOCKALL, 0, 0);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	cr_assert_eq(m->st.resyncs, 1);
+	expect_model(k);
+	CALL(k, VMT_SYS_MUNLOCKALL, 0, 0);
+	cr_assert_eq(reseeds, 1);
+}
+
+/* r as it comes when bpf_find_vma() found mmap_lock taken: one resync, then the model matches. */
+static void expect_resync_without_vmas(const struct kernel *k, struct vmt_syscall_rec *r)
+{
+	memset(r->vma, 0, sizeof(r->vma));
+	apply(r, sizeof(*r));
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+}
+
+Test(model_resync, mmap_whose_vma_lookup_failed_resyncs)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+
+	seed(k);
+	KSET(k, anon(A, A + P, RW));
+	r = sysrec(k, VMT_SYS_MMAP, A,
+		   ARGS(0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+	expect_resync_without_vmas(k, &r);
+}
+
+Test(model_resync, mremap_whose_vma_lookup_failed_resyncs)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	KSET(k, anon(B, B + 2 * P, RW));
+	r = sysrec(k, VMT_SYS_MREMAP, B, ARGS(A, P, 2 * P, MREMAP_MAYMOVE_));
+	expect_resync_without_vmas(k, &r);
+}
+
+Test(model_resync, shmat_whose_vma_lookup_failed_resyncs)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+
+	seed(k);
+	KSET(k, file(A, A + 4 * P, RW | VMT_VM_MAYSHARE, 12, 0));
+	r = sysrec(k, VMT_SYS_SHMAT, A, ARGS(7));
+	cr_assert(r.vma[0].valid);
+	apply(&r, sizeof(r));
+	expect_followed(k);
+	KSET(k, file(A, A + 4 * P, RW | VMT_VM_MAYSHARE, 12, 0),
+	     file(B, B + 4 * P, RW | VMT_VM_MAYSHARE, 13, 0));
+	r = sysrec(k, VMT_SYS_SHMAT, B, ARGS(8));
+	expect_resync_without_vmas(k, &r);
+}
+
+Test(model_resync, mremap_of_more_pieces_than_the_model_moves_resyncs)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	/* 20 pieces alternating read-write and read-only, moved at once (6.17+). */
+	for (size_t i = 0; i < 20; i++)
+		k->v[i] = anon(A + i * P, A + (i + 1) * P, i % 2 ? RO : RW);
+	k->n = 20;
+	seed(k);
+	expect_model(k);
+	for (size_t i = 0; i < 20; i++)
+		k->v[i] = anon(B + i * P, B + (i + 1) * P, i % 2 ? RO : RW);
+	CALL(k, VMT_SYS_MREMAP, B, A, 20 * P, 20 * P, MREMAP_MAYMOVE_ | MREMAP_FIXED_, B);
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+}
+
+Test(model_resync, first_call_of_an_unknown_process_reads_it)
+{
+	struct kernel *k = kernel_new(2000);
+
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RO));
+	CALL(k, VMT_SYS_MUNMAP, 0, A + 8 * P, P);
+	cr_assert_eq(reseeds, 1);
+	cr_assert_eq(reseed_tgid, 2000);
+	expect_model(k);
+}
+
+Test(model_resync, records_older_than_a_read_are_not_applied_again)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec old;
+
+	KSET(k, anon(A, A + 4 * P, RW));
+	seed(k);
+	/* A call that happened before the read below, delivered after it. */
+	KSET(k, anon(A, A + P, RW), anon(A + 2 * P, A + 4 * P, RW));
+	old = sysrec(k, VMT_SYS_MUNMAP, 0, ARGS(A + P, P));
+	/* Since then the hole was mapped again (merged) and more: a mismatch reads the kernel. */
+	KSET(k, anon(A, A + 4 * P, RW), anon(B, B + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+	apply(&old, sizeof(old));
+	expect_model(k);
+	cr_assert_eq(reseeds, 1);
+}
+
+Test(model_resync, records_from_during_a_read_are_applied_but_not_judged)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+
+	KSET(k, anon(A, A + 4 * P, RW));
+	seed(k);
+	KSET(k, anon(A, A + 4 * P, RW), anon(B, B + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	/* A call made while the kernel was read: maybe in the read already, so the count
+	 * (here one that the model cannot reach) is not judged, but the call is applied. */
+	KSET(k, anon(A, A + P, RW), anon(A + 2 * P, A + 4 * P, RW), anon(B, B + P, RW));
+	r = sysrec(k, VMT_SYS_MUNMAP, 0, ARGS(A + P, P));
+	r.hdr.ts_ns = reseed_ts;
+	r.map_count = 7;
+	apply(&r, sizeof(r));
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+	/* After the read, the same mismatch is judged. */
+	r = sysrec(k, VMT_SYS_MUNMAP, 0, ARGS(A + P, P));
+	r.map_count = 7;
+	apply(&r, sizeof(r));
+	settle();
+	cr_assert_eq(reseeds, 2);
+}
+
+Test(model_resync, a_failed_read_is_counted)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	reseed_result = -EIO;
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	cr_assert_eq(m->st.resync_failures, 1);
+}
+
+Test(model_resync, exit_forgets_the_process)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_exit_rec r = { .hdr = { .type = VMT_REC_EXIT,
+					   .flags = VMT_F_GROUP_DEAD,
+					   .ts_ns = now(),
+					   .tgid = TGID,
+					   .tid = TGID } };
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	apply(&r, sizeof(r));
+	cr_assert_null(model_proc_get(m, TGID));
+	cr_assert_eq(m->st.procs_exited, 1);
+}
+
+Test(model_resync, two_threads_out_of_order_need_no_resync)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec first, second;
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	/* Thread 1 maps B, then thread 2 maps C; thread 2's record reaches us first. */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW));
+	first = sysrec(k, VMT_SYS_MMAP, B, ARGS(0, P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(C, C + P, RW));
+	second = sysrec(k, VMT_SYS_MMAP, C, ARGS(0, P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	apply(&second, sizeof(second)); /* the model has 2, the kernel said 3: held */
+	apply(&first, sizeof(first));	/* now 3: the first record said 2, the held one 3 */
+	cr_assert_eq(reseeds, 0, "a reorder the next record explains is no reason to resync");
+	expect_model(k);
+	model_tick(m, now() + 2 * MODEL_SUSPECT_NS);
+	cr_assert_eq(reseeds, 0);
+}
+
+Test(model_resync, a_mismatch_that_lasts_resyncs_at_the_next_record_or_the_tick)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1); /* a VMA the model cannot know of: held */
+	cr_assert_eq(reseeds, 0);
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1); /* still unexplained: read the kernel */
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+	/* And when no record follows: model_tick() resolves it after MODEL_SUSPECT_NS. */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(C, C + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 1);
+	cr_assert_eq(reseeds, 1);
+	model_tick(m, now() + 2 * MODEL_SUSPECT_NS);
+	cr_assert_eq(reseeds, 2);
+	expect_model(k);
+}
