@@ -29,7 +29,7 @@ INT_SRCS  := $(wildcard tests/integration/*.c)
 INT_OBJS  := $(INT_SRCS:tests/integration/%.c=$(OUT)/tests/integration/%.o)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(wildcard tests/workloads/*.c)) \
 	     $(patsubst tests/workloads/%.cc,$(OUT)/workloads/%,$(wildcard tests/workloads/*.cc)) \
-	     $(OUT)/workloads/libvmtsite.so $(OUT)/workloads/deb_stripped
+	     $(OUT)/workloads/libvmtsite.so $(OUT)/workloads/deb_stripped $(OUT)/workloads/deb_dbgsym
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(wildcard bench/*.c))
 
 ifeq ($(V),1)
@@ -92,6 +92,15 @@ $(OUT)/workloads/deb_stripped: $(OUT)/workloads/deb_two_sites
 	$(call msg,STRIP,$@)
 	$(Q)strip --strip-all -o $@ $<
 
+# The same stripped, with its symbols in a separate debug file found by build-id, as Debian's
+# -dbgsym packages ship them (the test installs it under /usr/lib/debug/.build-id and removes it).
+$(OUT)/workloads/deb_dbgsym.debug: $(OUT)/workloads/deb_two_sites
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+$(OUT)/workloads/deb_dbgsym: $(OUT)/workloads/deb_two_sites $(OUT)/workloads/deb_dbgsym.debug
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+
 $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $< -o $@ -lpthread
@@ -124,6 +133,7 @@ setup:
 # tracepoints and the machine's two cores, so they run one at a time.
 test: setup
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests
+	$(Q)scripts/check-headers.sh $(OUT)
 	$(Q)$(OUT)/unit-tests --jobs 2
 	$(Q)scripts/run-integration.sh $(OUT)/integration-tests
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -100,6 +101,45 @@ Test(stacks, stripped_binary_gives_module_and_offset)
 	with = calls_with_frame(&l, "] munmap(0x", "deb_stripped+0x", &calls);
 	cr_assert_geq(with, 100, "%d of %d", with, calls);
 	cr_assert_geq(calls_with_frame(&l, "] munmap(0x", "libc.so.6(start_thread+", &calls), 100);
+	h_free_lines(&l);
+}
+
+static char dbg_installed[512];
+
+static void remove_debug_file(void)
+{
+	if (dbg_installed[0]) {
+		unlink(dbg_installed);
+		*strrchr(dbg_installed, '/') = 0;
+		rmdir(dbg_installed); /* only if we made it and it is empty */
+	}
+	dbg_installed[0] = 0;
+	h_cleanup();
+}
+
+/* Symbols from a separate debug file found by build-id (Debian's -dbgsym packages). */
+Test(stacks, symbols_from_a_debug_file_by_build_id, .fini = remove_debug_file)
+{
+	char id[128] = "";
+	struct lines l;
+	int calls, with;
+	FILE *p;
+
+	cr_assert_eq(h_sh("readelf -n %s | sed -n 's/.*Build ID: *//p' > %s",
+			  h_path("workloads/deb_dbgsym"), h_tmpfile("id")),
+		     0);
+	p = fopen(h_tmpfile("id"), "r");
+	cr_assert(p && fscanf(p, "%127s", id) == 1 && strlen(id) > 2);
+	fclose(p);
+	snprintf(dbg_installed, sizeof(dbg_installed), "/usr/lib/debug/.build-id/%.2s/%s.debug", id,
+		 id + 2);
+	cr_assert_eq(h_sh("mkdir -p \"$(dirname %s)\" && cp %s %s", dbg_installed,
+			  h_path("workloads/deb_dbgsym.debug"), dbg_installed),
+		     0);
+	trace("-k", "workloads/deb_dbgsym", &l);
+	with = calls_with_frame(&l, "] munmap(0x", "deb_dbgsym(beta_splits+", &calls);
+	cr_assert_geq(with, 100, "%d of %d munmaps named beta_splits from the debug file", with,
+		      calls);
 	h_free_lines(&l);
 }
 
