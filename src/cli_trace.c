@@ -596,6 +596,14 @@ int cli_trace(int argc, char **argv)
 		if (!s.model)
 			goto out;
 	}
+	/* A wrong pid is said first and at once, before loading takes its second. */
+	for (int i = 0; i < s.a.npids; i++) {
+		if (sys_tgid_of(s.a.pids[i]) < 0) {
+			log_err("no process with pid %d", (int)s.a.pids[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (trace_stacks_init(&s.stacks, s.a.stack))
 		goto out;
 	topts.trace_all = s.a.all;

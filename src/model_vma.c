@@ -187,14 +187,29 @@ struct vma_entry model_entry_from_vmt(struct model *m, const struct vmt_vma *v)
 /* The kernel says [start, end) is one VMA with these attributes: make it so. */
 int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v)
 {
+	struct vma_entry e, *old = vmamap_floor(p->map, v->start);
+	struct vmamap_iter it;
+	bool stack_hint = false;
 	int err;
 
 	if (!v->valid)
 		return 0;
+	/*
+	 * MAP_STACK leaves a mark in vm_flags (VM_NOHUGEPAGE) only since Linux 6.7; before, the
+	 * model's own mark from the mmap is all there is: a thread stack stays one when glibc's
+	 * mprotect of its guard hands us the kernel's view of it.
+	 */
+	vmamap_iter_init(p->map, &it, old ? old->start : v->start);
+	while ((old = vmamap_iter_next(&it)) && old->start < v->end)
+		if (old->end > v->start && !old->file && (old->flags & VF_STACKHINT))
+			stack_hint = true;
+	e = model_entry_from_vmt(m, v);
+	if (stack_hint && !e.file)
+		e.flags |= VF_STACKHINT;
 	err = model_range_unmap(p, v->start, v->end);
 	if (err)
 		return err;
-	return model_ent_add(p, model_entry_from_vmt(m, v));
+	return model_ent_add(p, e);
 }
 
 /* Set the permission bits of every entry in [a, b) (mprotect), splitting at the ends. */

@@ -69,6 +69,26 @@ Test(model, mmap_stack_marks_a_thread_stack)
 	cr_assert_eq(p->count[VK_THREAD_STACK], 1);
 }
 
+/*
+ * Before Linux 6.7 MAP_STACK leaves no mark in vm_flags: the kernel's view of the stack that
+ * glibc's mprotect of its guard page hands over must not make it plain anonymous memory.
+ */
+Test(model, thread_stack_stays_one_after_its_guard_on_kernels_without_the_mark)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct model_proc *p;
+
+	/* glibc's allocate_stack: all PROT_NONE with MAP_STACK, then the stack above the guard RW. */
+	seed(k);
+	KSET(k, anon(A, A + 64 * P, 0));
+	CALL(k, VMT_SYS_MMAP, A, 0, 64 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
+	KSET(k, anon(A, A + P, 0), anon(A + P, A + 64 * P, RW));
+	CALL(k, VMT_SYS_MPROTECT, 0, A + P, 63 * P, PROT_READ | PROT_WRITE);
+	p = expect_model(k);
+	cr_assert_eq(p->count[VK_THREAD_STACK], 1, "the stack lost its kind");
+	cr_assert_eq(p->count[VK_GUARD], 1);
+}
+
 /* ---- mremap ------------------------------------------------------------------------------------
  */
 
