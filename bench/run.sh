@@ -44,7 +44,7 @@ if [[ -n $QUICK ]]; then
 	FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 	READY_RUNS=${READY_RUNS:-1} JOURNAL_SECONDS=${JOURNAL_SECONDS:-8}
 	JOURNAL_RAW_SECONDS=${JOURNAL_RAW_SECONDS:-4} STATS_ITERS=${STATS_ITERS:-50000}
-	STACK_STATS_ITERS=${STACK_STATS_ITERS:-5000}
+	STACK_STATS_ITERS=${STACK_STATS_ITERS:-5000} STRACEK_ITERS=${STRACEK_ITERS:-100}
 else
 	ROUNDS=${ROUNDS:-11}
 	MMAP_ITERS=${MMAP_ITERS:-100000} SLOW_MMAP_ITERS=${SLOW_MMAP_ITERS:-20000}
@@ -55,6 +55,9 @@ else
 	READY_RUNS=${READY_RUNS:-5} JOURNAL_SECONDS=${JOURNAL_SECONDS:-30}
 	JOURNAL_RAW_SECONDS=${JOURNAL_RAW_SECONDS:-10} STATS_ITERS=${STATS_ITERS:-200000}
 	STACK_STATS_ITERS=${STACK_STATS_ITERS:-10000}
+	# strace -k re-reads the maps and re-indexes every file after each mmap and munmap: ~5 ms
+	# an iteration here.
+	STRACEK_ITERS=${STRACEK_ITERS:-300}
 fi
 NCPU=$(nproc)
 MT_THREADS=${MT_THREADS:-$NCPU}
@@ -478,6 +481,7 @@ wl_iters()
 	case $1:$2 in
 	mmap:fast | brk:fast) echo "$MMAP_ITERS" ;;
 	mmap:slow | brk:slow) echo "$SLOW_MMAP_ITERS" ;;
+	mmap:slowest) echo "$STRACEK_ITERS" ;;
 	mt:fast) echo "$MT_CYCLES" ;;
 	mt:slow) echo "$SLOW_MT_CYCLES" ;;
 	esac
@@ -500,7 +504,8 @@ wl_modes()
 mode_speed()
 {
 	case $1 in
-	strace | strace-k | perf | bpftrace) echo slow ;;
+	strace | perf | bpftrace) echo slow ;;
+	strace-k) echo slowest ;;
 	*) echo fast ;;
 	esac
 }
@@ -709,8 +714,9 @@ bench_overhead()
 	: >"$TMP/notes.$wl"
 	printf '\n== overhead: %s; %d rounds of pairs of blocks (untraced, traced; odd rounds the other way round) ==\n' \
 		"$title" "$ROUNDS"
-	printf 'blocks of %s %s (strace, perf trace, bpftrace: %s)\n' "$(wl_iters "$wl" fast)" \
-		"$([[ $wl == mt ]] && echo 'cycles per thread' || echo iterations)" "$(wl_iters "$wl" slow)"
+	printf 'blocks of %s %s (strace, perf trace, bpftrace: %s%s)\n' "$(wl_iters "$wl" fast)" \
+		"$([[ $wl == mt ]] && echo 'cycles per thread' || echo iterations)" \
+		"$(wl_iters "$wl" slow)" "$([[ $wl == mmap ]] && echo "; strace -k: $STRACEK_ITERS")"
 	echo "each round: tracer traced/untraced $unit of its pair, in the order they ran"
 	for ((r = 0; r < ROUNDS; r++)); do
 		line="round $((r + 1)):"
