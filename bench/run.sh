@@ -9,7 +9,11 @@
 #   4. the daemon's memory per tracked VMA, its time to READY with 300 extra processes, the
 #      journal's bytes per million events and per hour of a busy workload;
 #   5. where the time goes (BPF program run time, kernel.bpf_stats_enabled), the data-structure
-#      benchmarks (bench_vmamap, bench_model, bench_journal), and a summary of the targets.
+#      benchmarks (bench_vmamap, bench_model, bench_journal), and a summary of the targets;
+#   6. call stacks: the mmap loop also under vmatrace trace -k (dwarf and fp), strace -k and the
+#      daemon without call sites (in section 1); bench_unwind, bytes and BPF run time per record
+#      with a stack window (stacks); frames per stack against strace -k on MariaDB, python3 and
+#      a jemalloc program (depth: bench/stack_depth.sh).
 # Targets are printed as met / NOT met, never asserted. Missing tools are installed with apt-get
 # (Debian packages, as root, only when missing). Everything this script starts (tracers, the
 # daemon, MariaDB, 300 sleeps) is bounded by `timeout` and stopped by its exit trap, which also
@@ -20,7 +24,8 @@
 # is compared with an untraced block run right next to it (the order alternates), and the modes
 # take turns.
 #
-# Environment: BUILD (build), BENCH_QUICK=1 (a ~3-minute smoke run), BENCH_ONLY (sections),
+# Environment: BUILD (build), BENCH_QUICK=1 (a ~3-minute smoke run), BENCH_ONLY (sections:
+# overhead stats stacks depth mariadb throughput memory ready journal structures),
 # BENCH_WORKLOADS (of the overhead section: mmap brk mt), ROUNDS, SKIP_MARIADB=1,
 # VMA_COUNT (60000 VMAs for the memory test; above ~65000 raises vm.max_map_count for the test
 # and restores it), and the sizes below.
@@ -39,6 +44,7 @@ if [[ -n $QUICK ]]; then
 	FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 	READY_RUNS=${READY_RUNS:-1} JOURNAL_SECONDS=${JOURNAL_SECONDS:-8}
 	JOURNAL_RAW_SECONDS=${JOURNAL_RAW_SECONDS:-4} STATS_ITERS=${STATS_ITERS:-50000}
+	STACK_STATS_ITERS=${STACK_STATS_ITERS:-5000} STRACEK_ITERS=${STRACEK_ITERS:-100}
 else
 	ROUNDS=${ROUNDS:-11}
 	MMAP_ITERS=${MMAP_ITERS:-100000} SLOW_MMAP_ITERS=${SLOW_MMAP_ITERS:-20000}
@@ -48,6 +54,10 @@ else
 	FLOOD_SECONDS=${FLOOD_SECONDS:-4}
 	READY_RUNS=${READY_RUNS:-5} JOURNAL_SECONDS=${JOURNAL_SECONDS:-30}
 	JOURNAL_RAW_SECONDS=${JOURNAL_RAW_SECONDS:-10} STATS_ITERS=${STATS_ITERS:-200000}
+	STACK_STATS_ITERS=${STACK_STATS_ITERS:-10000}
+	# strace -k re-reads the maps and re-indexes every file after each mmap and munmap: ~5 ms
+	# an iteration here.
+	STRACEK_ITERS=${STRACEK_ITERS:-300}
 fi
 NCPU=$(nproc)
 MT_THREADS=${MT_THREADS:-$NCPU}
@@ -471,6 +481,7 @@ wl_iters()
 	case $1:$2 in
 	mmap:fast | brk:fast) echo "$MMAP_ITERS" ;;
 	mmap:slow | brk:slow) echo "$SLOW_MMAP_ITERS" ;;
+	mmap:slowest) echo "$STRACEK_ITERS" ;;
 	mt:fast) echo "$MT_CYCLES" ;;
 	mt:slow) echo "$SLOW_MT_CYCLES" ;;
 	esac
@@ -483,10 +494,18 @@ wl_calls()
 	mt) kv "$TMP/out" calls ;;
 	esac
 }
+# The tracers of a workload: the mmap loop also gets the call-stack rows (strace -k, vmatrace -k
+# in both modes, the daemon without call sites).
+wl_modes()
+{
+	echo vmatrace daemon strace perf bpftrace
+	[[ $1 != mmap ]] || echo vmatrace-k vmatrace-fp strace-k daemon-nosites
+}
 mode_speed()
 {
 	case $1 in
 	strace | perf | bpftrace) echo slow ;;
+	strace-k) echo slowest ;;
 	*) echo fast ;;
 	esac
 }
@@ -494,8 +513,12 @@ mode_label()
 {
 	case $1 in
 	vmatrace) echo "vmatrace trace -p" ;;
+	vmatrace-k) echo "vmatrace trace -k -p" ;;
+	vmatrace-fp) echo "vmatrace --stack=fp -p" ;;
 	daemon) echo "vmatrace daemon" ;;
+	daemon-nosites) echo "daemon --stack-window 0" ;;
 	strace) echo "strace -f" ;;
+	strace-k) echo "strace -f -k" ;;
 	perf) echo "perf trace" ;;
 	bpftrace) echo "bpftrace" ;;
 	esac
@@ -549,9 +572,10 @@ run_block()
 	bare)
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${pin[@]}" "${cmd[@]}" || rc=$?
 		;;
-	strace)
-		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${pin[@]}" strace -f -e trace=$CALLS \
-			-o /dev/null "${cmd[@]}" || rc=$?
+	strace | strace-k)
+		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${pin[@]}" strace -f \
+			$([[ $mode == strace-k ]] && echo -k) -e trace=$CALLS -o /dev/null "${cmd[@]}" ||
+			rc=$?
 		;;
 	perf)
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" perf trace -o /dev/null \
@@ -561,9 +585,11 @@ run_block()
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" bpftrace -o /dev/null \
 			-e "$BT_PROG" -c "$(echo ${pin[*]} ${cmd[*]})" || rc=$?
 		;;
-	daemon)
+	daemon | daemon-nosites)
+		# The daemon samples call stacks by default (stack_window 16K, one call in 64);
+		# --stack-window 0 turns call sites off.
 		DAEMON_PIN=("${tpin[@]}")
-		daemon_start overhead
+		daemon_start overhead $([[ $mode == daemon-nosites ]] && echo --stack-window 0)
 		DAEMON_PIN=()
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${pin[@]}" "${cmd[@]}" || rc=$?
 		# Drops are counted by the programs: no need to wait for the consumer.
@@ -573,7 +599,10 @@ run_block()
 		((${drops:-0} == 0)) || echo "daemon: ${drops} records dropped" >>"$TMP/notes.$wl"
 		daemon_stop
 		;;
-	vmatrace)
+	vmatrace | vmatrace-k | vmatrace-fp)
+		TRACE_ARGS=()
+		[[ $mode == vmatrace-k ]] && TRACE_ARGS=(-k)
+		[[ $mode == vmatrace-fp ]] && TRACE_ARGS=(--stack=fp)
 		run_vmatrace_p "$wl" "${pin[*]}" "${tpin[*]}" "${cmd[@]}" || rc=$?
 		;;
 	esac
@@ -582,8 +611,11 @@ run_block()
 }
 
 # run_vmatrace_p WORKLOAD PIN TRACER_PIN CMD...: hold the workload at --wait-start, attach
-# `vmatrace trace -v -p PID -o /dev/null`, wait until its programs are attached, start the
-# workload, and check vmatrace's closing summary (calls seen, records dropped).
+# `vmatrace trace -v -p PID -o /dev/null` (plus TRACE_ARGS), wait until its programs are
+# attached, start the workload, and check vmatrace's closing summary (calls seen, records
+# dropped).
+TRACE_ARGS=()
+DROPS_LIST=() # ARGS:DROPPED of every vmatrace trace block that dropped records
 run_vmatrace_p()
 {
 	local wl=$1 pin tpin pid i rc=0 vrc=0 wpid vtpid seen drops calls
@@ -597,7 +629,7 @@ run_vmatrace_p()
 	pid=$(wait_held "$TMP/err" "$wpid")
 	[[ -n $pid ]] || die "$1 --wait-start did not start: $(cat "$TMP/err")"
 	bg_start timeout -s TERM -k 5 "$TIMEOUT" "${tpin[@]}" "$VMATRACE" trace -v -p "$pid" \
-		-o /dev/null >/dev/null 2>"$TMP/verr"
+		"${TRACE_ARGS[@]}" -o /dev/null >/dev/null 2>"$TMP/verr"
 	vtpid=$BG
 	for ((i = 0; i < 200; i++)); do
 		grep -q 'programs attached' "$TMP/verr" && break
@@ -607,10 +639,11 @@ run_vmatrace_p()
 	sleep 0.2
 	kill -USR1 "$pid"
 	bg_wait "$wpid" || rc=$?
-	# vmatrace exits by itself once its only target has exited.
-	if ! wait_gone "$vtpid" 10; then
-		echo "vmatrace trace -p still ran 10 s after its target exited; stopped it" \
-			>>"$TMP/notes.$wl"
+	# vmatrace exits by itself once its only target has exited (within milliseconds: 3 s is
+	# ample; with -k at full speed the exit record can be among the dropped ones).
+	if ! wait_gone "$vtpid" 3; then
+		echo "vmatrace trace -p ${TRACE_ARGS[*]}${TRACE_ARGS:+ }still ran 3 s after its" \
+			"target exited; stopped it" >>"$TMP/notes.$wl"
 		kill -TERM "$vtpid" 2>/dev/null || true
 	fi
 	bg_wait "$vtpid" || vrc=$?
@@ -622,12 +655,15 @@ run_vmatrace_p()
 		s += $2 } END { print s + 0 }' "$TMP/verr")
 	calls=$(wl_calls "$wl" "$(wl_iters "$wl" fast)")
 	if [[ -z $drops ]]; then
-		echo "vmatrace trace -p printed no closing summary" >>"$TMP/notes.$wl"
+		echo "vmatrace trace -p ${TRACE_ARGS[*]}${TRACE_ARGS:+ }printed no closing summary" \
+			>>"$TMP/notes.$wl"
 	elif ((drops > 0)); then
-		echo "vmatrace trace -p: $drops records dropped" >>"$TMP/notes.$wl"
+		echo "vmatrace trace -p ${TRACE_ARGS[*]}${TRACE_ARGS:+ }dropped records in a block" \
+			"(ring buffer full)" >>"$TMP/notes.$wl"
+		DROPS_LIST+=("${TRACE_ARGS[*]:-none}:$drops")
 	fi
-	((seen >= calls)) || echo "vmatrace trace -p saw $seen calls of the $calls the loop made" \
-		"(attached late?)" >>"$TMP/notes.$wl"
+	((seen + ${drops:-0} >= calls)) || echo "vmatrace trace -p ${TRACE_ARGS[*]}${TRACE_ARGS:+ }saw" \
+		"$seen calls of the $calls the loop made (attached late?)" >>"$TMP/notes.$wl"
 	return 0
 }
 
@@ -672,14 +708,15 @@ bench_overhead()
 	local wl=$1 title=$2 unit=$3 modes=() mode r k base line others traced n
 	local -A ratios=() bare_ns=() traced_ns=() extras=() noisy=()
 
-	for mode in vmatrace daemon strace perf bpftrace; do
-		[[ -n ${UNAVAILABLE[$mode]:-} ]] || modes+=("$mode")
+	for mode in $(wl_modes "$wl"); do
+		[[ -n ${UNAVAILABLE[${mode%-*}]:-} ]] || modes+=("$mode")
 	done
 	: >"$TMP/notes.$wl"
 	printf '\n== overhead: %s; %d rounds of pairs of blocks (untraced, traced; odd rounds the other way round) ==\n' \
 		"$title" "$ROUNDS"
-	printf 'blocks of %s %s (strace, perf trace, bpftrace: %s)\n' "$(wl_iters "$wl" fast)" \
-		"$([[ $wl == mt ]] && echo 'cycles per thread' || echo iterations)" "$(wl_iters "$wl" slow)"
+	printf 'blocks of %s %s (strace, perf trace, bpftrace: %s%s)\n' "$(wl_iters "$wl" fast)" \
+		"$([[ $wl == mt ]] && echo 'cycles per thread' || echo iterations)" \
+		"$(wl_iters "$wl" slow)" "$([[ $wl == mmap ]] && echo "; strace -k: $STRACEK_ITERS")"
 	echo "each round: tracer traced/untraced $unit of its pair, in the order they ran"
 	for ((r = 0; r < ROUNDS; r++)); do
 		line="round $((r + 1)):"
@@ -715,11 +752,12 @@ bench_overhead()
 		done
 		echo "$line"
 	done
-	printf '%-18s %5s %13s %13s %9s %15s %11s %11s\n' tracer pairs "bare $unit" "traced $unit" \
+	printf '%-23s %5s %13s %13s %9s %15s %11s %11s\n' tracer pairs "bare $unit" "traced $unit" \
 		ratio "ratio(min-max)" "+$unit" "fast blocks"
-	for mode in vmatrace daemon strace perf bpftrace; do
-		if [[ -n ${UNAVAILABLE[$mode]:-} ]]; then
-			printf '%-18s unavailable: %s\n' "$(mode_label "$mode")" "${UNAVAILABLE[$mode]}"
+	for mode in $(wl_modes "$wl"); do
+		if [[ -n ${UNAVAILABLE[${mode%-*}]:-} ]]; then
+			printf '%-23s unavailable: %s\n' "$(mode_label "$mode")" \
+				"${UNAVAILABLE[${mode%-*}]}"
 			continue
 		fi
 		local rm rmin rmax cnt bm tm xm fm= fb ft
@@ -730,18 +768,18 @@ bench_overhead()
 		read -r bm _ < <(tr ' ' '\n' <<<"${bare_ns[$mode]}" | stats)
 		read -r tm _ < <(tr ' ' '\n' <<<"${traced_ns[$mode]}" | stats)
 		read -r xm _ < <(tr ' ' '\n' <<<"${extras[$mode]}" | stats)
-		printf '%-18s %5d %13.1f %13.1f %8.2fx %7.2fx-%.2fx %11.1f' \
+		printf '%-23s %5d %13.1f %13.1f %8.2fx %7.2fx-%.2fx %11.1f' \
 			"$(mode_label "$mode")" "$cnt" "$bm" "$tm" "$rm" "$rmin" "$rmax" "$xm"
 		if [[ -n $fm ]]; then
 			printf ' %10.2fx' "$fm"
-			eval "FRATIO_${wl}_${mode}=$fm FAST_${wl}_${mode}=\"$fb $ft\""
+			eval "FRATIO_${wl}_${mode//-/_}=$fm FAST_${wl}_${mode//-/_}=\"$fb $ft\""
 		else
 			printf ' %11s' -
 		fi
 		((${noisy[$mode]:-0})) && printf '  (%d pairs overlapped other tracers)' \
 			"${noisy[$mode]}"
 		echo
-		eval "RATIO_${wl}_${mode}=$rm EXTRA_${wl}_${mode}=$xm BARE_${wl}_${mode}=$bm"
+		eval "RATIO_${wl}_${mode//-/_}=$rm EXTRA_${wl}_${mode//-/_}=$xm BARE_${wl}_${mode//-/_}=$bm"
 	done
 	if [[ $wl != mt ]]; then
 		echo "ratio: median over the pairs of traced/untraced mean $unit. fast blocks: every run's blocks"
@@ -749,14 +787,19 @@ bench_overhead()
 		echo "5th percentiles (what an iteration costs when the host leaves the vCPU alone: this VM's"
 		echo "whole-run means swing by up to 2x between runs of the same binary):"
 		for mode in "${modes[@]}"; do
-			local fast=FAST_${wl}_${mode}
-			[[ -n ${!fast:-} ]] && printf '  %-18s untraced %s, traced %s ns/iter\n' \
+			local fast=FAST_${wl}_${mode//-/_}
+			[[ -n ${!fast:-} ]] && printf '  %-23s untraced %s, traced %s ns/iter\n' \
 				"$(mode_label "$mode")" ${!fast}
 		done
 	fi
 	for mode in perf bpftrace; do
 		[[ -n ${UNAVAILABLE[$mode]:-} ]] || fidelity "$wl" "$mode"
 	done
+	if ((${#DROPS_LIST[@]})); then
+		printf 'records dropped per block (of %d calls): %s\n' "$(wl_calls "$wl" \
+			"$(wl_iters "$wl" fast)")" "${DROPS_LIST[*]}"
+		DROPS_LIST=()
+	fi
 	if [[ -s $TMP/notes.$wl ]]; then
 		sort "$TMP/notes.$wl" | uniq -c | sed 's/^ *\([0-9]*\) /note (x\1): /'
 	else
@@ -1134,17 +1177,19 @@ bench_journal()
 # ---------------------------------------------------------------------------------------------
 # 5. Where the time goes
 
-bench_bpf_stats()
+# bpf_stats_daemon N [DAEMON ARGS...]: the daemon (on CPU 0) with ARGS while mmap_loop -n N runs
+# on CPU 1 with kernel.bpf_stats_enabled=1; $TMP/stats.delta gets "name runs run_time_ns" of the
+# daemon's programs that ran meanwhile, NS the loop's ns per iteration, STATS_DROPS the daemon's
+# drops.
+bpf_stats_daemon()
 {
-	local n=$STATS_ITERS bare per_iter best extra name cnt t
+	local n=$1
 
-	printf '\n== where the time goes: BPF program run time (kernel.bpf_stats_enabled=1) ==\n'
-	run_block bare mmap "$n"
-	STATS_BARE=$NS
+	shift
 	OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 	bpftool prog show | sed -n 's/^\([0-9]*\): .*/\1/p' | sort >"$TMP/progs.before"
 	DAEMON_PIN=("${TRACER_PIN[@]}")
-	daemon_start stats
+	daemon_start stats "$@"
 	DAEMON_PIN=()
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	bpftool prog show >"$TMP/stats0"
@@ -1154,6 +1199,8 @@ bench_bpf_stats()
 	sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 	OLD_BPF_STATS=
 	take_ns mmap "mmap_loop"
+	JSON=$(daemon_json)
+	STATS_DROPS=$(jnum "$JSON" .drops)
 	daemon_stop
 	# The programs that came with the daemon: their runs and run time during the loop.
 	awk 'FILENAME == ARGV[1] { before[$1] = 1; next }
@@ -1168,6 +1215,16 @@ bench_bpf_stats()
 			if (FILENAME == ARGV[2]) { t0[id] = rt; c0[id] = rc }
 			else if (rc - c0[id] > 0) printf "%s %d %.0f\n", name, rc - c0[id], rt - t0[id]
 		}' "$TMP/progs.before" "$TMP/stats0" "$TMP/stats1" >"$TMP/stats.delta"
+}
+
+bench_bpf_stats()
+{
+	local n=$STATS_ITERS bare per_iter best extra name cnt t
+
+	printf '\n== where the time goes: BPF program run time (kernel.bpf_stats_enabled=1) ==\n'
+	run_block bare mmap "$n"
+	STATS_BARE=$NS
+	bpf_stats_daemon "$n"
 	echo "mmap_loop -n $n: untraced $STATS_BARE ns/iteration, then under the daemon with the" \
 		"stats on $NS ns/iteration; the daemon's programs that ran meanwhile:"
 	while read -r name cnt t; do
@@ -1190,6 +1247,95 @@ bench_bpf_stats()
 		"$extra" "$(calc "\"%.0f\", $extra - $per_iter")"
 	echo "(outside the programs: the syscall-exit tracepoint's slow path, ring-buffer wakeups and" \
 		"the consumer's cache and memory traffic; bpf_stats adds two clock reads to each run)"
+}
+
+# bench_stacks: what a stack window costs: bench_unwind's userspace unwind, the bytes of a record
+# with a window (from the header and the loop's stack), and the BPF programs' run time per record
+# without windows, at the daemon's default sampling and with a window on every call.
+bench_stacks()
+{
+	local n=$STACK_STATS_ITERS pid hold sp end len hdr fp_rec plain args label rc=0
+	local repo
+
+	printf '\n== call stacks: unwind cost, bytes and BPF run time per record with a stack window ==\n'
+	if [[ -x $BUILD/bench/bench_unwind ]]; then
+		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "$BUILD/bench/bench_unwind" || rc=$?
+		cat "$TMP/out"
+		((rc == 0)) || note "bench_unwind failed (status $rc): $(tail -n 2 "$TMP/err")"
+		UNWIND_LINE=$(grep '^unwind:' "$TMP/out" || true)
+	fi
+	# The record layout, from the header itself.
+	repo=$(cd "$(dirname "$0")/.." && pwd)
+	printf '#include <stdio.h>\n#include "vmatrace.h"\nint main(void) { printf("%%zu %%zu %%zu\\n", sizeof(struct vmt_syscall_rec), sizeof(struct vmt_syscall_rec) + sizeof(struct vmt_ustack), sizeof(struct vmt_syscall_stack_rec)); return 0; }\n' \
+		>"$TMP/sizes.c"
+	if cc -I"$repo/include" -o "$TMP/sizes" "$TMP/sizes.c" 2>"$TMP/err"; then
+		read -r plain hdr fp_rec < <("$TMP/sizes")
+	else
+		note "cannot compile the record sizes: $(tail -n 1 "$TMP/err")"
+	fi
+	# The loop's window: from its stack pointer (held in main, as at its calls) to the end of
+	# its stack's VMA, at most the 16 KiB default.
+	bg_start timeout -s KILL 30 "$BUILD/bench/mmap_loop" -n 1 --wait-start >/dev/null 2>"$TMP/hold.err"
+	hold=$BG
+	pid=$(wait_held "$TMP/hold.err" "$hold")
+	if [[ -n $pid ]]; then
+		sp=$(awk '{ print $(NF - 1) }' "/proc/$pid/syscall")
+		end=$(awk '/\[stack\]$/ { split($1, a, "-"); print a[2] }' "/proc/$pid/maps")
+		len=$(((0x${end} - sp) & ~7))
+		((len > 16384)) && len=16384
+		kill -USR1 "$pid" 2>/dev/null || true
+	fi
+	bg_wait "$hold" || true
+	if [[ -n ${hdr:-} && -n ${len:-} ]]; then
+		STACK_REC_BYTES=$((hdr + len))
+		printf 'record sizes: %d bytes without a stack (struct vmt_syscall_rec), %d with frame pointers (fp: vmt_syscall_stack_rec), %d + the window with one (dwarf: rec + struct vmt_ustack + len); the mmap loop'"'"'s window is %d bytes (its sp to the end of [stack], at most 16 KiB): %d bytes per record\n' \
+			"$plain" "$fp_rec" "$hdr" "$len" "$STACK_REC_BYTES"
+	fi
+	# With a window on every call the consumer cannot keep up (it unwinds each): a ring buffer
+	# that holds the whole run keeps every record, and a record that does not fit costs less.
+	for args in "--stack-window 0" "" "--site-sample-every 1 --ringbuf-size 512M"; do
+		label=${args:-"(defaults: --stack-window 16K --site-sample-every 64)"}
+		# shellcheck disable=SC2086
+		bpf_stats_daemon "$n" $args
+		printf 'daemon %s, mmap_loop -n %d: %.0f ns/iteration, %s dropped\n' "$label" "$n" "$NS" \
+			"${STATS_DROPS:-?}"
+		while read -r name cnt t; do
+			[[ $name == exit_mmap || $name == exit_munmap ]] || continue
+			printf '  %-20s %8d runs %6.0f ns/run\n' "$name" "$cnt" "$(calc "\"%.1f\", $t / $cnt")"
+		done <"$TMP/stats.delta"
+		STACK_BPF_NS=$(awk '$1 == "exit_mmap" || $1 == "exit_munmap" { t += $3; c += $2 }
+			END { printf "%.0f", c ? t / c : 0 }' "$TMP/stats.delta")
+		[[ -z $args ]] && STACK_BPF_default=$STACK_BPF_NS
+		[[ $args == --stack-window* ]] && STACK_BPF_off=$STACK_BPF_NS
+		[[ $args == --site-sample-every* ]] && STACK_BPF_every=$STACK_BPF_NS
+	done
+	summary "$(printf 'stack window cost in BPF: exit_mmap+exit_munmap %s ns per record with a window on every call (%s bytes per record), %s at the daemon'"'"'s default sampling, %s without windows: %.0f ns per window' \
+		"$STACK_BPF_every" "${STACK_REC_BYTES:-?}" "$STACK_BPF_default" "$STACK_BPF_off" \
+		"$(calc "\"%.0f\", $STACK_BPF_every - $STACK_BPF_off")")"
+	[[ -n ${UNWIND_LINE:-} ]] && summary "userspace $UNWIND_LINE (bench_unwind)"
+}
+
+# stacks_summary: the call-stack rows of the mmap loop against each other: the extra ns per
+# iteration over untraced of vmatrace -k (dwarf, fp) against strace -k's, and the daemon's call
+# sites (its default sampling) against the daemon without them.
+stacks_summary()
+{
+	local m r
+
+	for m in vmatrace_k vmatrace_fp; do
+		local x=EXTRA_mmap_$m
+		[[ -n ${!x:-} && -n ${EXTRA_mmap_strace_k:-} ]] || continue
+		r=$(calc "\"%.3f\", ${!x} / $EXTRA_mmap_strace_k")
+		summary "$(printf 'vmatrace -k%s per-call cost / strace -k per-call cost: %.3f (+%.0f / +%.0f ns per iteration over untraced); target at most 0.2: %s' \
+			"$([[ $m == vmatrace_fp ]] && echo ' --stack=fp')" "$r" "${!x}" \
+			"$EXTRA_mmap_strace_k" "$(met "$r" "<=" 0.2)")"
+	done
+	if [[ -n ${EXTRA_mmap_daemon:-} && -n ${EXTRA_mmap_daemon_nosites:-} ]]; then
+		summary "$(printf 'daemon call sites (stack_window 16K, one call in 64): %.3fx, +%.0f ns per iteration; without (--stack-window 0): %.3fx, +%.0f ns; the sites cost %.0f ns per iteration' \
+			"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "$RATIO_mmap_daemon_nosites" \
+			"$EXTRA_mmap_daemon_nosites" \
+			"$(calc "\"%.0f\", $EXTRA_mmap_daemon - $EXTRA_mmap_daemon_nosites")")"
+	fi
 }
 
 # explain: for each target that is not met, what the figures say about why.
@@ -1307,6 +1453,7 @@ if want overhead && want_wl mmap; then
 		"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "${FRATIO_mmap_daemon:-nan}" "$T_MMAP_RATIO" \
 		"$(met "$RATIO_mmap_daemon" "<=" "$T_MMAP_RATIO")" \
 		"$(met "${FRATIO_mmap_daemon:-nan}" "<=" "$T_MMAP_RATIO")")"
+	stacks_summary
 fi
 if want overhead; then
 	want_wl brk && timed bench_overhead brk "brk +64 KiB/-64 KiB loop (bench/brk_loop)" ns/iter
@@ -1314,6 +1461,14 @@ if want overhead; then
 		"$MT_THREADS threads of mixed mmap/munmap/mprotect (bench/mt_mixed)" ns/op
 fi
 want stats && timed bench_bpf_stats
+want stacks && timed bench_stacks
+if want depth; then
+	printf '\n== stack depth: vmatrace -k against strace -k on the same calls (bench/stack_depth.sh) ==\n'
+	t0=$SECONDS
+	BUILD=$BUILD_ABS QUICK=$QUICK SKIP_MARIADB=${SKIP_MARIADB:-} "$(dirname "$0")/stack_depth.sh" ||
+		note "bench/stack_depth.sh failed (status $?)"
+	echo "($((SECONDS - t0)) s)"
+fi
 want mariadb && timed bench_mariadb
 want throughput && timed bench_throughput
 want memory && timed bench_memory
