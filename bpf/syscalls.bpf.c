@@ -206,7 +206,8 @@ static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_reg
 		len &= ~7ull;
 		if (!len || !bpf_probe_read_user(data, len, (void *)sp))
 			break;
-		len = us->flags ? len / 2 : 0;
+		/* Nothing read: the last try sends nothing rather than bytes never copied. */
+		len = us->flags && i < 5 ? len / 2 : 0;
 	}
 	if (len > VMT_USTACK_MAX)
 		len = 0;

@@ -34,6 +34,8 @@ struct trace_stacks {
 enum stack_mode trace_stacks_parse_mode(const char *s);
 int trace_stacks_init(struct trace_stacks *ts, enum stack_mode mode);
 void trace_stacks_free(struct trace_stacks *ts);
+/* A process traced from now on (-p): learn its files' paths while it surely lives. */
+void trace_stacks_attach(struct trace_stacks *ts, uint32_t tgid);
 /* Every record, before it is applied to the model: exec and exit change what is mapped. */
 void trace_stacks_note(struct trace_stacks *ts, const void *rec, size_t size);
 /* The frames of a syscall record: " > frame" lines (text), or a "stack" member (JSON). */

@@ -70,6 +70,7 @@ struct trace_session {
 	bool child_reaped;
 	bool write_failed;
 	double start, next_summary;
+	uint64_t next_liveness_ns;
 };
 
 static void usage(FILE *f)
@@ -452,6 +453,7 @@ static int start_targets(struct trace_session *s)
 			return -1;
 		}
 		live_add(s, tgid);
+		trace_stacks_attach(&s->stacks, tgid);
 		if (s->model)
 			trace_reseed(s, tgid);
 		if (tgid != s->a.pids[i])
@@ -494,11 +496,48 @@ static void reap_child(struct trace_session *s)
 }
 
 /* After every wakeup: what the ring buffer holds, then whether to go on. */
+/*
+ * Traced processes that are gone although their exit record never came (the ring buffer was
+ * full): checked about once a second, after everything in the buffer was read.
+ */
+static void forget_vanished(struct trace_session *s)
+{
+	uint64_t now = clock_mono_ns(), key;
+	void *val;
+
+	if (now < s->next_liveness_ns)
+		return;
+	s->next_liveness_ns = now + 1000000000ull;
+	for (size_t i = 0; (i = hmap_next(&s->live, i, &key, &val));) {
+		char stat[64], line[256], *state;
+		FILE *f;
+		bool gone;
+
+		snprintf(stat, sizeof(stat), "/proc/%llu/stat", (unsigned long long)key);
+		f = fopen(stat, "re");
+		gone = !f;
+		if (f) {
+			/* A zombie has exited too: only its parent's wait is left. */
+			state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+			gone = state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
+			fclose(f);
+		}
+		if (gone) {
+			log_warn("process %llu is gone, its exit record was lost",
+				 (unsigned long long)key);
+			hmap_del(&s->live, key);
+			i = 0; /* the table changed: start the walk again */
+		}
+	}
+}
+
 static void after_wakeup(struct trace_session *s)
 {
 	if (tracer_consume(s->tracer) < 0)
 		log_warn("reading the ring buffer failed");
 	check_drops(s);
+	if (s->drops_reported)
+		forget_vanished(s);
 	fflush(s->out);
 	reap_child(s);
 	if ((!s->a.all && s->live.len == 0) ||

@@ -38,6 +38,12 @@ void trace_stacks_free(struct trace_stacks *ts)
 	memset(ts, 0, sizeof(*ts));
 }
 
+void trace_stacks_attach(struct trace_stacks *ts, uint32_t tgid)
+{
+	if (ts->us_ready)
+		ustack_learn(&ts->us, tgid);
+}
+
 void trace_stacks_note(struct trace_stacks *ts, const void *rec, size_t size)
 {
 	const struct vmt_hdr *h = rec;

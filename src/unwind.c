@@ -307,8 +307,9 @@ int unwind_stack(struct unwinder *u, const struct unwind_input *in, struct unwin
 	if (c.n == 0)
 		goto only_pc;
 	res->nframes = c.n;
-	res->window_end = s->beyond_window && c.n < max;
 	res->no_module = c.n < max && !map_of(in, out[c.n - 1].pc);
+	/* A pc in no known file stops the walk by itself: libdw's guesses past it are no cut. */
+	res->window_end = s->beyond_window && c.n < max && !res->no_module;
 	return c.n;
 only_pc:
 	if (s)
