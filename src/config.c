@@ -135,7 +135,7 @@ void config_defaults(struct config *c)
 	c->textfile_interval_ns = 15000000000ull;
 	c->metrics_top = 20;
 	c->stack_window = 16u << 10;
-	c->site_sample_every = 64;
+	c->site_sample_every = 1024;
 	c->site_all_above = 95;
 	c->sites_per_process = 32;
 }
