@@ -197,8 +197,11 @@ static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_reg
 		us->flags = 0;
 	}
 	/*
-	 * All or nothing: when the stack's VMA is unknown (the lookup lost to a writer of
-	 * another thread) and the window runs past its end, halve it until it fits.
+	 * All or nothing, and never faulting: halve the window until it reads. Past its end
+	 * when the stack's VMA is unknown (the lookup lost to a writer of another thread), and
+	 * also inside it: exec leaves a random gap of up to 8 KiB between the stack pointer it
+	 * starts with and the arguments above, and a page of it that nothing ever touched is
+	 * not there to read. The frames are near sp, below that gap.
 	 */
 	for (int i = 0; i < 6; i++) {
 		if (len > VMT_USTACK_MAX)
@@ -207,7 +210,8 @@ static __always_inline __u32 ustack_fill(struct task_struct *task, struct pt_reg
 		if (!len || !bpf_probe_read_user(data, len, (void *)sp))
 			break;
 		/* Nothing read: the last try sends nothing rather than bytes never copied. */
-		len = us->flags && i < 5 ? len / 2 : 0;
+		len = i < 5 ? len / 2 : 0;
+		us->flags = VMT_USTACK_CUT;
 	}
 	if (len > VMT_USTACK_MAX)
 		len = 0;
