@@ -13,22 +13,10 @@
 
 #include "clock.h"
 #include "model.h"
+#include "sysinfo.h"
 
 #define BASE 0x7f0000000000ull
 #define PG 4096ull
-
-static long rss_kib(void)
-{
-	long size = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f) {
-		if (fscanf(f, "%ld %ld", &size, &rss) != 2)
-			rss = 0;
-		fclose(f);
-	}
-	return rss * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static void record(struct vmt_syscall_rec *r, unsigned sys, uint64_t addr, uint32_t count,
 		   uint64_t ts)
@@ -61,7 +49,7 @@ static void run(unsigned long n)
 	struct model_proc *p;
 	struct vmt_syscall_rec *recs;
 	const unsigned long events = 1000000;
-	long rss0 = rss_kib(), rss1;
+	long rss0 = sys_self_rss_kib(), rss1;
 	uint64_t bytes;
 	double t0, t1;
 
@@ -78,7 +66,7 @@ static void run(unsigned long n)
 		model_seed_vma(m, p, &v);
 	}
 	model_seed_end(m, p);
-	rss1 = rss_kib();
+	rss1 = sys_self_rss_kib();
 	bytes = model_memory(m);
 
 	/* Events: fill a random hole with a page (mmap), then unmap it again (munmap). The

@@ -10,6 +10,8 @@
 unsigned long sys_max_map_count(void);
 /* The thread group (process) a pid or tid belongs to, or -ESRCH. */
 pid_t sys_tgid_of(pid_t pid);
+/* This process's resident memory in KiB (/proc/self/statm), 0 if unknown. */
+long sys_self_rss_kib(void);
 /* Parse a positive pid; false if s is not one. */
 bool sys_parse_pid(const char *s, pid_t *out);
 

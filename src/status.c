@@ -30,19 +30,6 @@
 /* A process's growth rate is measured over the last minute. */
 #define GROWTH_WINDOW_NS 60000000000ull
 
-static long rss_kib(void)
-{
-	long pages = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "re");
-
-	if (f) {
-		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-			rss = 0;
-		fclose(f);
-	}
-	return rss * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static double cpu_seconds(void)
 {
 	struct rusage ru;
@@ -112,7 +99,7 @@ void daemon_metrics_view(void *ctx, struct metrics_view *v)
 	for (int k = 0; k < ALERT__COUNT; k++)
 		v->alerts[k] = d->alerts ? alert_count(d->alerts, k) : 0;
 	v->max_map_count = d->max_map_count;
-	v->rss_kib = rss_kib();
+	v->rss_kib = sys_self_rss_kib();
 	v->cpu_seconds = cpu_seconds();
 	v->nranked = ranked(d, &v->ranked);
 }
@@ -134,7 +121,7 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "resync_failures", m->st.resync_failures);
 	jw_kuint(&w, "seeds", m->st.seeds);
 	jw_kuint(&w, "model_bytes", model_memory(m));
-	jw_kint(&w, "rss_kib", rss_kib());
+	jw_kint(&w, "rss_kib", sys_self_rss_kib());
 	jw_kfixed(&w, "cpu_s", cpu_seconds(), 2);
 	jw_kuint(&w, "flight_lost", m->st.fr_lost);
 	jw_kfixed(&w, "uptime_s", (now - d->started_ns) / 1e9, 1);
@@ -201,7 +188,7 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 		  (unsigned long long)m->st.resyncs, (unsigned long long)m->st.resync_failures,
 		  (unsigned long long)m->st.seeds);
 	sb_size(out, model_memory(m));
-	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", rss_kib(), cpu_seconds());
+	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", sys_self_rss_kib(), cpu_seconds());
 	sb_printf(out, "alerts: %llu vma_threshold, %llu alloc_failure, %llu oom_kill",
 		  (unsigned long long)alert_count(d->alerts, ALERT_VMA_THRESHOLD),
 		  (unsigned long long)alert_count(d->alerts, ALERT_ALLOC_FAILURE),

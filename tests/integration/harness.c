@@ -316,3 +316,21 @@ bool h_snapshot_matches(const struct h_daemon *d, int pid)
 	h_sh("diff %s %s | head -20 >&2", proc, snap);
 	return false;
 }
+
+bool h_wait_for_line(const char *path, const char *needle, int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		struct lines l;
+		bool found = false;
+
+		if (h_read_lines(path, &l) == 0) {
+			for (size_t j = 0; j < l.n && !found; j++)
+				found = strstr(l.v[j], needle) != NULL;
+			h_free_lines(&l);
+		}
+		if (found)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}

@@ -25,6 +25,8 @@ int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void h_require_root(void);
 
 int h_read_lines(const char *path, struct lines *out);
+/* Wait up to `seconds` until a file holds a line containing needle (the daemon works asynchronously). */
+bool h_wait_for_line(const char *path, const char *needle, int seconds);
 void h_free_lines(struct lines *l);
 
 /*

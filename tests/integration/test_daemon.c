@@ -46,25 +46,6 @@ static int run_workload(const char *cmd)
 	return pid;
 }
 
-/* Wait until a file holds a line containing `needle` (the daemon works asynchronously). */
-static bool wait_for_line(const char *path, const char *needle, int seconds)
-{
-	for (int i = 0; i < seconds * 10; i++) {
-		struct lines l;
-		bool found = false;
-
-		if (h_read_lines(path, &l) == 0) {
-			for (size_t j = 0; j < l.n && !found; j++)
-				found = strstr(l.v[j], needle) != NULL;
-			h_free_lines(&l);
-		}
-		if (found)
-			return true;
-		usleep(100000);
-	}
-	return false;
-}
-
 /* One JSON line as an object (jansson); the test fails on anything else. */
 static json_t *parse_line(const char *line, size_t len)
 {
@@ -103,7 +84,7 @@ Test(daemon, scenario1_threshold_alerts_before_the_enomem_alert)
 		 h_tmpfile("journal"));
 	h_daemon_start(&dmn, args);
 	pid = run_workload(h_path("workloads/vma_explode"));
-	cr_assert(wait_for_line(alerts, "alloc_failure", 20), "no alloc_failure alert");
+	cr_assert(h_wait_for_line(alerts, "alloc_failure", 20), "no alloc_failure alert");
 	cr_assert_eq(h_read_lines(alerts, &l), 0);
 	for (size_t i = 0; i < l.n; i++) {
 		json_t *a = parse_line(l.v[i], strlen(l.v[i]));
@@ -163,7 +144,7 @@ Test(daemon, memcg_oom_kill_alert_and_journal_record)
 	snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s/cgroup.procs && exec %s'", memcg,
 		 h_path("workloads/oom_hog"));
 	pid = run_workload(cmd);
-	cr_assert(wait_for_line(alerts, "oom_kill", 20), "no oom_kill alert");
+	cr_assert(h_wait_for_line(alerts, "oom_kill", 20), "no oom_kill alert");
 	usleep(300000);
 	cr_assert_eq(h_read_lines(alerts, &l), 0);
 	for (size_t i = 0; i < l.n; i++) {
@@ -249,13 +230,13 @@ Test(daemon, sighup_with_a_bad_config_keeps_the_old_one)
 	h_daemon_start(&dmn, args);
 	cr_assert_eq(h_sh("echo 'alert_thresholds = 90, 80' > %s", conf), 0);
 	kill(dmn.pid, SIGHUP);
-	cr_assert(wait_for_line(dmn.log, "keeping the running configuration", 10));
-	cr_assert(wait_for_line(dmn.log, ":1: alert_thresholds: thresholds must ascend", 1));
+	cr_assert(h_wait_for_line(dmn.log, "keeping the running configuration", 10));
+	cr_assert(h_wait_for_line(dmn.log, ":1: alert_thresholds: thresholds must ascend", 1));
 	cr_assert_eq(kill(dmn.pid, 0), 0, "the daemon died");
 	cr_assert_eq(h_sh("%s status --socket %s >/dev/null", h_path("vmatrace"), dmn.socket), 0);
 	cr_assert_eq(h_sh("echo 'alert_thresholds = 70' > %s", conf), 0);
 	kill(dmn.pid, SIGHUP);
-	cr_assert(wait_for_line(dmn.log, "configuration reloaded", 10));
+	cr_assert(h_wait_for_line(dmn.log, "configuration reloaded", 10));
 }
 
 Test(daemon, check_config_names_file_line_and_key)
@@ -266,7 +247,7 @@ Test(daemon, check_config_names_file_line_and_key)
 			  conf),
 		     0);
 	cr_assert_eq(h_sh("%s daemon -c %s --check-config 2>%s", h_path("vmatrace"), conf, err), 2);
-	cr_assert(wait_for_line(err, ":3: alert_oom: 'perhaps' is not yes or no", 1));
+	cr_assert(h_wait_for_line(err, ":3: alert_oom: 'perhaps' is not yes or no", 1));
 	cr_assert_eq(h_sh("printf 'alert_oom = no\\n' > %s", conf), 0);
 	cr_assert_eq(h_sh("%s daemon -c %s --check-config >/dev/null", h_path("vmatrace"), conf),
 		     0);
@@ -287,9 +268,9 @@ Test(daemon, exec_hook_gets_the_alert)
 	snprintf(args, sizeof(args), "--alert-exec %s --journal-dir '' --ringbuf-size 64M", hook);
 	h_daemon_start(&dmn, args);
 	run_workload(h_path("workloads/vma_explode"));
-	cr_assert(wait_for_line(out, "kind=vma_threshold", 20));
-	cr_assert(wait_for_line(out, "\"kind\":\"vma_threshold\"", 5), "the JSON on stdin");
-	cr_assert(wait_for_line(out, "kind=alloc_failure", 10));
+	cr_assert(h_wait_for_line(out, "kind=vma_threshold", 20));
+	cr_assert(h_wait_for_line(out, "\"kind\":\"vma_threshold\"", 5), "the JSON on stdin");
+	cr_assert(h_wait_for_line(out, "kind=alloc_failure", 10));
 }
 
 Test(daemon, systemd_unit_verifies)
@@ -321,7 +302,7 @@ Test(daemon, reports_in_every_format_from_a_recorded_journal)
 		 jdir, alerts);
 	h_daemon_start(&dmn, args);
 	run_workload(h_path("workloads/vma_explode"));
-	cr_assert(wait_for_line(alerts, "alloc_failure", 20));
+	cr_assert(h_wait_for_line(alerts, "alloc_failure", 20));
 	h_daemon_stop(&dmn);
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		const char *o = h_tmpfile("report.out");

@@ -26,24 +26,6 @@ TestSuite(utf8, .init = h_require_root, .fini = fini, .timeout = 120);
 
 #define CAFE "caf\xc3\xa9"
 
-static bool file_has(const char *path, const char *needle, int seconds)
-{
-	for (int i = 0; i < seconds * 10; i++) {
-		struct lines l;
-		bool found = false;
-
-		if (h_read_lines(path, &l) == 0) {
-			for (size_t j = 0; j < l.n && !found; j++)
-				found = strstr(l.v[j], needle) != NULL;
-			h_free_lines(&l);
-		}
-		if (found)
-			return true;
-		usleep(100000);
-	}
-	return false;
-}
-
 Test(utf8, cafe_in_trace_json_read_by_python)
 {
 	const char *out = h_tmpfile("trace.jsonl"), *py = h_tmpfile("comms.txt");
@@ -57,7 +39,7 @@ Test(utf8, cafe_in_trace_json_read_by_python)
 			  "    print(json.loads(l).get(\"comm\"))' %s > %s",
 			  out, py),
 		     0, "a trace line is not JSON");
-	cr_assert(file_has(py, CAFE, 1), "no comm " CAFE " in the trace");
+	cr_assert(h_wait_for_line(py, CAFE, 1), "no comm " CAFE " in the trace");
 	cr_assert_eq(h_sh("python3 -m json.tool --json-lines %s >/dev/null", out), 0);
 }
 
@@ -70,12 +52,12 @@ Test(utf8, cafe_in_the_alert_log_and_the_html_report)
 	snprintf(args, sizeof(args), "--alert-log %s --journal-dir %s", alerts, journal);
 	h_daemon_start(&dmn, args);
 	cr_assert_eq(h_sh("%s '" CAFE "' >/dev/null", h_path("workloads/named")), 0);
-	cr_assert(file_has(alerts, "\"comm\":\"" CAFE "\"", 20), "no alert for " CAFE);
+	cr_assert(h_wait_for_line(alerts, "\"comm\":\"" CAFE "\"", 20), "no alert for " CAFE);
 	h_daemon_stop(&dmn);
 	cr_assert_eq(h_sh("%s report --journal-dir %s --format html -o %s", h_path("vmatrace"),
 			  journal, html),
 		     0);
-	cr_assert(file_has(html, CAFE, 1), "no " CAFE " in the HTML report");
+	cr_assert(h_wait_for_line(html, CAFE, 1), "no " CAFE " in the HTML report");
 }
 
 Test(utf8, hostile_name_escaped_alike)
@@ -89,7 +71,7 @@ Test(utf8, hostile_name_escaped_alike)
 	cr_assert_eq(h_sh("%s trace -o %s -- %s \"$(printf 'a\\nb\\377')\" >/dev/null 2>&1",
 			  h_path("vmatrace"), txt, h_path("workloads/named")),
 		     0);
-	cr_assert(file_has(txt, "a\\x0ab\\xff[", 1), "text line: name not escaped");
+	cr_assert(h_wait_for_line(txt, "a\\x0ab\\xff[", 1), "text line: name not escaped");
 	cr_assert_eq(h_sh("python3 -c 'import json,sys\n"
 			  "names = {json.loads(l).get(\"comm\") for l in open(sys.argv[1])}\n"
 			  "sys.exit(0 if \"a\\\\x0ab\\\\xff\" in names else 1)' %s",
