@@ -148,13 +148,44 @@ static __always_inline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 }
 #endif
 
+/*
+ * A writer of another thread holds mmap_lock for the few microseconds of its own call: both
+ * ways fail while it does (the walk sees an odd or moved count, bpf_find_vma() only tries the
+ * lock). Rather than send no VMA (and have the model read /proc, long after, when the consumer
+ * lags), try the walk again for a bounded while: each try that finds a writer costs a load.
+ */
+#define VMA_WALK_TRIES 4096
+
+struct walk_try {
+	__u64 addr;
+	struct vmt_vma *out;
+	bool found;
+};
+
+static long walk_try_cb(__u64 i, void *ctx)
+{
+	struct walk_try *t = ctx;
+
+	if (vma_walk_lookup(t->addr, t->out)) {
+		t->found = true;
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, struct vmt_vma *out)
 {
 	struct vmt_vma v = {};
+	struct walk_try t = { .addr = addr, .out = out };
 	long err;
 
 	if (vma_walk_lookup(addr, out))
 		return;
+	if (vma_walk) {
+		bpf_loop(VMA_WALK_TRIES, walk_try_cb, &t, 0);
+		if (t.found)
+			return;
+	}
 	if (vma_walk)
 		stat_inc(VMT_STAT_VMA_WALK_MISS);
 	err = bpf_find_vma(task, addr, vma_cb, &v, 0);
