@@ -100,8 +100,9 @@ struct model_proc {
 	uint64_t start_brk, brk, brk_hwm, first_brk;
 	uint64_t bytes[VK__COUNT];
 	uint32_t count[VK__COUNT];
-	uint32_t kernel_count; /* mm->map_count from the last event */
-	uint64_t stack_end;    /* end of the grows-down stack VMA (it only moves down) */
+	uint32_t kernel_count;	  /* mm->map_count from the newest event (by its time) */
+	uint64_t kernel_count_ns; /* that event's time */
+	uint64_t stack_end;	  /* end of the grows-down stack VMA (it only moves down) */
 	uint64_t events, failures, resyncs;
 	uint64_t first_ns, last_ns;
 	/* An exec's VMA records are arriving: expect this many, this next index. */
@@ -117,7 +118,7 @@ struct model_proc {
 	uint64_t skip_before_ns, settle_ns;
 	char *cgroup;	     /* memory cgroup path, set by the daemon (NULL: not read) */
 	struct sites *sites; /* call sites (sites.h), kept by the daemon; freed with the process */
-	/* A count mismatch held until the next record explains it (model.c count_explained). */
+	/* A count mismatch held until a record explains it (model.c count_explained). */
 	uint64_t suspect_ns;
 	uint32_t suspect_count;
 	/* What the last syscall record did to the model by itself (call sites weigh by it). */
@@ -269,7 +270,7 @@ uint64_t model_memory(const struct model *m);
 void model_tick(struct model *m, uint64_t now_ns);
 /* Before answering about p: a mismatch still held is resolved now (resync). */
 void model_settle(struct model *m, struct model_proc *p);
-/* How long a count mismatch may wait for the record that explains it. */
+/* How long (in the records' time) a count mismatch may wait for records that explain it. */
 #define MODEL_SUSPECT_NS 20000000ull
 
 #endif

@@ -203,24 +203,26 @@ static void follow_stack(struct model_proc *p, uint64_t stack_pages)
 /*
  * Is the model's count consistent with the kernel's? Records of two threads can reach us in
  * another order than the kernel changed the map in (each CPU writes its own record after it
- * dropped mmap_lock), so a mismatch that the next record explains is no reason to read the
- * kernel: the first one is held as a suspicion; the next record clears it when the model
- * agrees with either count, and a second mismatch, or model_tick() after
- * MODEL_SUSPECT_NS, resyncs.
+ * dropped mmap_lock, and a record that copies a stack window is written later still), so
+ * while threads keep writing, the kernel's count is often one change ahead of the records
+ * we have. A mismatch is held as a suspicion: a record clears it when the model agrees with
+ * its count, with the newest record's (by time) or with the first held one; one that lasts MODEL_SUSPECT_NS of the
+ * records' time, or until model_tick() after the records went quiet, resyncs.
  */
 static bool count_explained(struct model_proc *p, uint32_t kernel, uint64_t ts)
 {
 	size_t count = model_vma_count(p);
 
-	if (count == kernel || (p->suspect_ns && count == p->suspect_count)) {
+	if (count == kernel || count == p->kernel_count ||
+	    (p->suspect_ns && count == p->suspect_count)) {
 		p->suspect_ns = 0;
 		return true;
 	}
-	if (p->suspect_ns)
-		return false;
-	p->suspect_ns = ts ? ts : 1;
-	p->suspect_count = kernel;
-	return true;
+	if (!p->suspect_ns) {
+		p->suspect_ns = ts ? ts : 1;
+		p->suspect_count = kernel;
+	}
+	return ts < p->suspect_ns + MODEL_SUSPECT_NS;
 }
 
 static void apply_syscall(struct model *m, struct model_proc *p, const struct vmt_syscall_rec *r)
@@ -374,7 +376,10 @@ done:
 	p->call.vmas = (int64_t)model_vma_count(p) - (int64_t)vmas0;
 	p->call.bytes = (int64_t)model_mapped_bytes(p) - (int64_t)bytes0;
 	p->call.measured = !rc;
-	p->kernel_count = r->map_count;
+	if (ts >= p->kernel_count_ns) {
+		p->kernel_count = r->map_count;
+		p->kernel_count_ns = ts;
+	}
 	if (ts < p->settle_ns && !p->need_resync)
 		return; /* may be a replay of what the read already showed: do not judge */
 	if (!p->need_resync && count_explained(p, r->map_count, ts))
@@ -413,6 +418,7 @@ static void apply_exec(struct model *m, const struct vmt_exec_rec *r)
 		return;
 	/* The new image's VMAs follow as VMT_REC_VMA records. */
 	p->memcg_id = r->memcg_id;
+	p->kernel_count_ns = r->hdr.ts_ns;
 	p->seeded = false;
 	p->exec_expect = r->nvmas;
 	p->exec_next = 0;
@@ -473,6 +479,7 @@ static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 	}
 	model_set_brk(c, r->start_brk, r->brk);
 	c->kernel_count = r->map_count;
+	c->kernel_count_ns = r->hdr.ts_ns;
 	/* VMAs marked MADV_DONTFORK are not inherited: the count tells. */
 	if (model_vma_count(c) != r->map_count)
 		model_resync(m, c);

@@ -41,6 +41,7 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 		p->start_brk = p->brk = p->brk_hwm = p->first_brk = 0;
 	model_set_brk(p, start_brk, brk);
 	p->kernel_count = map_count;
+	p->kernel_count_ns = m->walk_start_ns;
 	p->exec_pending = false;
 	p->need_resync = false;
 	p->suspect_ns = 0;

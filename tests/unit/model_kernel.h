@@ -100,6 +100,19 @@ static inline void kset(struct kernel *k, const struct vmt_vma *v, size_t n)
 	k->n = n;
 }
 
+/* One more VMA in k, in address order. */
+static inline void kernel_add(struct kernel *k, struct vmt_vma v)
+{
+	size_t i = k->n;
+
+	while (i > 0 && k->v[i - 1].start > v.start) {
+		k->v[i] = k->v[i - 1];
+		i--;
+	}
+	k->v[i] = v;
+	k->n++;
+}
+
 #define KSET(k, ...)                                     \
 	kset(k, (const struct vmt_vma[]){ __VA_ARGS__ }, \
 	     sizeof((const struct vmt_vma[]){ __VA_ARGS__ }) / sizeof(struct vmt_vma))
