@@ -60,12 +60,8 @@ int main(int argc, char **argv)
 
 	/* Wait for the tracer: it attaches to this pid before the threads start. */
 	usleep(300000);
-	/*
-	 * One thread after the other: concurrent writers make the BPF side's VMA lookups lose
-	 * to each other now and then, and each loss is a resync that blurs what a call did.
-	 * VMATRACE_TOGETHER=1 runs them at the same time.
-	 */
-	if (getenv("VMATRACE_TOGETHER")) {
+	/* Both threads at once (VMATRACE_SEQUENTIAL=1: one after the other). */
+	if (!getenv("VMATRACE_SEQUENTIAL")) {
 		if (pthread_create(&a, NULL, alpha_maps, NULL) ||
 		    pthread_create(&b, NULL, beta_splits, NULL))
 			return 1;
