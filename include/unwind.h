@@ -23,7 +23,8 @@ enum { UNW_RSP = 7, UNW_RIP = 16, UNW_NREGS = 17 };
 struct unwind_map {
 	uint64_t start, end; /* addresses */
 	uint64_t pgoff;	     /* file offset in bytes */
-	const char *path;
+	const char *path;    /* as the process names it */
+	const char *file;    /* where to open it from here (NULL: path) */
 };
 
 struct unwind_input {

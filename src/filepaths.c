@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static uint64_t id_key(uint32_t dev, uint64_t ino)
 struct fp_entry {
 	uint64_t ino;
 	uint32_t dev;
-	char path[];
+	uint32_t open_off; /* where the open path starts in text (0: the path opens it) */
+	char text[];	   /* path, NUL, open path, NUL */
 };
 
 void filepaths_init(struct filepaths *fp, size_t max)
@@ -40,32 +42,51 @@ void filepaths_free(struct filepaths *fp)
 	hmap_free(&fp->by_id);
 }
 
-const char *filepaths_get(const struct filepaths *fp, uint32_t dev, uint64_t ino)
+static const struct fp_entry *entry_of(const struct filepaths *fp, uint32_t dev, uint64_t ino)
 {
 	const struct fp_entry *e = hmap_get(&fp->by_id, id_key(dev, ino));
 
 	/* Two identities can share a key: the entry says whose it is. */
-	return e && e->dev == dev && e->ino == ino ? e->path : NULL;
+	return e && e->dev == dev && e->ino == ino ? e : NULL;
 }
 
-int filepaths_put(struct filepaths *fp, uint32_t dev, uint64_t ino, const char *path)
+const char *filepaths_get(const struct filepaths *fp, uint32_t dev, uint64_t ino)
+{
+	const struct fp_entry *e = entry_of(fp, dev, ino);
+
+	return e ? e->text : NULL;
+}
+
+const char *filepaths_get_open(const struct filepaths *fp, uint32_t dev, uint64_t ino)
+{
+	const struct fp_entry *e = entry_of(fp, dev, ino);
+
+	return e ? e->text + e->open_off : NULL;
+}
+
+int filepaths_put(struct filepaths *fp, uint32_t dev, uint64_t ino, const char *path,
+		  const char *open)
 {
 	uint64_t key = id_key(dev, ino);
 	struct fp_entry *old = hmap_get(&fp->by_id, key), *e;
-	size_t n = strlen(path);
+	size_t n = strlen(path), o = open ? strlen(open) : 0;
 
-	if (old && old->dev == dev && old->ino == ino && !strcmp(old->path, path))
+	if (old && old->dev == dev && old->ino == ino && !strcmp(old->text, path) &&
+	    !strcmp(old->text + old->open_off, open ? open : path))
 		return 0;
 	if (!old && fp->by_id.len >= fp->max) {
 		fp->refused++;
 		return -ENOSPC;
 	}
-	e = malloc(sizeof(*e) + n + 1);
+	e = malloc(sizeof(*e) + n + 1 + o + 1);
 	if (!e)
 		return -ENOMEM;
 	e->dev = dev;
 	e->ino = ino;
-	memcpy(e->path, path, n + 1);
+	memcpy(e->text, path, n + 1);
+	e->open_off = open ? (uint32_t)n + 1 : 0;
+	if (open)
+		memcpy(e->text + n + 1, open, o + 1);
 	if (hmap_put(&fp->by_id, key, e)) {
 		free(e);
 		return -ENOMEM;
@@ -88,16 +109,26 @@ int filepaths_learn_path(struct filepaths *fp, const char *path)
 	} else {
 		uint32_t dev = major(st.st_dev) << 20 | minor(st.st_dev);
 
-		err = filepaths_get(fp, dev, st.st_ino) ? 0 :
-							  filepaths_put(fp, dev, st.st_ino, abs);
+		err = filepaths_get(fp, dev, st.st_ino) ?
+			      0 :
+			      filepaths_put(fp, dev, st.st_ino, abs, NULL);
 	}
 	free(abs);
 	return err;
 }
 
+/* Is the file at path the one with this identity? */
+static bool same_file(const char *path, uint32_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino &&
+	       (major(st.st_dev) << 20 | minor(st.st_dev)) == dev;
+}
+
 int filepaths_learn_pid(struct filepaths *fp, pid_t pid)
 {
-	char name[64], line[4096 + 128];
+	char name[64], line[4096 + 128], there[4096 + 64];
 	int added = 0;
 	FILE *f;
 
@@ -106,24 +137,36 @@ int filepaths_learn_pid(struct filepaths *fp, pid_t pid)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, ino;
 		unsigned int maj, min;
-		unsigned long long ino;
+		const char *open = NULL;
 		int off = 0;
 		char *path, *nl;
+		uint32_t dev;
 
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu %n", &maj, &min, &ino, &off) < 3 ||
+		if (sscanf(line, "%llx-%llx %*s %*x %x:%x %llu %n", &start, &end, &maj, &min, &ino,
+			   &off) < 5 ||
 		    !ino || !off)
 			continue;
 		path = line + off;
 		nl = strchr(path, '\n');
-		if (nl)
-			*nl = 0;
-		/* " (deleted)" files and names with newlines cannot be opened by that name. */
-		if (path[0] != '/' || strstr(path, " (deleted)"))
+		if (!nl)
+			continue; /* a name longer than the line (or with a newline in it): not ours */
+		*nl = 0;
+		dev = maj << 20 | min;
+		if (path[0] != '/' || filepaths_get(fp, dev, ino))
 			continue;
-		if (filepaths_get(fp, maj << 20 | min, ino))
-			continue;
-		if (filepaths_put(fp, maj << 20 | min, ino, path) > 0)
+		if (!same_file(path, dev, ino)) {
+			/* In the process's own root (a container), else through the mapping itself. */
+			snprintf(there, sizeof(there), "/proc/%d/root%s", (int)pid, path);
+			if (!same_file(there, dev, ino))
+				snprintf(there, sizeof(there), "/proc/%d/map_files/%llx-%llx",
+					 (int)pid, start, end);
+			if (!same_file(there, dev, ino))
+				continue;
+			open = there;
+		}
+		if (filepaths_put(fp, dev, ino, path, open) > 0)
 			added++;
 	}
 	fclose(f);

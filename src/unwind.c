@@ -237,8 +237,8 @@ static void report_maps(struct space *s, const struct unwind_input *in)
 			dwfl_report_begin_add(s->dwfl);
 			begun = true;
 		}
-		r->ok = dwfl_report_elf(s->dwfl, strrchr(m->path, '/') + 1, m->path, -1, base,
-					false) != NULL;
+		r->ok = dwfl_report_elf(s->dwfl, strrchr(m->path, '/') + 1,
+					m->file ? m->file : m->path, -1, base, false) != NULL;
 	}
 	if (begun)
 		dwfl_report_end(s->dwfl, NULL, NULL);
@@ -391,7 +391,8 @@ void unwind_format_frame(struct unwinder *u, const struct unwind_input *in,
 		format_frame(u, in, f, out);
 		return;
 	}
-	key = sym_key(m->path, f->pc - m->start + m->pgoff, f->activation);
+	/* By the file opened: two containers' libc.so.6 are two files. */
+	key = sym_key(m->file ? m->file : m->path, f->pc - m->start + m->pgoff, f->activation);
 	e = &u->symcache[key % SYMCACHE_SIZE];
 	if (e->key == key && e->text) {
 		u->sym_hits++;

@@ -67,9 +67,12 @@ static size_t collect_maps(struct ustack *u, struct model *m, struct model_proc 
 			u->maps = nm;
 			u->maps_cap = cap;
 		}
-		u->maps[n++] = (struct unwind_map){
-			.start = e->start, .end = e->end, .pgoff = e->pgoff * 4096, .path = path
-		};
+		u->maps[n++] = (struct unwind_map){ .start = e->start,
+						    .end = e->end,
+						    .pgoff = e->pgoff * 4096,
+						    .path = path,
+						    .file = filepaths_get_open(&u->paths, f->dev,
+									       f->ino) };
 	}
 	return n;
 }

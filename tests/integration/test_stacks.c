@@ -104,6 +104,35 @@ Test(stacks, pie_and_its_shared_library)
 	h_free_lines(&l);
 }
 
+/*
+ * A container's files are at their paths in its own mount namespace only: a binary on a
+ * tmpfs mounted in a namespace of its own is opened through /proc/PID/root, and shown by the
+ * path the process knows it by.
+ */
+Test(stacks, a_binary_seen_only_in_its_own_mount_namespace)
+{
+	const char *dir = h_tmpfile("ns-root");
+	char cmd[1024];
+	struct lines l;
+	int calls, alpha;
+
+	cr_assert_eq(h_sh("mkdir -p %s", dir), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "unshare -m --propagation private sh -c 'mount -t tmpfs vmt-ns %s && "
+		 "cp %s %s/deb_two_sites && exec %s/deb_two_sites'",
+		 dir, h_path("workloads/deb_two_sites"), dir, dir);
+	cr_assert_eq(h_sh("%s trace -k -o %s -- %s >/dev/null 2>&1", h_path("vmatrace"),
+			  h_tmpfile("ns.out"), cmd),
+		     0);
+	cr_assert_eq(h_read_lines(h_tmpfile("ns.out"), &l), 0);
+	cr_assert_eq(h_sh("test -z \"$(ls -A %s)\"", dir), 0, "the tmpfs is not seen from here");
+	alpha = calls_with_frame(&l, "] mprotect(", "/deb_two_sites(alpha_maps+", &calls);
+	cr_assert_geq(alpha, 300, "mprotect under alpha_maps: %d of %d", alpha, calls);
+	cr_assert_eq(calls_with_frame(&l, "] mprotect(", "/proc/", &calls), 0,
+		     "frames name the file as the process does");
+	h_free_lines(&l);
+}
+
 Test(stacks, cxx_names_demangled)
 {
 	struct lines l;
