@@ -33,6 +33,8 @@ set -euo pipefail
 export LC_ALL=C
 
 BUILD=${BUILD:-build}
+# The daemon's default sampling of call stacks, as src/config.c sets it.
+SITE_EVERY=$(sed -n 's/.*site_sample_every = \([0-9]*\);.*/\1/p' src/config.c)
 QUICK=${BENCH_QUICK:-0}
 [[ $QUICK == 0 ]] && QUICK=
 if [[ -n $QUICK ]]; then
@@ -586,8 +588,8 @@ run_block()
 			-e "$BT_PROG" -c "$(echo ${pin[*]} ${cmd[*]})" || rc=$?
 		;;
 	daemon | daemon-nosites)
-		# The daemon samples call stacks by default (stack_window 16K, one call in 64);
-		# --stack-window 0 turns call sites off.
+		# The daemon samples call stacks by default (stack_window 16K, one call in
+		# $SITE_EVERY); --stack-window 0 turns call sites off.
 		DAEMON_PIN=("${tpin[@]}")
 		daemon_start overhead $([[ $mode == daemon-nosites ]] && echo --stack-window 0)
 		DAEMON_PIN=()
@@ -1294,7 +1296,7 @@ bench_stacks()
 	# With a window on every call the consumer cannot keep up (it unwinds each): a ring buffer
 	# that holds the whole run keeps every record, and a record that does not fit costs less.
 	for args in "--stack-window 0" "" "--site-sample-every 1 --ringbuf-size 512M"; do
-		label=${args:-"(defaults: --stack-window 16K --site-sample-every 64)"}
+		label=${args:-"(defaults: --stack-window 16K --site-sample-every $SITE_EVERY)"}
 		# shellcheck disable=SC2086
 		bpf_stats_daemon "$n" $args
 		printf 'daemon %s, mmap_loop -n %d: %.0f ns/iteration, %s dropped\n' "$label" "$n" "$NS" \
@@ -1331,7 +1333,7 @@ stacks_summary()
 			"$EXTRA_mmap_strace_k" "$(met "$r" "<=" 0.2)")"
 	done
 	if [[ -n ${EXTRA_mmap_daemon:-} && -n ${EXTRA_mmap_daemon_nosites:-} ]]; then
-		summary "$(printf 'daemon call sites (stack_window 16K, one call in 64): %.3fx, +%.0f ns per iteration; without (--stack-window 0): %.3fx, +%.0f ns; the sites cost %.0f ns per iteration' \
+		summary "$(printf "daemon call sites (stack_window 16K, one call in $SITE_EVERY): %.3fx, +%.0f ns per iteration; without (--stack-window 0): %.3fx, +%.0f ns; the sites cost %.0f ns per iteration" \
 			"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "$RATIO_mmap_daemon_nosites" \
 			"$EXTRA_mmap_daemon_nosites" \
 			"$(calc "\"%.0f\", $EXTRA_mmap_daemon - $EXTRA_mmap_daemon_nosites")")"
