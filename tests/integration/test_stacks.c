@@ -17,41 +17,15 @@
 
 TestSuite(stacks, .init = h_require_root, .fini = h_cleanup, .timeout = 120);
 
-/* Stacks of one frame that say the window ended there: the known intermittent defect. */
-static int one_frame_cuts(const struct lines *l)
-{
-	int n = 0;
-
-	for (size_t i = 2; i < l->n; i++)
-		n += strstr(l->v[i], "stack window ended here") &&
-		     !strncmp(l->v[i - 1], " > ", 3) && strncmp(l->v[i - 2], " > ", 3);
-	return n;
-}
-
-/*
- * Trace a workload with extra options into a file; its lines. Issue 11 keeps one defect open:
- * now and then a run's stacks stop after their first frame, said as a window cut. Such a run
- * is said in the log and run once more, so that what these tests check (names, depth, files)
- * is checked on a run without it; the second run must be clean.
- */
+/* Trace a workload with extra options into a file; its lines. */
 static void trace(const char *opts, const char *workload, struct lines *l)
 {
 	const char *o = h_tmpfile("trace.out");
 
-	for (int attempt = 0;; attempt++) {
-		int cuts;
-
-		cr_assert_eq(h_sh("%s trace %s -o %s -- %s >/dev/null 2>&1", h_path("vmatrace"),
-				  opts, o, h_path(workload)),
-			     0, "vmatrace trace %s -- %s failed", opts, workload);
-		cr_assert_eq(h_read_lines(o, l), 0);
-		cuts = one_frame_cuts(l);
-		if (!cuts || attempt == 1)
-			break;
-		cr_log_warn("%s: %d stacks cut after one frame (the open defect): run again",
-			    workload, cuts);
-		h_free_lines(l);
-	}
+	cr_assert_eq(h_sh("%s trace %s -o %s -- %s >/dev/null 2>&1", h_path("vmatrace"), opts, o,
+			  h_path(workload)),
+		     0, "vmatrace trace %s -- %s failed", opts, workload);
+	cr_assert_eq(h_read_lines(o, l), 0);
 }
 
 /* Calls of `sys` whose frames (the " > " lines under them) include `frame`; and all calls. */
