@@ -17,7 +17,7 @@ extern struct ustack_scratch_map ustack_scratch SEC(".maps");
 extern __u64 traced_bits[VMT_TGID_WORDS];  /* the traced set, a bit per tgid */
 extern __u64 follow_bits[VMT_TGID_WORDS];  /* and whether a fork adds the child */
 extern const volatile bool trace_all;	   /* every process, not only traced_bits */
-extern const volatile __u32 self_tgid;	   /* never trace ourselves: no feedback loop */
+extern __u32 self_tgid;			   /* never trace ourselves: no feedback loop */
 extern const volatile bool capture_stack;  /* append the user stack to syscall records */
 extern const volatile __u32 ustack_window; /* bytes of user stack for DWARF unwinding (0: off) */
 extern __u32 ustack_every;     /* a window for one call in this many, at random (1: all) */

@@ -43,3 +43,61 @@ int seed_vmas(struct bpf_iter__task_vma *ctx)
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }
+
+/*
+ * The processes visible in the reader's PID namespace, as (kernel tgid, tgid there) pairs,
+ * the reader first. It runs in the reader's context: inside a container, getpid() is the
+ * namespace's number, and this is how vmatrace learns the one its records carry.
+ */
+static __always_inline unsigned long upid_at(unsigned int level)
+{
+	return bpf_core_field_offset(struct pid, numbers) + level * bpf_core_type_size(struct upid);
+}
+
+static __always_inline __u32 pid_at_level(struct pid *p, unsigned int level)
+{
+	__u32 nr = 0;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr),
+			      (void *)p + upid_at(level) + bpf_core_field_offset(struct upid, nr));
+	return nr;
+}
+
+static __always_inline __u64 ns_at_level(struct pid *p, unsigned int level)
+{
+	__u64 ns = 0;
+
+	bpf_probe_read_kernel(&ns, sizeof(ns),
+			      (void *)p + upid_at(level) + bpf_core_field_offset(struct upid, ns));
+	return ns;
+}
+
+SEC("iter/task")
+int pid_map(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct task_struct *me = bpf_get_current_task_btf();
+	struct vmt_pid_pair pair;
+	struct pid *mine, *its;
+	unsigned int level;
+
+	mine = BPF_CORE_READ(me, thread_pid);
+	level = BPF_CORE_READ(mine, level);
+	if (level > 32)
+		return 0;
+	if (ctx->meta->seq_num == 0) {
+		pair.host = bpf_get_current_pid_tgid() >> 32;
+		pair.ns = pid_at_level(BPF_CORE_READ(me, group_leader, thread_pid), level);
+		bpf_seq_write(ctx->meta->seq, &pair, sizeof(pair));
+	}
+	if (!task || BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
+	its = BPF_CORE_READ(task, thread_pid);
+	if (BPF_CORE_READ(its, level) < level ||
+	    ns_at_level(its, level) != ns_at_level(mine, level))
+		return 0; /* not in our namespace */
+	pair.host = BPF_CORE_READ(task, tgid);
+	pair.ns = pid_at_level(its, level);
+	bpf_seq_write(ctx->meta->seq, &pair, sizeof(pair));
+	return 0;
+}

@@ -8,9 +8,10 @@ struct ustack_scratch_map ustack_scratch SEC(".maps");
 
 /* Load-time settings (rodata), set by userspace between open and load. */
 const volatile bool trace_all = false;
-const volatile __u32 self_tgid = 0;
 const volatile bool capture_stack = false;
 const volatile __u32 ustack_window = 0;
+/* Our own tgid in the kernel's terms (pid_map learns it inside a PID namespace). */
+__u32 self_tgid = 0;
 /* Which calls get a stack window (syscalls.bpf.c); a reload may change them. */
 __u32 ustack_every; /* 0 or 1: every call */
 __u32 ustack_all_above;

@@ -53,6 +53,15 @@ int tracer_read_stats(struct tracer *t, unsigned long long out[VMT_STAT__COUNT])
 typedef int (*tracer_seed_fn)(void *ctx, const struct vmt_iter_rec *rec);
 int tracer_seed(struct tracer *t, pid_t tgid, tracer_seed_fn fn, void *ctx);
 
+/*
+ * PID namespaces: records carry the kernel's (host's) tgids. Inside a namespace, getpid()
+ * and /proc speak the namespace's: these translate (-ESRCH: not visible here).
+ */
+bool tracer_in_pidns(const struct tracer *t);
+pid_t tracer_self_tgid(const struct tracer *t);
+pid_t tracer_host_tgid(struct tracer *t, pid_t tgid);
+pid_t tracer_ns_tgid(struct tracer *t, pid_t host);
+
 /* Helpers also used by the commands. */
 int tracer_check_privileges(void);
 int tracer_ensure_tracefs(void);

@@ -183,6 +183,15 @@ struct vmt_oom_rec {
  */
 enum vmt_iter_kind { VMT_ITER_PROC = 1, VMT_ITER_VMA = 2 };
 
+/*
+ * One process as the pid_map iterator sees it: its tgid in the kernel (what every record
+ * carries) and in the reading process's own PID namespace. The first pair is the reader.
+ */
+struct vmt_pid_pair {
+	__u32 host;
+	__u32 ns;
+};
+
 struct vmt_iter_rec {
 	__u32 kind; /* enum vmt_iter_kind */
 	__u32 tgid;

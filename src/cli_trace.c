@@ -431,18 +431,24 @@ static int trace_reseed(void *ctx, uint32_t tgid)
 static int start_targets(struct trace_session *s)
 {
 	for (int i = 0; i < s->a.npids; i++) {
-		pid_t tgid = sys_tgid_of(s->a.pids[i]);
+		pid_t tgid = sys_tgid_of(s->a.pids[i]), host;
 		int err;
 
 		if (tgid < 0) {
 			log_err("no process with pid %d", (int)s->a.pids[i]);
 			return -1;
 		}
-		if (tgid == getpid()) {
+		/* Records carry the kernel's tgid: inside a PID namespace, not this one. */
+		host = tracer_host_tgid(s->tracer, tgid);
+		if (host < 0) {
+			log_err("no process with pid %d", (int)s->a.pids[i]);
+			return -1;
+		}
+		if (host == tracer_self_tgid(s->tracer)) {
 			log_err("pid %d is vmatrace itself", (int)tgid);
 			return -1;
 		}
-		err = tracer_add_tgid(s->tracer, tgid, s->a.follow);
+		err = tracer_add_tgid(s->tracer, host, s->a.follow);
 		if (err) {
 			log_err("cannot trace pid %d: %s", (int)tgid, strerror(-err));
 			return -1;
@@ -452,7 +458,7 @@ static int start_targets(struct trace_session *s)
 			log_err("process %d exited before tracing started", (int)tgid);
 			return -1;
 		}
-		live_add(s, tgid);
+		live_add(s, host);
 		trace_stacks_attach(&s->stacks, tgid);
 		if (s->model)
 			trace_reseed(s, tgid);
@@ -462,17 +468,19 @@ static int start_targets(struct trace_session *s)
 	}
 	if (s->a.command) {
 		int go_fd, err_fd, e = 0, err;
+		pid_t host;
 
 		s->child = spawn_stopped(s->a.command, &go_fd, &err_fd);
 		if (s->child < 0)
 			return -1;
-		err = tracer_add_tgid(s->tracer, s->child, s->a.follow);
+		host = tracer_host_tgid(s->tracer, s->child);
+		err = host < 0 ? (int)host : tracer_add_tgid(s->tracer, host, s->a.follow);
 		if (err) {
 			log_err("cannot trace the command: %s", strerror(-err));
 			kill(s->child, SIGKILL);
 			return -1;
 		}
-		live_add(s, s->child);
+		live_add(s, host);
 		if (write(go_fd, "g", 1) != 1)
 			log_warn("cannot start the command: %s", strerror(errno));
 		close(go_fd);

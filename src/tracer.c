@@ -36,6 +36,7 @@ struct tracer {
 	int rb_fd;
 	unsigned long missing_syscalls;
 	int ncpus;
+	pid_t self_host, self_ns; /* our tgid in the kernel's terms and in our PID namespace */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -264,6 +265,122 @@ out:
 	return n;
 }
 
+/*
+ * The processes of our PID namespace as (kernel tgid, our tgid) pairs, us first; fn gets each
+ * until it returns non-zero. Returns that value, 0 at the end, or -errno.
+ */
+static int pid_map_walk(struct tracer *t, int (*fn)(void *ctx, const struct vmt_pid_pair *p),
+			void *ctx)
+{
+	struct vmt_pid_pair pair;
+	struct bpf_link *link;
+	size_t have = 0;
+	int fd, ret = 0;
+
+	link = bpf_program__attach_iter(t->skel->progs.pid_map, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, (char *)&pair + have, sizeof(pair) - have);
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;
+			break;
+		}
+		have += n;
+		if (have < sizeof(pair))
+			continue;
+		have = 0;
+		ret = fn(ctx, &pair);
+		if (ret)
+			break;
+	}
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return ret;
+}
+
+static int first_pair(void *ctx, const struct vmt_pid_pair *p)
+{
+	*(struct vmt_pid_pair *)ctx = *p;
+	return 1;
+}
+
+/*
+ * Inside a PID namespace (a container, `unshare -p`), getpid() is not the tgid that the
+ * kernel's records carry: learn that one, so that we never trace ourselves.
+ */
+static void learn_self(struct tracer *t)
+{
+	struct vmt_pid_pair me = { 0 };
+
+	t->self_host = t->self_ns = getpid();
+	if (pid_map_walk(t, first_pair, &me) != 1 || !me.host) {
+		log_debug("pid_map iterator unavailable: our tgid is getpid()'s");
+		return;
+	}
+	if ((pid_t)me.ns != getpid())
+		log_debug("pid_map: our tgid %u in our namespace is not getpid() %d", me.ns,
+			  (int)getpid());
+	t->self_host = me.host;
+	t->skel->bss->self_tgid = me.host;
+	if (t->self_host != t->self_ns)
+		log_info("running in a PID namespace: pids shown are the host's (vmatrace is %d "
+			 "here, %d on the host); -p takes this namespace's",
+			 (int)t->self_ns, (int)t->self_host);
+}
+
+struct pid_lookup {
+	pid_t want, found;
+	bool by_ns;
+};
+
+static int match_pair(void *ctx, const struct vmt_pid_pair *p)
+{
+	struct pid_lookup *l = ctx;
+
+	if ((pid_t)(l->by_ns ? p->ns : p->host) != l->want)
+		return 0;
+	l->found = (pid_t)(l->by_ns ? p->host : p->ns);
+	return 1;
+}
+
+bool tracer_in_pidns(const struct tracer *t)
+{
+	return t->self_host != t->self_ns;
+}
+
+pid_t tracer_self_tgid(const struct tracer *t)
+{
+	return t->self_host;
+}
+
+pid_t tracer_host_tgid(struct tracer *t, pid_t tgid)
+{
+	struct pid_lookup l = { .want = tgid, .by_ns = true };
+
+	if (!tracer_in_pidns(t))
+		return tgid;
+	return pid_map_walk(t, match_pair, &l) == 1 ? l.found : -ESRCH;
+}
+
+pid_t tracer_ns_tgid(struct tracer *t, pid_t host)
+{
+	struct pid_lookup l = { .want = host };
+
+	if (!tracer_in_pidns(t))
+		return host;
+	return pid_map_walk(t, match_pair, &l) == 1 ? l.found : -ESRCH;
+}
+
 struct tracer *tracer_new(const struct tracer_opts *opts)
 {
 	struct tracer *t;
@@ -299,7 +416,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 		goto fail;
 	}
 	t->skel->rodata->trace_all = opts->trace_all;
-	t->skel->rodata->self_tgid = getpid();
+	t->skel->bss->self_tgid = getpid(); /* until pid_map says otherwise (learn_self) */
 	t->skel->rodata->capture_stack = opts->capture_stack;
 	t->skel->rodata->ustack_window =
 		opts->ustack_window < VMT_USTACK_MAX ? opts->ustack_window : VMT_USTACK_MAX;
@@ -334,6 +451,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	}
 	/* The seeding iterator runs on demand (tracer_seed), not at attach. */
 	bpf_program__set_autoattach(t->skel->progs.seed_vmas, false);
+	bpf_program__set_autoattach(t->skel->progs.pid_map, false);
 	err = disable_missing(t, vmlinux);
 	if (err)
 		goto fail;
@@ -345,6 +463,7 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 					" (run with -v to see the verifier's log)");
 		goto fail;
 	}
+	learn_self(t); /* before the tracepoints: not one of our own calls is traced */
 	err = vmatrace_bpf__attach(t->skel);
 	if (err) {
 		log_err("cannot attach the BPF programs: %s (run with -v for the failing tracepoint)",

@@ -606,3 +606,39 @@ Test(trace, stack_frames_symbolized)
 	cr_assert(framed, "no symbolized frame under the arena reservation");
 	h_free_lines(&l);
 }
+
+/*
+ * Inside a PID namespace (a container, `unshare -p`), getpid() is not the tgid that the
+ * kernel's records carry: vmatrace must still never trace itself, and -p takes the
+ * namespace's pids.
+ */
+Test(trace, in_a_pid_namespace_never_itself_and_p_takes_its_pids)
+{
+	const char *all = h_tmpfile("ns-all.txt"), *one = h_tmpfile("ns-one.txt");
+	const char *err = h_tmpfile("ns.err");
+	struct lines l;
+	int self = 0, calls = 0;
+
+	cr_assert_eq(h_sh("unshare -pf --mount-proc %s trace -a -d 3 > %s 2> %s",
+			  h_path("vmatrace"), all, err),
+		     0);
+	cr_assert_eq(h_sh("grep -q 'running in a PID namespace' %s", err), 0,
+		     "it says which pids it shows");
+	cr_assert_eq(h_read_lines(all, &l), 0);
+	for (size_t i = 0; i < l.n; i++)
+		self += strstr(l.v[i], " vmatrace[") != NULL;
+	cr_assert_eq(self, 0, "%d calls of vmatrace itself in its own trace", self);
+	h_free_lines(&l);
+	/* The workload is pid 2 in the namespace, a larger one on the host. */
+	cr_assert_eq(
+		h_sh("unshare -pf --mount-proc sh -c 'sh -c \"sleep 1.5; exec %s >/dev/null\" & "
+		     "%s trace -p $! > %s 2>> %s'",
+		     h_path("workloads/deb_two_sites"), h_path("vmatrace"), one, err),
+		0);
+	cr_assert_eq(h_read_lines(one, &l), 0);
+	for (size_t i = 0; i < l.n; i++)
+		calls += strstr(l.v[i], "deb_two_sites[") && strstr(l.v[i], "] mprotect(");
+	cr_assert_geq(calls, 300, "%d mprotects of the workload traced by its namespace pid",
+		      calls);
+	h_free_lines(&l);
+}
