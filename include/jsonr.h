@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 /* Parse one JSON text of len bytes (any value); NULL when it is not one. */
+/* The same, saying why it is not JSON in why. */
+json_t *jr_parse_why(const char *text, size_t len, char *why, size_t n);
 json_t *jr_parse(const char *text, size_t len);
 /* A number member (integer or real) of object o. */
 bool jr_num(const json_t *o, const char *key, double *out);

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonr.h"
 
-json_t *jr_parse(const char *text, size_t len)
+json_t *jr_parse_why(const char *text, size_t len, char *why, size_t n)
 {
 	json_error_t err;
-
 	/* Integers beyond int64 and duplicate keys are errors: our writer never makes them. */
-	return json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	json_t *j = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+
+	if (!j && why && n)
+		snprintf(why, n, "%s (at byte %d)", err.text, err.position);
+	return j;
+}
+
+json_t *jr_parse(const char *text, size_t len)
+{
+	return jr_parse_why(text, len, NULL, 0);
 }
 
 bool jr_num(const json_t *o, const char *key, double *out)

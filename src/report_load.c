@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "log.h"
 #include "report_util.h"
 
 #define NS_PER_S REPORT_NS_PER_S
@@ -181,7 +182,7 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	bool global = !rec->pid;
 	const char *s;
 	double d;
-	char *json;
+	char *json, why[200] = "";
 
 	if (!filter_time(&r->filter, rec->ts_ns))
 		return 0;
@@ -215,13 +216,15 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	ev->json = json;
 	ev->seq = r->nevents;
 	/* Parsed once here; the renderers look members up in ev->data. */
-	ev->data = jr_parse(json, len);
+	ev->data = jr_parse_why(json, len, why, sizeof(why));
 	if (ev->data && !json_is_object(ev->data)) {
 		json_decref(ev->data);
 		ev->data = NULL;
+		snprintf(why, sizeof(why), "not a JSON object");
 	}
-	if (!ev->data)
-		r->bad_payloads++;
+	if (!ev->data && ++r->bad_payloads <= 3)
+		log_warn("a %s record of pid %u (%u bytes) has a malformed payload: %s",
+			 journal_rec_type_name(rec->type), rec->pid, len, why);
 	if (!jr_strcpy(ev->data, "kind", ev->name, sizeof(ev->name)))
 		snprintf(ev->name, sizeof(ev->name), "%s",
 			 rec->type == JREC_OOM ? "oom_kill" : journal_rec_type_name(rec->type));
