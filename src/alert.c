@@ -345,10 +345,12 @@ void alert_context_json(struct jsonw *w, const struct model_proc *p, unsigned in
 		put_ts(w, "ts", e->ts_ns, off);
 		jw_kuint(w, "tid", e->tid);
 		jw_kstr(w, "event", e->type == VMT_REC_SYSCALL ? decode_sys_name(e->sys) : "exec");
+		/* Register values, any 64 bits (a hostile length too): hex strings, never numbers
+		 * that a reader limited to int64 refuses (the whole record with them). */
 		jw_karr(w, "args");
 		jw_hex(w, e->args[0]);
-		jw_uint(w, e->args[1]);
-		jw_uint(w, e->args[2]);
+		jw_hex(w, e->args[1]);
+		jw_hex(w, e->args[2]);
 		jw_arr_end(w);
 		jw_kint(w, "ret", e->ret);
 		if (err && decode_errno_name(err))
