@@ -262,3 +262,22 @@ Test(model_resync, a_mismatch_that_lasts_resyncs_at_a_later_record_or_the_tick)
 	cr_assert_eq(reseeds, 2);
 	expect_model(k);
 }
+
+Test(model_resync, a_failed_mremap_to_a_fixed_address_reads_the_kernel)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A, A + P, RW), anon(B, B + 4 * P, RW));
+	seed(k);
+	/*
+	 * Debian 12's 6.1 unmaps the target before it finds the source spanning a hole: the
+	 * call fails with EFAULT, the target's tail is gone, the count is the same.
+	 */
+	KSET(k, anon(A, A + P, RW), anon(B, B + 2 * P, RW));
+	CALL(k, VMT_SYS_MREMAP, -EFAULT, C, 2 * P, 2 * P, 3 /* MAYMOVE|FIXED */, B + 2 * P);
+	cr_assert_eq(reseeds, 1);
+	expect_model(k);
+	/* Without MREMAP_FIXED a failed mremap changed nothing. */
+	CALL(k, VMT_SYS_MREMAP, -EFAULT, C, 2 * P, 4 * P, 1 /* MAYMOVE */);
+	cr_assert_eq(reseeds, 1);
+}
