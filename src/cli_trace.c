@@ -428,6 +428,37 @@ static int trace_reseed(void *ctx, uint32_t tgid)
 	return n;
 }
 
+/* Would execvp() find file and may we run it? errno says why not. */
+static bool command_runs(const char *file)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	int why = ENOENT;
+
+	if (!*file) {
+		errno = ENOENT;
+		return false;
+	}
+	if (strchr(file, '/'))
+		return access(file, X_OK) == 0;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - p), p, end > p ? "/" : "", file);
+		if (access(buf, X_OK) == 0)
+			return true;
+		if (errno == EACCES)
+			why = EACCES;
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = why;
+	return false;
+}
+
 static int start_targets(struct trace_session *s)
 {
 	for (int i = 0; i < s->a.npids; i++) {
@@ -650,6 +681,12 @@ int cli_trace(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
+	}
+	/* So is a command that cannot run (execvp's search, without running it). */
+	if (s.a.command && !command_runs(s.a.command[0])) {
+		log_err("cannot run '%s': %s", s.a.command[0], strerror(errno));
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (trace_stacks_init(&s.stacks, s.a.stack))
 		goto out;
