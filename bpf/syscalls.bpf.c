@@ -155,10 +155,13 @@ static __always_inline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
  * lags), try the walk again for a bounded while: each try that finds a writer costs a load.
  */
 #define VMA_WALK_TRIES 4096
+/* Kernels without the walk (before 6.13): bpf_find_vma() tries the lock again, fewer times. */
+#define VMA_LOCK_TRIES 512
 
 struct walk_try {
 	__u64 addr;
 	struct vmt_vma *out;
+	struct task_struct *task;
 	bool found;
 };
 
@@ -173,11 +176,22 @@ static long walk_try_cb(__u64 i, void *ctx)
 	return 0;
 }
 
+static long lock_try_cb(__u64 i, void *ctx)
+{
+	struct walk_try *t = ctx;
+	struct vmt_vma v = {};
+	long err = bpf_find_vma(t->task, t->addr, vma_cb, &v, 0);
+
+	if (err == -16 /* EBUSY: a writer holds mmap_lock */)
+		return 0;
+	*t->out = v; /* found, or not there: either way the answer */
+	t->found = true;
+	return 1;
+}
+
 static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, struct vmt_vma *out)
 {
-	struct vmt_vma v = {};
-	struct walk_try t = { .addr = addr, .out = out };
-	long err;
+	struct walk_try t = { .addr = addr, .out = out, .task = task };
 
 	if (vma_walk_lookup(addr, out))
 		return;
@@ -185,13 +199,13 @@ static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, str
 		bpf_loop(VMA_WALK_TRIES, walk_try_cb, &t, 0);
 		if (t.found)
 			return;
-	}
-	if (vma_walk)
 		stat_inc(VMT_STAT_VMA_WALK_MISS);
-	err = bpf_find_vma(task, addr, vma_cb, &v, 0);
-	if (err == -16 /* EBUSY: mmap_lock contended */)
+	}
+	bpf_loop(vma_walk ? 1 : VMA_LOCK_TRIES, lock_try_cb, &t, 0);
+	if (!t.found) {
 		stat_inc(VMT_STAT_FIND_VMA_BUSY);
-	*out = v;
+		*out = (struct vmt_vma){};
+	}
 }
 
 /*
