@@ -24,15 +24,12 @@
 # results, 5 setup failed.
 set -eu
 
-# Left out by default: the tests that fail on 6.1 (see tests/vm/README.md, to be run again
-# when fixed) and trace/scenario1_vma_explosion_enomem (150 s under TCG; the same workload
+# Left out by default: trace/scenario1_vma_explosion_enomem (150 s under TCG; the same workload
 # runs in the model's, the daemon's and trace/errors_only's). What remains covers the four
-# scenarios (2: tests/vm/oom-v2.sh until the tests know cgroup v2), alerts and their hook,
-# the journal and its reports, the tracer: about 3.5 minutes under TCG on 2 cores.
+# scenarios (2: tests/vm/oom-v2.sh until the tests know cgroup v2), the model's accuracy,
+# alerts and their hook, the journal and its reports, the tracer, stacks and call sites.
 DEFAULT_SKIP='
 	trace/scenario1_vma_explosion_enomem
-	model/accuracy_torture model/scenario3_arenas_and_thread_stacks_classified
-	trace/nonexistent_pid_is_a_clear_error
 '
 
 here=$(cd "$(dirname "$0")" && pwd)
