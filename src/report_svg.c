@@ -236,7 +236,8 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 			       AXIS_RIGHT, C_HEAP, "heap");
 	svg_time_axis(sb, &fa, fa.y0, fb.y0 + fb.h, fa.y0 + fa.h, fb.y0);
 
-	end_x = svg_fx(&fa, p->last_ns);
+	/* The last values hold to the exit, or to the end of what the journal knows. */
+	end_x = svg_fx(&fa, p->end_ns);
 	if (!p->npts) {
 		svg_text(sb, fa.x0 + fa.w / 2, fa.y0 + fa.h / 2, 12, "middle", C_MUTED, NULL,
 			 "no timeline points in the journal for this process");
@@ -408,8 +409,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 	for (size_t i = 0; i < n; i++) {
 		if (!t0 || sel[i]->first_ns < t0)
 			t0 = sel[i]->first_ns;
-		if (sel[i]->last_ns > t1)
-			t1 = sel[i]->last_ns;
+		if (sel[i]->end_ns > t1)
+			t1 = sel[i]->end_ns;
 	}
 	if (!n) {
 		t0 = r->first_ns;
@@ -452,7 +453,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 
 		sb_init(&t);
 		sb_puts(&t, "times in local time; one point per interval in which something "
-			    "happened; a value holds until the next point");
+			    "happened; a value holds until it changes, to the exit or the "
+			    "journal's end");
 		svg_text(sb, MARGIN_L, height - 12, 10.5, "start", C_MUTED, NULL, t.buf);
 		sb_free(&t);
 	}
