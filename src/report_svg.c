@@ -68,6 +68,22 @@ static double v_vmas(const struct journal_tl *t)
 {
 	return t->vmas_last;
 }
+static double v_vmas_min(const struct journal_tl *t)
+{
+	return t->vmas_min;
+}
+static double v_vmas_max(const struct journal_tl *t)
+{
+	return t->vmas_max;
+}
+static double v_mapped_max(const struct journal_tl *t)
+{
+	return t->mapped_max;
+}
+static double v_heap_max(const struct journal_tl *t)
+{
+	return t->heap_max;
+}
 static double v_limit(const struct journal_tl *t)
 {
 	return t->max_map_count;
@@ -301,7 +317,7 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, true);
 		sb_printf(sb, "\" fill=\"%s\" fill-opacity=\"0.08\"/>\n", C_VMAS);
 		sb_puts(sb, "<path d=\"");
-		svg_band_path(sb, &fa, p);
+		svg_band_path(sb, &fa, p, v_vmas_min, v_vmas_max);
 		sb_printf(sb, "\" stroke=\"%s\" stroke-width=\"2\" fill=\"none\"/>\n", C_BAND);
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, false);
@@ -319,6 +335,19 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fh, p, v_heap, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_HEAP);
+		/* Peaks between two interval ends (mapped, then unmapped): bars up to them. */
+		sb_puts(sb, "<path d=\"");
+		svg_band_path(sb, &fh, p, v_heap, v_heap_max);
+		sb_printf(sb,
+			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
+			  "fill=\"none\"/>\n",
+			  C_HEAP);
+		sb_puts(sb, "<path d=\"");
+		svg_band_path(sb, &fb, p, v_mapped, v_mapped_max);
+		sb_printf(sb,
+			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
+			  "fill=\"none\"/>\n",
+			  C_MAPPED);
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fb, p, v_mapped, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_MAPPED);
