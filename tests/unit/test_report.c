@@ -295,7 +295,9 @@ Test(report, filters_select_processes_and_times)
 		expect += bash_t(i) >= (T0 + 100) * NS && bash_t(i) <= (T0 + 200) * NS;
 	cr_assert_eq(expect, 11 + 7 + 1);
 	t = run_ok(f.dir, "--format", "csv", "--since", since, "--until", until, NULL);
-	cr_assert_eq(lines(t), 1 + expect, "%s", t);
+	/* And what java, lostproc, bash and we"ird held since their last point before (a gauge). */
+	cr_assert_eq(lines(t), 1 + expect + 4, "%s", t);
+	cr_assert_eq(count(t, "1795312445.000000,999,\"lostproc\",100,100,100,"), 1, "%s", t);
 	free(t);
 	/* the 80% alert is at T0+200, the 90% one after --until */
 	t = run_ok(f.dir, "--since", since, "--until", until, NULL);
@@ -305,11 +307,15 @@ Test(report, filters_select_processes_and_times)
 	/* ISO with Z, and local time (TZ two hours east of UTC) */
 	setenv("TZ", "UTC-2", 1);
 	tzset();
+	/*
+	 * cron and the second mysqld; and what was held at 01:59:10: by the first mysqld
+	 * (it exits that second), lostproc, bash and we"ird.
+	 */
 	t = run_ok(f.dir, "--format", "csv", "--since", "2026-11-22T01:59:10Z", NULL);
-	cr_assert_eq(lines(t), 1 + 4, "%s", t); /* cron and the second mysqld */
+	cr_assert_eq(lines(t), 1 + 4 + 4, "%s", t);
 	free(t);
 	t = run_ok(f.dir, "--format", "csv", "--since", "2026-11-22 03:59:10", NULL);
-	cr_assert_eq(lines(t), 1 + 4, "%s", t);
+	cr_assert_eq(lines(t), 1 + 4 + 4, "%s", t);
 	free(t);
 	fx_rm(&f);
 }

@@ -178,3 +178,42 @@ Test(report_gauge, svg_draws_the_plateau_to_the_exit_and_the_exit_marker_there)
 	free(t);
 	fx_rm(&f);
 }
+
+Test(report_gauge, values_held_before_since_hold_into_the_range)
+{
+	struct report_filter flt = { 0 };
+	const struct report_proc *p;
+	struct report r;
+	struct fx f;
+
+	journal(&f);
+	flt.dir = f.dir;
+	flt.since_ns = (T0 + 50) * NS;
+	cr_assert_eq(report_load(&r, &flt), 0);
+	/* Still at the limit at 50 s: one point there, to the exit. */
+	p = find(&r, HOLDER, "holder");
+	cr_assert_eq(p->npts, 1);
+	cr_assert_eq(p->pts[0].t_ns, (T0 + 50) * NS);
+	cr_assert_eq(p->pts[0].vmas_last, FX_MAX_MAP);
+	cr_assert_eq(p->pts[0].calls, 0, "its calls were before the range");
+	cr_assert_eq(p->peak_vmas, FX_MAX_MAP);
+	cr_assert_eq(p->end_ns, (T0 + 95) * NS);
+	cr_assert_eq(p->peak_until_ns - p->peak_from_ns, 45 * NS);
+	cr_assert_eq(p->mapped_peak, 465 * MIB, "the range's peak: 512 MiB was before it");
+	p = find(&r, QUIET, "quiet");
+	cr_assert_eq(p->heap_peak, 43 * MIB);
+	cr_assert_eq(p->end_ns, (T0 + 205) * NS);
+	/* The pid ran mysqld from 30 s: sh is not carried in. */
+	find(&r, EXECS, "mysqld");
+	for (size_t i = 0; i < r.nprocs; i++)
+		cr_assert(strcmp(r.procs[i]->comm, "sh"), "sh held pid %u no more", EXECS);
+	cr_assert_eq(r.nprocs, 3);
+	report_free(&r);
+
+	/* After the exit, and after the daemon's stop, nothing held. */
+	flt.since_ns = (T0 + 300) * NS;
+	cr_assert_eq(report_load(&r, &flt), 0);
+	cr_assert_eq(r.nprocs, 0);
+	report_free(&r);
+	fx_rm(&f);
+}
