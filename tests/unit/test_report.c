@@ -153,14 +153,18 @@ Test(report, csv_has_a_header_and_a_row_per_point)
 	t = run_ok(f.dir, "--format", "csv", NULL);
 	cr_assert_eq(strncmp(t,
 			     "ts,pid,comm,vmas_min,vmas_max,vmas,max_map_count,mapped,heap,"
-			     "heap_hwm,calls,failures\r\n",
+			     "heap_hwm,calls,failures,until,mapped_max,heap_max\r\n",
 			     strlen("ts,pid,comm,vmas_min,vmas_max,vmas,max_map_count,mapped,heap,"
-				    "heap_hwm,calls,failures\r\n")),
+				    "heap_hwm,calls,failures,until,mapped_max,heap_max\r\n")),
 		     0, "%s", t);
 	cr_assert_eq(lines(t), 1 + TOTAL_POINTS, "%s", t);
-	cr_assert(strstr(t, ",55,\"we\"\"ird,name\",10,11,11,65530,1048576,0,0,1,1\r\n"), "%s", t);
+	/* we"ird's last values hold to the daemon's stop; mysqld's first to its next point. */
+	cr_assert(strstr(t, ",55,\"we\"\"ird,name\",10,11,11,65530,1048576,0,0,1,1,"
+			    "1795313045.000000,1048576,0\r\n"),
+		  "%s", t);
 	cr_assert(strstr(t, "1795312355.000000,1234,\"mysqld\",39990,40005,40000,65530,4294967296,"
-			    "104857600,104857600,1000,0\r\n"),
+			    "104857600,104857600,1000,0,1795312365.000000,4294967296,"
+			    "104857600\r\n"),
 		  "%s", t);
 	free(t);
 	fx_rm(&f);
