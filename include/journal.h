@@ -83,6 +83,8 @@ struct journal_tl {
 #define JOURNAL_REC_LEN 40
 #define JOURNAL_TL_LEN 72
 #define JOURNAL_TL_MIN_LEN 56 /* the first edition of the point: up to heap_hwm */
+/* Half the x86-64 user address space: a heap_hwm this large is an address, not a size. */
+#define JOURNAL_TL_HEAP_IMPOSSIBLE (1ull << 46)
 /* The in-memory structs mirror the on-disk layouts (offsets in docs/JOURNAL.md). */
 _Static_assert(sizeof(struct journal_rec) == JOURNAL_REC_LEN, "record header: 40 bytes on disk");
 _Static_assert(sizeof(struct journal_tl) == JOURNAL_TL_LEN, "timeline point: 72 bytes on disk");

@@ -74,6 +74,12 @@ bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl)
 	tl->mapped = get64(p + TL_MAPPED);
 	tl->heap = get64(p + TL_HEAP);
 	tl->heap_hwm = get64(p + TL_HEAP_HWM);
+	/*
+	 * Early writers of the first edition put the break address in heap_hwm when the
+	 * heap's start was unknown (85 TiB for a PIE's heap): no heap is that large.
+	 */
+	if (len < TL_MAPPED_MAX + 8 && tl->heap_hwm >= JOURNAL_TL_HEAP_IMPOSSIBLE)
+		tl->heap_hwm = tl->heap;
 	/* A first-edition point has no maxima: its values at the end are all it knows. */
 	tl->mapped_max = len >= TL_MAPPED_MAX + 8 ? get64(p + TL_MAPPED_MAX) : tl->mapped;
 	tl->heap_max = len >= TL_HEAP_MAX + 8 ? get64(p + TL_HEAP_MAX) : tl->heap;

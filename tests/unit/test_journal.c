@@ -325,9 +325,17 @@ Test(journal, timeline_payload_is_little_endian_at_the_documented_offsets)
 	cr_assert_not(journal_tl_decode(want, JOURNAL_TL_MIN_LEN - 1, &back));
 	/* A first-edition point (no maxima): its values at the end are the maxima. */
 	cr_assert(journal_tl_decode(want, JOURNAL_TL_MIN_LEN, &back));
-	cr_assert_eq(back.heap_hwm, sample_tl.heap_hwm);
+	cr_assert_eq(back.mapped, sample_tl.mapped);
 	cr_assert_eq(back.mapped_max, sample_tl.mapped);
 	cr_assert_eq(back.heap_max, sample_tl.heap);
+	/* A break address written as heap_hwm (85 TiB: a PIE's heap) by an early writer. */
+	put_le(want + 40, 132 << 10, 8);
+	put_le(want + 48, 0x55d1c4a2b000ull, 8);
+	cr_assert(journal_tl_decode(want, JOURNAL_TL_MIN_LEN, &back));
+	cr_assert_eq(back.heap_hwm, 132 << 10);
+	/* In a point of this edition it is what the writer said. */
+	cr_assert(journal_tl_decode(want, JOURNAL_TL_LEN, &back));
+	cr_assert_eq(back.heap_hwm, 0x55d1c4a2b000ull);
 }
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -346,9 +354,10 @@ Test(journal, a_point_written_as_the_old_native_struct_still_reads)
 
 	struct journal_tl old = sample_tl;
 
-	/* The struct then: the fields up to heap_hwm, no maxima. */
+	/* The struct then: the fields up to heap_hwm, no maxima (and this hwm is no size). */
 	old.mapped_max = old.mapped;
 	old.heap_max = old.heap;
+	old.heap_hwm = old.heap;
 	cr_assert_eq(journal_append(j, JREC_TIMELINE, 42, "old", sample_tl.t_ns, &sample_tl,
 				    JOURNAL_TL_MIN_LEN),
 		     0);
