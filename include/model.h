@@ -140,6 +140,7 @@ struct model_proc {
 	bool tl_open;
 	/* tl_cur's last values hold (it was closed): a new interval starts from them. */
 	bool tl_held;
+	bool tl_fresh; /* tl_cur is the first interval of this image: always a point */
 	/* Where this image's timeline began (its first value), for rates over a window. */
 	uint64_t tl_origin_ns;
 	uint32_t tl_origin_vmas;

@@ -50,8 +50,11 @@ void model_tl_close(struct model *m, struct model_proc *p)
 	p->tl_open = false;
 	p->tl_held = true;
 	last = p->tl_len ? &p->tl[(p->tl_head + p->tl_len - 1) % p->tl_cap] : NULL;
-	/* A value holds until it changes: an interval that changed nothing needs no point. */
-	if (last && !p->tl_cur.calls && last->vmas_last == p->tl_cur.vmas_last &&
+	/*
+	 * A value holds until it changes: an interval that changed nothing needs no point,
+	 * unless it is the first of an image (an exec into the same figures is a new series).
+	 */
+	if (last && !p->tl_fresh && !p->tl_cur.calls && last->vmas_last == p->tl_cur.vmas_last &&
 	    last->mapped == p->tl_cur.mapped && last->brk == p->tl_cur.brk &&
 	    p->tl_cur.vmas_min == p->tl_cur.vmas_max && p->tl_cur.mapped_max == p->tl_cur.mapped &&
 	    p->tl_cur.brk_max == p->tl_cur.brk)
@@ -98,6 +101,7 @@ void model_tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool ca
 			p->tl_origin_ns = ts;
 			p->tl_origin_vmas = vmas;
 		}
+		p->tl_fresh = !held;
 		memset(c, 0, sizeof(*c));
 		c->t_ns = slot;
 		c->vmas_min = c->vmas_max = from;

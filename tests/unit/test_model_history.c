@@ -190,3 +190,34 @@ Test(model_history, the_rate_reads_the_timeline_when_the_flight_recorder_is_too_
 	r = model_growth_rate(p, SEC, t0 + 10 * SEC, 6 * SEC);
 	cr_assert_float_eq(r, 6.0 / 6, 1e-9, "rate %f", r);
 }
+
+Test(model_history, an_exec_into_the_same_figures_is_still_a_new_series)
+{
+	struct kernel *k = start();
+	struct vmt_exec_rec e = {
+		.hdr = { .type = VMT_REC_EXEC, .tgid = TGID, .tid = TGID },
+		.nvmas = 2,
+		.map_count = 2,
+	};
+	struct model_proc *p;
+
+	map_page(k, 0, SEC / 10);
+	/* The new image: two one-page VMAs again, as many bytes, no heap. */
+	KSET(k, anon(C, C + P, RW), anon(C + 2 * P, C + 3 * P, RW));
+	e.hdr.ts_ns = t0 + 3 * SEC;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "same");
+	apply(&e, sizeof(e));
+	for (uint32_t i = 0; i < 2; i++) {
+		struct vmt_vma_rec v = {
+			.hdr = { .type = VMT_REC_VMA, .ts_ns = t0 + 3 * SEC, .tgid = TGID },
+			.index = i,
+			.vma = k->v[i],
+		};
+
+		apply(&v, sizeof(v));
+	}
+	model_tick(m, t0 + 5 * SEC);
+	p = model_proc_get(m, TGID);
+	cr_assert_eq(p->tl_len, 2, "the new image's first point was dropped as unchanged");
+	cr_assert_eq(model_tl_at(p, 1)->t_ns, t0 + 3 * SEC);
+}
