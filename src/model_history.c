@@ -86,6 +86,12 @@ void model_tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool ca
 	uint64_t mapped = model_mapped_bytes(p), heap = model_heap_size(p);
 	struct tl_point *c = &p->tl_cur;
 
+	/*
+	 * A series never goes back in time: a record older than the last interval (queued
+	 * while the daemon's start marked every process) counts in that interval.
+	 */
+	if ((p->tl_open || p->tl_held || p->tl_len) && slot < c->t_ns)
+		slot = c->t_ns;
 	if (p->tl_open && c->t_ns != slot)
 		model_tl_close(m, p);
 	if (!p->tl_open) {

@@ -221,3 +221,21 @@ Test(model_history, an_exec_into_the_same_figures_is_still_a_new_series)
 	cr_assert_eq(p->tl_len, 2, "the new image's first point was dropped as unchanged");
 	cr_assert_eq(model_tl_at(p, 1)->t_ns, t0 + 3 * SEC);
 }
+
+Test(model_history, a_late_older_record_counts_in_the_last_interval)
+{
+	struct kernel *k = start();
+	struct model_proc *p;
+
+	/* The daemon's start marks the process at 5 s; a record of 2 s is read after it. */
+	model_tl_mark(m, t0 + 5 * SEC);
+	map_page(k, 0, 2 * SEC);
+	map_page(k, 1, 7 * SEC);
+	model_tick(m, t0 + 9 * SEC);
+	p = model_proc_get(m, TGID);
+	cr_assert_eq(p->tl_len, 2);
+	cr_assert_eq(model_tl_at(p, 0)->t_ns, t0 + 5 * SEC);
+	cr_assert_eq(model_tl_at(p, 0)->vmas_min, 1);
+	cr_assert_eq(model_tl_at(p, 0)->vmas_last, 2);
+	cr_assert_eq(model_tl_at(p, 1)->t_ns, t0 + 7 * SEC);
+}
