@@ -126,6 +126,11 @@ static void heading_summary(struct strbuf *t, const struct report_proc *p, int l
 			fmt_pct(buf, sizeof(buf), p->peak_vmas, p->peak_limit);
 			sb_printf(t, " (%s of limit)", buf);
 		}
+		/* How long it stayed there: a plateau at the limit is what a DBA asks about. */
+		if (level < 2 && p->peak_until_ns - p->peak_from_ns >= REPORT_NS_PER_S) {
+			sb_puts(t, " for ");
+			report_duration(t, p->peak_until_ns - p->peak_from_ns);
+		}
 		if (level == 0) {
 			svg_fmt_bytes(buf, sizeof(buf), p->heap_hwm);
 			sb_printf(t, " \xc2\xb7 heap high-water %s", buf);

@@ -175,6 +175,7 @@ Test(report_gauge, svg_draws_the_plateau_to_the_exit_and_the_exit_marker_there)
 	/* Both at the exit, which is inside the axis (not pinned to its right edge). */
 	cr_assert(fabs(line_end - exit_x) < 1.5, "line ends at %f, exit at %f", line_end, exit_x);
 	cr_assert_lt(exit_x, right - 5, "exit at %f, right edge %f", exit_x, right);
+	cr_assert(strstr(t, "peak 65,530 VMAs (100.0% of limit) for 93 s"), "%s", t);
 	free(t);
 	fx_rm(&f);
 }
