@@ -6,7 +6,8 @@
  * report_load() (report_load.c) reads every record of a journal directory
  * that passes the filter: timeline points are grouped per process (pid + comm:
  * a pid that another program reuses is another process), JSON records become
- * events, each payload parsed once. The renderers (report_text.c, _json.c,
+ * events, each payload parsed once; report_series.c then reads the timelines as a
+ * gauge (where each series ends, how long its peaks held). The renderers (report_text.c, _json.c,
  * _csv.c, _svg*.c, _html.c) only read the loaded report.
  */
 #ifndef VMATRACE_REPORT_H

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "report_series.h"
 #include "report_util.h"
 
 #define NS_PER_S REPORT_NS_PER_S
@@ -25,17 +26,12 @@ static uint64_t proc_key(uint32_t pid, const char *comm)
 	return (uint64_t)pid << 32 | h;
 }
 
-/* One run of the daemon: from its start record to the last record it wrote. */
-struct run {
-	uint64_t start_ns, last_ns;
-};
-
 struct loader {
 	struct report *r;
 	struct hmap by_key; /* proc_key -> chain of struct report_proc */
 	size_t procs_cap, events_cap;
-	uint64_t mmc_ns;  /* time of the point r->max_map_count came from */
-	struct run *runs; /* in journal order; the first may have no start record */
+	uint64_t mmc_ns;	 /* time of the point r->max_map_count came from */
+	struct report_run *runs; /* in journal order; the first may have no start record */
 	size_t nruns, runs_cap;
 	struct hmap carry; /* proc_key -> struct carry: last points before --since */
 };
@@ -46,14 +42,14 @@ static int run_touch(struct loader *l, uint16_t type, uint64_t ns)
 	if (type == JREC_DAEMON_START || !l->nruns) {
 		if (l->nruns == l->runs_cap) {
 			size_t cap = l->runs_cap ? l->runs_cap * 2 : 8;
-			struct run *n = realloc(l->runs, cap * sizeof(*n));
+			struct report_run *n = realloc(l->runs, cap * sizeof(*n));
 
 			if (!n)
 				return -ENOMEM;
 			l->runs = n;
 			l->runs_cap = cap;
 		}
-		l->runs[l->nruns++] = (struct run){
+		l->runs[l->nruns++] = (struct report_run){
 			.start_ns = type == JREC_DAEMON_START ? ns : 0,
 			.last_ns = ns,
 		};
@@ -62,14 +58,6 @@ static int run_touch(struct loader *l, uint16_t type, uint64_t ns)
 	if (ns > l->runs[l->nruns - 1].last_ns)
 		l->runs[l->nruns - 1].last_ns = ns;
 	return 0;
-}
-
-/* The last time the daemon run that wrote p's last record is known to have been alive. */
-static uint64_t run_end(const struct loader *l, const struct report_proc *p)
-{
-	uint64_t end = p->run < l->nruns ? l->runs[p->run].last_ns : 0;
-
-	return end > p->last_ns ? end : p->last_ns;
 }
 
 static struct report_proc *proc_new(struct loader *l, uint32_t pid, const char *comm);
@@ -547,96 +535,6 @@ static void mark_duplicates(struct report *r)
 	}
 }
 
-uint64_t report_point_until(const struct report_proc *p, size_t k)
-{
-	uint64_t until = k + 1 < p->npts ? p->pts[k + 1].t_ns : p->end_ns;
-
-	return until > p->pts[k].t_ns ? until : p->pts[k].t_ns;
-}
-
-static uint64_t pt_vmas(const struct journal_tl *t)
-{
-	return t->vmas_last;
-}
-
-static uint64_t pt_heap(const struct journal_tl *t)
-{
-	return t->heap;
-}
-
-/* The longest run of points whose value held at peak: from its first point to its end. */
-static void peak_hold(const struct report_proc *p, uint64_t (*val)(const struct journal_tl *),
-		      uint64_t peak, uint64_t *from, uint64_t *until)
-{
-	uint64_t best = 0;
-
-	*from = *until = 0;
-	for (size_t k = 0; k < p->npts;) {
-		size_t j = k;
-		uint64_t end;
-
-		if (val(&p->pts[k]) != peak) {
-			k++;
-			continue;
-		}
-		while (j + 1 < p->npts && val(&p->pts[j + 1]) == peak)
-			j++;
-		end = report_point_until(p, j);
-		if (!*from || end - p->pts[k].t_ns > best) {
-			best = end - p->pts[k].t_ns;
-			*from = p->pts[k].t_ns;
-			*until = end;
-		}
-		k = j + 1;
-	}
-}
-
-static int cmp_pid_first(const void *a, const void *b)
-{
-	const struct report_proc *x = *(struct report_proc *const *)a;
-	const struct report_proc *y = *(struct report_proc *const *)b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
-}
-
-/* Where each series ends (report_proc.end_ns), and the spans its peaks held. */
-static int series_ends(const struct loader *l)
-{
-	struct report *r = l->r;
-	struct report_proc **by_pid = malloc((r->nprocs + 1) * sizeof(*by_pid));
-
-	if (!by_pid)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nprocs; i++) {
-		struct report_proc *p = r->procs[i];
-
-		p->end_ns = p->exited ? p->exit_ns : run_end(l, p);
-		by_pid[i] = p;
-	}
-	/* One pid is one process at a time: an exec's new image (another comm) ends the old. */
-	qsort(by_pid, r->nprocs, sizeof(*by_pid), cmp_pid_first);
-	for (size_t i = 0; i + 1 < r->nprocs; i++) {
-		struct report_proc *p = by_pid[i], *next = by_pid[i + 1];
-
-		if (next->pid == p->pid && next->first_ns < p->end_ns)
-			p->end_ns = next->first_ns;
-	}
-	free(by_pid);
-	for (size_t i = 0; i < r->nprocs; i++) {
-		struct report_proc *p = r->procs[i];
-
-		if (r->filter.until_ns && p->end_ns > r->filter.until_ns)
-			p->end_ns = r->filter.until_ns;
-		if (p->end_ns < p->last_ns)
-			p->end_ns = p->last_ns;
-		peak_hold(p, pt_vmas, p->peak_vmas, &p->peak_from_ns, &p->peak_until_ns);
-		peak_hold(p, pt_heap, p->heap_peak, &p->heap_peak_from_ns, &p->heap_peak_until_ns);
-	}
-	return 0;
-}
-
 static int finish(struct loader *l)
 {
 	struct report *r = l->r;
@@ -653,7 +551,7 @@ static int finish(struct loader *l)
 			}
 		}
 	}
-	if (series_ends(l))
+	if (report_series_finish(r, l->runs, l->nruns))
 		return -ENOMEM;
 	qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
 	mark_duplicates(r);
