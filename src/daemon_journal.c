@@ -150,13 +150,15 @@ static void daemon_journal_heartbeat(struct daemon *d)
 	if (!d->journal)
 		return;
 	js = journal_get_stats(d->journal);
-	if (js->records != d->journal_records) {
+	if (js->records != d->journal_records || !d->journal_quiet_since) {
 		d->journal_records = js->records;
 		d->journal_quiet_since = now;
 		return;
 	}
 	if (now - d->journal_quiet_since < DAEMON_HEARTBEAT_NS)
 		return;
+	/* The counts grow when a block is written: the heartbeat itself restarts the wait. */
+	d->journal_quiet_since = now;
 	sb_init(&sb);
 	jw_begin(&w, &sb);
 	jw_obj(&w);
