@@ -14,6 +14,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/vmatrace/vmatrace.conf"
 #define CONFIG_MAX_LIST 16
 #define CONFIG_PATH_MAX 256
+#define CONFIG_DEFAULT_GROWTH_WINDOW_NS 60000000000ull /* a minute */
 
 struct config {
 	/* control socket */
@@ -59,6 +60,7 @@ struct config {
 	double site_all_above;	    /* percent of vm.max_map_count: above it, every call */
 	uint32_t sites_per_process; /* call sites kept per process (the heaviest) */
 	/* daemon */
+	uint64_t growth_window_ns; /* rates over this trailing window, ending now */
 	uint64_t status_interval_ns;
 	int log_level; /* enum log_level */
 	/* fleet */

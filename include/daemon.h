@@ -20,6 +20,8 @@
 #include "vmatrace.h"
 
 #define DAEMON_MAX_FLAGS 64
+/* A quiet journal gets a heartbeat this often: how long values held is known to then. */
+#define DAEMON_HEARTBEAT_NS 10000000000ull
 
 struct daemon {
 	struct config *cfg; /* the running configuration; replaced whole on reload */
@@ -45,6 +47,7 @@ struct daemon {
 	long long realtime_offset_ns;
 	unsigned long long drops;
 	uint64_t resyncs_journaled, ooms;
+	uint64_t journal_records, journal_quiet_since; /* for heartbeats (daemon_journal.c) */
 	/* Events seen, by syscall, and failures by syscall and errno (for metrics). */
 	uint64_t calls[VMT_SYS__COUNT];
 	uint64_t failures[VMT_SYS__COUNT][METRICS_MAX_ERRNO];

@@ -34,7 +34,8 @@
 	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */        \
 	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */ \
 	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */      \
-	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */
+	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */            \
+	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */
@@ -63,26 +64,33 @@ struct journal_rec {
 /*
  * JREC_TIMELINE payload: the fields in this order, little-endian, JOURNAL_TL_LEN
  * bytes. A reader takes the prefix it knows of a longer payload (a newer writer
- * may append fields) and counts a shorter one as malformed.
+ * may append fields), reads a point of the first edition (JOURNAL_TL_MIN_LEN bytes,
+ * without the maxima: they are the values at the end) and counts a shorter one as
+ * malformed. Values are a gauge's: each holds until the process's next point.
  */
 struct journal_tl {
 	uint64_t t_ns; /* start of the interval, CLOCK_REALTIME */
 	uint32_t vmas_min, vmas_max, vmas_last;
 	uint32_t calls, failures;
 	uint32_t max_map_count; /* vm.max_map_count when the point was written */
-	uint64_t mapped;	/* bytes */
-	uint64_t heap;		/* brk - start_brk, bytes */
+	uint64_t mapped;	/* bytes, at the end of the interval */
+	uint64_t heap;		/* brk - start_brk, bytes, at the end of the interval */
 	uint64_t heap_hwm;	/* high-water mark of the heap, bytes */
+	uint64_t mapped_max;	/* the most mapped bytes during the interval */
+	uint64_t heap_max;	/* the largest heap during the interval, bytes */
 };
 
 #define JOURNAL_REC_LEN 40
-#define JOURNAL_TL_LEN 56
+#define JOURNAL_TL_LEN 72
+#define JOURNAL_TL_MIN_LEN 56 /* the first edition of the point: up to heap_hwm */
+/* Half the x86-64 user address space: a heap_hwm this large is an address, not a size. */
+#define JOURNAL_TL_HEAP_IMPOSSIBLE (1ull << 46)
 /* The in-memory structs mirror the on-disk layouts (offsets in docs/JOURNAL.md). */
 _Static_assert(sizeof(struct journal_rec) == JOURNAL_REC_LEN, "record header: 40 bytes on disk");
-_Static_assert(sizeof(struct journal_tl) == JOURNAL_TL_LEN, "timeline point: 56 bytes on disk");
+_Static_assert(sizeof(struct journal_tl) == JOURNAL_TL_LEN, "timeline point: 72 bytes on disk");
 
 void journal_tl_encode(const struct journal_tl *tl, uint8_t out[JOURNAL_TL_LEN]);
-/* false when the payload is shorter than a point. */
+/* false when the payload is shorter than a point (JOURNAL_TL_MIN_LEN). */
 bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl);
 
 enum journal_fsync { JOURNAL_FSYNC_NEVER, JOURNAL_FSYNC_FLUSH, JOURNAL_FSYNC_ROTATE };

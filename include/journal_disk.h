@@ -31,7 +31,8 @@
 _Static_assert(SEG_HDR_LEN == 4 + 2 + 2 + 8 + 8 + 4 + 4, "segment header: 32 bytes on disk");
 _Static_assert(BLK_HDR_LEN == 4 + 2 + 2 + 4 * 4 + 8 + 8 + 4 + 4, "block header: 48 bytes on disk");
 _Static_assert(REC_HDR_LEN == 2 + 2 + 4 + 8 + JOURNAL_COMM_LEN + 4 + 4, "record header: 40 bytes");
-_Static_assert(JOURNAL_TL_LEN == 8 + 6 * 4 + 3 * 8, "timeline point: 56 bytes on disk");
+_Static_assert(JOURNAL_TL_LEN == 8 + 6 * 4 + 5 * 8, "timeline point: 72 bytes on disk");
+_Static_assert(JOURNAL_TL_MIN_LEN == 8 + 6 * 4 + 3 * 8, "first edition of the point: 56 bytes");
 
 /* ---- little-endian fields ---- */
 

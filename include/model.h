@@ -65,14 +65,20 @@ enum vma_kind {
 
 const char *model_kind_name(enum vma_kind k);
 
-/* One point of the consolidated timeline: an interval in which something happened. */
+/*
+ * One point of the consolidated timeline: an interval in which something happened. The
+ * values are a gauge's: each holds until the next point (or the process's exit, or now),
+ * so a quiet interval needs no point. Min and max count the value held into the interval.
+ */
 struct tl_point {
 	uint64_t t_ns; /* start of the interval, CLOCK_MONOTONIC */
 	uint32_t vmas_min, vmas_max, vmas_last;
 	uint32_t calls, failures;
 	uint32_t pad;
-	uint64_t mapped; /* bytes, at the end of the interval */
-	uint64_t brk;	 /* heap size in bytes (model_heap_size) at the end of the interval */
+	uint64_t mapped;     /* bytes, at the end of the interval */
+	uint64_t brk;	     /* heap size in bytes (model_heap_size) at the end of the interval */
+	uint64_t mapped_max; /* the most mapped bytes during the interval */
+	uint64_t brk_max;    /* the largest heap size during the interval */
 };
 
 /* One raw event in the flight recorder, compact. */
@@ -132,6 +138,12 @@ struct model_proc {
 	uint32_t tl_cap, tl_len, tl_head;
 	struct tl_point tl_cur;
 	bool tl_open;
+	/* tl_cur's last values hold (it was closed): a new interval starts from them. */
+	bool tl_held;
+	bool tl_fresh; /* tl_cur is the first interval of this image: always a point */
+	/* Where this image's timeline began (its first value), for rates over a window. */
+	uint64_t tl_origin_ns;
+	uint32_t tl_origin_vmas;
 	/* Flight recorder: ring of the last events. */
 	struct fr_event *fr;
 	uint32_t fr_cap, fr_len, fr_head;
@@ -258,12 +270,20 @@ void model_format_maps(struct model *m, struct model_proc *p, const struct model
 		       struct strbuf *sb);
 /* Census by kind and size classes. */
 void model_format_census(struct model *m, struct model_proc *p, struct strbuf *sb, bool json);
+/* Each point with the time its values hold until: the next point's, or now_ns for the last. */
 void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf *sb, bool json,
-			   long long realtime_offset_ns);
-/* VMA count growth per second over the last `window_ns` of the timeline (0 if unknown). */
-double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
-/* VMA count growth per second over the recent raw events (flight recorder), 0 if unknown. */
-double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns);
+			   long long realtime_offset_ns, uint64_t now_ns);
+/*
+ * VMA count growth per second over the trailing window [now - window, now]: the count now
+ * minus the count held at the window's start (from the flight recorder where it reaches
+ * back that far, else the timeline of that resolution), over the window (or the process's
+ * life, if shorter; at least one interval). A process that stopped changing a window ago
+ * has 0.
+ */
+double model_growth_rate(const struct model_proc *p, uint64_t resolution_ns, uint64_t now_ns,
+			 uint64_t window_ns);
+/* Start every process's timeline with the values it holds now (after the first seeding). */
+void model_tl_mark(struct model *m, uint64_t now_ns);
 /* Bytes used by the model: maps, timelines, flight recorders. */
 uint64_t model_memory(const struct model *m);
 /* Close open timeline intervals older than now, resync held mismatches (call periodically). */

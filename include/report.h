@@ -6,7 +6,8 @@
  * report_load() (report_load.c) reads every record of a journal directory
  * that passes the filter: timeline points are grouped per process (pid + comm:
  * a pid that another program reuses is another process), JSON records become
- * events, each payload parsed once. The renderers (report_text.c, _json.c,
+ * events, each payload parsed once; report_series.c then reads the timelines as a
+ * gauge (where each series ends, how long its peaks held). The renderers (report_text.c, _json.c,
  * _csv.c, _svg*.c, _html.c) only read the loaded report.
  */
 #ifndef VMATRACE_REPORT_H
@@ -60,12 +61,22 @@ struct report_proc {
 	char comm[JOURNAL_COMM_LEN + 1];
 	struct journal_tl *pts; /* sorted by t_ns */
 	size_t npts, cap;
-	uint64_t first_ns, last_ns;	/* of points and events */
+	uint64_t first_ns, last_ns; /* of points and events */
+	/*
+	 * Where its series ends: values hold until they change, so the last ones hold to
+	 * its exit, to the start of the next process with its pid (an exec), or to the end
+	 * of what the journal knows of that daemon run (its last record or heartbeat).
+	 */
+	uint64_t end_ns;
 	uint32_t peak_vmas, peak_limit; /* peak and vm.max_map_count at that point */
 	uint64_t peak_ns;
-	uint64_t mapped_peak, heap_peak, heap_hwm;
+	/* The longest span the count held at its peak (equal when the peak was a spike). */
+	uint64_t peak_from_ns, peak_until_ns;
+	uint64_t mapped_peak, heap_peak, heap_hwm;	/* true maxima, within intervals too */
+	uint64_t heap_peak_from_ns, heap_peak_until_ns; /* the same for the heap */
 	uint64_t calls, failures;
 	unsigned alerts, alloc_failures, ooms;
+	size_t run;  /* the loader's: the daemon run (by start record) of its last record */
 	bool exited; /* a record after exit_ns with the same pid and comm is another process */
 	uint64_t exit_ns;
 	struct report_proc *hash_next;
@@ -87,6 +98,9 @@ struct report {
 	unsigned daemon_starts, daemon_stops;
 	uint64_t drops, resyncs;
 };
+
+/* Until when point k of p holds: the next point's start, or the series' end. */
+uint64_t report_point_until(const struct report_proc *p, size_t k);
 
 /* 0, or -errno (-ENOENT: no such directory; other: I/O error) with the report freed. */
 int report_load(struct report *r, const struct report_filter *f);

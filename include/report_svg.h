@@ -76,8 +76,9 @@ typedef double (*point_value)(const struct journal_tl *t);
 /* The path data of a step line of val (see report_svg_draw.c). */
 void svg_step_path(struct strbuf *sb, const struct frame *f, const struct report_proc *p,
 		   point_value val, double start_x, double end_x, bool close_area);
-/* Spikes within an interval (vmas_min..vmas_max): path data. */
-void svg_band_path(struct strbuf *sb, const struct frame *f, const struct report_proc *p);
+/* Spikes within an interval (from lo to hi of each point): path data. */
+void svg_band_path(struct strbuf *sb, const struct frame *f, const struct report_proc *p,
+		   point_value lo, point_value hi);
 
 /* A label in the right margin. */
 struct label {

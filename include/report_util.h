@@ -19,6 +19,8 @@ void report_thousands(struct strbuf *sb, unsigned long long v);
 void report_time(struct strbuf *sb, uint64_t ns, const char *fmt);
 /* "12.3%", or "-" when whole is 0. */
 void report_pct(struct strbuf *sb, double part, double whole);
+/* A span: "6.0 s", "95 s", "12 min", "3.5 h", "2.1 d". */
+void report_duration(struct strbuf *sb, uint64_t ns);
 /* What damaged blocks cost the reader, in every format. */
 void report_damaged_text(struct strbuf *sb, unsigned long long n);
 /* Segments of a format version this build does not read; nothing when there are none. */

@@ -394,7 +394,7 @@ static void render(struct strbuf *js, struct strbuf *inc, members_fn fn, const v
 struct threshold_alert {
 	const struct model_proc *p;
 	uint32_t vmas, limit;
-	double threshold, rate, eta;
+	double threshold, rate, eta, window_s;
 	bool absolute;
 	uint64_t now;
 	long long off;
@@ -411,6 +411,7 @@ static void threshold_members(struct jsonw *w, const void *arg)
 	jw_kdouble(w, "threshold", t->threshold);
 	jw_kstr(w, "threshold_type", t->absolute ? "count" : "percent");
 	jw_kfixed(w, "growth_per_s", t->rate, 1);
+	jw_kfixed(w, "growth_window_s", t->window_s, 1);
 	if (t->eta >= 0)
 		jw_kfixed(w, "seconds_to_limit", t->eta, 1);
 	else
@@ -428,7 +429,9 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		.vmas = vmas,
 		.limit = limit,
 		.threshold = threshold,
-		.rate = model_recent_rate(p, now, 10000000000ull),
+		.rate = model_growth_rate(p, ae->cfg->timeline_resolution_ns, now,
+					  ae->cfg->growth_window_ns),
+		.window_s = ae->cfg->growth_window_ns / 1e9,
 		.absolute = absolute,
 		.now = now,
 		.off = off,
@@ -443,9 +446,9 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
 	sb_printf(&sum,
 		  "[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
-		  "growing %.0f/s",
+		  "growing %.0f/s over the last %.0f s",
 		  p->tgid, vmas, 100.0 * vmas / limit, limit, threshold, absolute ? " VMAs" : "%",
-		  t.rate);
+		  t.rate, t.window_s);
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
 	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"  -d, --journal-dir DIR  the journal (default " REPORT_DEFAULT_DIR ")\n"
 		"  -p, --pid PID          only this process\n"
 		"  -c, --comm NAME        only processes with this name\n"
-		"  -s, --since T          records at or after T\n"
+		"  -s, --since T          records at or after T (and the values held at T)\n"
 		"  -u, --until T          records at or before T\n"
 		"  -f, --format FMT       text (default), json, csv, svg or html\n"
 		"  -o, --output FILE      write there (replaced atomically) instead of stdout\n"

@@ -92,6 +92,8 @@ static const struct key_def keys[] = {
 	  "percent of vm.max_map_count above which every call of a process gets a stack" },
 	{ "sites_per_process", T_U32, F(sites_per_process), 0,
 	  "call sites kept per process (the heaviest; the rest are summed)" },
+	{ "growth_window", T_DURATION, F(growth_window_ns), 0,
+	  "VMA growth rates (status, alerts, time to the limit) over this trailing window" },
 	{ "status_interval", T_DURATION, F(status_interval_ns), 0,
 	  "log a status line this often (0: off)" },
 	{ "log_level", T_LOGLEVEL, F(log_level), 0, "error, warning, info or debug" },
@@ -138,6 +140,7 @@ void config_defaults(struct config *c)
 	c->site_sample_every = 1024;
 	c->site_all_above = 95;
 	c->sites_per_process = 32;
+	c->growth_window_ns = CONFIG_DEFAULT_GROWTH_WINDOW_NS;
 }
 
 static const struct key_def *find_key(const char *name)
@@ -318,6 +321,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 			FAIL("%s: %s: '%s' is too long (at most 290 years)", where, key, value);
 		if (!strcmp(key, "timeline_resolution") && v < 0.001)
 			FAIL("%s: %s: at least 1ms", where, key);
+		if (!strcmp(key, "growth_window") && v < 1)
+			FAIL("%s: %s: at least 1s", where, key);
 		if (k->type == T_DURATION)
 			*(uint64_t *)field = (uint64_t)llround(v * 1e9);
 		else

@@ -418,6 +418,8 @@ int cli_daemon(int argc, char **argv)
 			 strerror(-nprocs));
 		nprocs = 0;
 	}
+	/* Every process's timeline starts with what it holds now, quiet or not. */
+	model_tl_mark(d->model, clock_mono_ns());
 	if (daemon_make_socket_dir(d->cfg->socket))
 		log_warn("cannot create the directory of %s: %s", d->cfg->socket, strerror(errno));
 	d->ctl = ctl_server_new(d->cfg->socket, d->loop, daemon_handle_request, d);

@@ -135,6 +135,39 @@ static void journal_count(struct daemon *d, uint16_t type, const char *what, uin
 	sb_free(&sb);
 }
 
+/*
+ * Values hold until they change, so a quiet host writes nothing; but a reader must know
+ * how long they held: every record says the daemon was alive then, and when nothing else
+ * was written for DAEMON_HEARTBEAT_NS, a heartbeat says it.
+ */
+static void daemon_journal_heartbeat(struct daemon *d)
+{
+	const struct journal_stats *js;
+	uint64_t now = clock_mono_ns();
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!d->journal)
+		return;
+	js = journal_get_stats(d->journal);
+	if (js->records != d->journal_records || !d->journal_quiet_since) {
+		d->journal_records = js->records;
+		d->journal_quiet_since = now;
+		return;
+	}
+	if (now - d->journal_quiet_since < DAEMON_HEARTBEAT_NS)
+		return;
+	/* The counts grow when a block is written: the heartbeat itself restarts the wait. */
+	d->journal_quiet_since = now;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kuint(&w, "processes", d->model->procs.len);
+	jw_obj_end(&w);
+	daemon_journal_json(d, JREC_HEARTBEAT, 0, "", &sb);
+	sb_free(&sb);
+}
+
 void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 {
 	uint64_t resyncs = d->model->st.resyncs;
@@ -152,6 +185,7 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 		journal_count(d, JREC_RESYNC, "resyncs", resyncs - d->resyncs_journaled, resyncs);
 		d->resyncs_journaled = resyncs;
 	}
+	daemon_journal_heartbeat(d);
 	if (d->journal && journal_take_error(d->journal, msg, sizeof(msg)))
 		log_err("journal: %s", msg);
 }
@@ -170,6 +204,8 @@ void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_poin
 		.mapped = t->mapped,
 		.heap = t->brk,
 		.heap_hwm = model_heap_hwm(p),
+		.mapped_max = t->mapped_max,
+		.heap_max = t->brk_max,
 	};
 
 	if (!d->journal || !daemon_selects(d, (struct model_proc *)p))

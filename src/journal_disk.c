@@ -38,6 +38,8 @@ enum {
 	TL_MAPPED = 32,
 	TL_HEAP = 40,
 	TL_HEAP_HWM = 48,
+	TL_MAPPED_MAX = 56,
+	TL_HEAP_MAX = 64,
 };
 
 void journal_tl_encode(const struct journal_tl *tl, uint8_t out[JOURNAL_TL_LEN])
@@ -52,13 +54,15 @@ void journal_tl_encode(const struct journal_tl *tl, uint8_t out[JOURNAL_TL_LEN])
 	put64(out + TL_MAPPED, tl->mapped);
 	put64(out + TL_HEAP, tl->heap);
 	put64(out + TL_HEAP_HWM, tl->heap_hwm);
+	put64(out + TL_MAPPED_MAX, tl->mapped_max);
+	put64(out + TL_HEAP_MAX, tl->heap_max);
 }
 
 bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl)
 {
 	const uint8_t *p = payload;
 
-	if (len < JOURNAL_TL_LEN)
+	if (len < JOURNAL_TL_MIN_LEN)
 		return false;
 	tl->t_ns = get64(p + TL_T_NS);
 	tl->vmas_min = get32(p + TL_VMAS_MIN);
@@ -70,6 +74,19 @@ bool journal_tl_decode(const void *payload, uint32_t len, struct journal_tl *tl)
 	tl->mapped = get64(p + TL_MAPPED);
 	tl->heap = get64(p + TL_HEAP);
 	tl->heap_hwm = get64(p + TL_HEAP_HWM);
+	/*
+	 * Early writers of the first edition put the break address in heap_hwm when the
+	 * heap's start was unknown (85 TiB for a PIE's heap): no heap is that large.
+	 */
+	if (len < TL_MAPPED_MAX + 8 && tl->heap_hwm >= JOURNAL_TL_HEAP_IMPOSSIBLE)
+		tl->heap_hwm = tl->heap;
+	/* A first-edition point has no maxima: its values at the end are all it knows. */
+	tl->mapped_max = len >= TL_MAPPED_MAX + 8 ? get64(p + TL_MAPPED_MAX) : tl->mapped;
+	tl->heap_max = len >= TL_HEAP_MAX + 8 ? get64(p + TL_HEAP_MAX) : tl->heap;
+	if (tl->mapped_max < tl->mapped)
+		tl->mapped_max = tl->mapped;
+	if (tl->heap_max < tl->heap)
+		tl->heap_max = tl->heap;
 	return true;
 }
 

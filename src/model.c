@@ -449,6 +449,9 @@ static void apply_vma(struct model *m, const struct vmt_vma_rec *r)
 		/* A record was lost: read the address space instead. */
 		p->exec_pending = false;
 		model_resync(m, p);
+		p = model_proc_get(m, r->hdr.tgid);
+		if (p)
+			model_tl_record(m, p, r->hdr.ts_ns, false, false);
 		return;
 	}
 	p->exec_next++;
@@ -462,6 +465,10 @@ static void apply_vma(struct model *m, const struct vmt_vma_rec *r)
 		model_seed_end(m, p);
 		if (p->need_resync || model_vma_count(p) != kernel_count)
 			model_resync(m, p);
+		/* The new image's timeline starts with all its VMAs in, not at 0. */
+		p = model_proc_get(m, r->hdr.tgid);
+		if (p)
+			model_tl_record(m, p, r->hdr.ts_ns, false, false);
 	}
 }
 
@@ -543,6 +550,12 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		break;
 	}
 	case VMT_REC_EXEC:
+		/* The old image's last interval is its own (its comm); the new one starts anew. */
+		p = model_proc_get(m, h->tgid);
+		if (p) {
+			model_tl_close(m, p);
+			p->tl_held = false;
+		}
 		apply_exec(m, rec);
 		p = model_proc_get(m, h->tgid);
 		if (p) {
@@ -554,7 +567,8 @@ void model_apply(struct model *m, const void *rec, size_t size)
 			ev.brk = p->brk;
 			p->first_ns = p->last_ns = h->ts_ns;
 			model_fr_push(m, p, &ev);
-			model_tl_record(m, p, h->ts_ns, false, false);
+			if (!p->exec_pending) /* else when its VMAs are in (apply_vma) */
+				model_tl_record(m, p, h->ts_ns, false, false);
 		}
 		break;
 	case VMT_REC_VMA:

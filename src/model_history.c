@@ -48,10 +48,16 @@ void model_tl_close(struct model *m, struct model_proc *p)
 	if (!p->tl_open)
 		return;
 	p->tl_open = false;
+	p->tl_held = true;
 	last = p->tl_len ? &p->tl[(p->tl_head + p->tl_len - 1) % p->tl_cap] : NULL;
-	/* Only intervals where something changed are kept. */
-	if (last && !p->tl_cur.calls && last->vmas_last == p->tl_cur.vmas_last &&
-	    last->mapped == p->tl_cur.mapped && last->brk == p->tl_cur.brk)
+	/*
+	 * A value holds until it changes: an interval that changed nothing needs no point,
+	 * unless it is the first of an image (an exec into the same figures is a new series).
+	 */
+	if (last && !p->tl_fresh && !p->tl_cur.calls && last->vmas_last == p->tl_cur.vmas_last &&
+	    last->mapped == p->tl_cur.mapped && last->brk == p->tl_cur.brk &&
+	    p->tl_cur.vmas_min == p->tl_cur.vmas_max && p->tl_cur.mapped_max == p->tl_cur.mapped &&
+	    p->tl_cur.brk_max == p->tl_cur.brk)
 		return;
 	if (p->tl_len == p->tl_cap)
 		ring_grow(m, (void **)&p->tl, sizeof(*p->tl), &p->tl_cap, &p->tl_head, p->tl_len,
@@ -77,24 +83,64 @@ void model_tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool ca
 	uint64_t res = m->cfg.timeline_resolution_ns;
 	uint64_t slot = ts - ts % res;
 	uint32_t vmas = model_vma_count(p);
+	uint64_t mapped = model_mapped_bytes(p), heap = model_heap_size(p);
+	struct tl_point *c = &p->tl_cur;
 
-	if (p->tl_open && p->tl_cur.t_ns != slot)
+	/*
+	 * A series never goes back in time: a record older than the last interval (queued
+	 * while the daemon's start marked every process) counts in that interval.
+	 */
+	if ((p->tl_open || p->tl_held || p->tl_len) && slot < c->t_ns)
+		slot = c->t_ns;
+	if (p->tl_open && c->t_ns != slot)
 		model_tl_close(m, p);
 	if (!p->tl_open) {
-		memset(&p->tl_cur, 0, sizeof(p->tl_cur));
-		p->tl_cur.t_ns = slot;
-		p->tl_cur.vmas_min = p->tl_cur.vmas_max = vmas;
+		/*
+		 * The interval starts from the values held into it (those the last one ended
+		 * with); a new image (exec) or a new process starts from its first values.
+		 */
+		bool held = p->tl_held;
+		uint32_t from = held ? c->vmas_last : vmas;
+		uint64_t from_mapped = held ? c->mapped : mapped, from_heap = held ? c->brk : heap;
+
+		if (!held) {
+			p->tl_origin_ns = ts;
+			p->tl_origin_vmas = vmas;
+		}
+		p->tl_fresh = !held;
+		memset(c, 0, sizeof(*c));
+		c->t_ns = slot;
+		c->vmas_min = c->vmas_max = from;
+		c->mapped_max = from_mapped;
+		c->brk_max = from_heap;
 		p->tl_open = true;
 	}
-	if (vmas < p->tl_cur.vmas_min)
-		p->tl_cur.vmas_min = vmas;
-	if (vmas > p->tl_cur.vmas_max)
-		p->tl_cur.vmas_max = vmas;
-	p->tl_cur.vmas_last = vmas;
-	p->tl_cur.calls += call;
-	p->tl_cur.failures += failed;
-	p->tl_cur.mapped = model_mapped_bytes(p);
-	p->tl_cur.brk = model_heap_size(p);
+	if (vmas < c->vmas_min)
+		c->vmas_min = vmas;
+	if (vmas > c->vmas_max)
+		c->vmas_max = vmas;
+	c->vmas_last = vmas;
+	c->calls += call;
+	c->failures += failed;
+	c->mapped = mapped;
+	c->brk = heap;
+	if (mapped > c->mapped_max)
+		c->mapped_max = mapped;
+	if (heap > c->brk_max)
+		c->brk_max = heap;
+}
+
+void model_tl_mark(struct model *m, uint64_t now_ns)
+{
+	uint64_t k;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &v));) {
+		struct model_proc *p = v;
+
+		if (!p->exec_pending)
+			model_tl_record(m, p, now_ns, false, false);
+	}
 }
 
 void model_tick(struct model *m, uint64_t now_ns)
@@ -144,48 +190,66 @@ const struct tl_point *model_tl_at(const struct model_proc *p, uint32_t i)
 	return &p->tl[(p->tl_head + i) % p->tl_cap];
 }
 
-double model_growth_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns)
+/* The VMA count p held at time t, from the flight recorder's exact events; false if too old. */
+static bool fr_count_at(const struct model_proc *p, uint64_t t, uint32_t *count)
 {
-	const struct tl_point *first = NULL, *last = p->tl_open ? &p->tl_cur : NULL;
-	double dt;
+	uint32_t lo = 0, hi = p->fr_len;
 
-	if (!last && p->tl_len)
-		last = model_tl_at(p, p->tl_len - 1);
-	for (uint32_t i = 0; i < p->tl_len; i++) {
-		const struct tl_point *t = model_tl_at(p, i);
-
-		if (now_ns - t->t_ns <= window_ns) {
-			first = t;
-			break;
-		}
-	}
-	if (!first || !last || last->t_ns <= first->t_ns)
-		return 0;
-	dt = (last->t_ns - first->t_ns) / 1e9;
-	return ((double)last->vmas_last - (double)first->vmas_last) / dt;
-}
-
-double model_recent_rate(const struct model_proc *p, uint64_t now_ns, uint64_t window_ns)
-{
-	const struct fr_event *first = NULL, *last;
-	uint32_t lo = 0, hi;
-
-	if (p->fr_len < 2)
-		return 0;
-	last = &p->fr[(p->fr_head + p->fr_len - 1) % p->fr_cap];
-	/* The oldest event inside the window: the ring is in time order, so bisect. */
-	hi = p->fr_len - 1;
-	while (lo < hi) {
+	if (!p->fr_len || p->fr[p->fr_head].ts_ns > t)
+		return false;
+	/* The ring is in time order: the last event at or before t, by bisection. */
+	while (hi - lo > 1) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (p->fr[(p->fr_head + mid) % p->fr_cap].ts_ns + window_ns < now_ns)
-			lo = mid + 1;
+		if (p->fr[(p->fr_head + mid) % p->fr_cap].ts_ns <= t)
+			lo = mid;
 		else
 			hi = mid;
 	}
-	first = &p->fr[(p->fr_head + lo) % p->fr_cap];
-	if (last->ts_ns <= first->ts_ns)
+	*count = p->fr[(p->fr_head + lo) % p->fr_cap].map_count;
+	return true;
+}
+
+/* The same from the timeline: the last value of the last interval of this image over by t. */
+static bool tl_count_at(const struct model_proc *p, uint64_t res, uint64_t t, uint32_t *count)
+{
+	uint64_t origin = p->tl_origin_ns - p->tl_origin_ns % res;
+	uint32_t lo = 0, hi = p->tl_len;
+
+	if (!p->tl_len || !res || t < res || model_tl_at(p, 0)->t_ns > t - res)
+		return false;
+	while (hi - lo > 1) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (model_tl_at(p, mid)->t_ns <= t - res)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (model_tl_at(p, lo)->t_ns < origin)
+		return false; /* before this image's exec */
+	*count = model_tl_at(p, lo)->vmas_last;
+	return true;
+}
+
+double model_growth_rate(const struct model_proc *p, uint64_t res, uint64_t now_ns,
+			 uint64_t window_ns)
+{
+	uint64_t start = now_ns > window_ns ? now_ns - window_ns : 0, span;
+	uint32_t then;
+
+	if (!p->tl_origin_ns || now_ns < p->tl_origin_ns)
 		return 0;
-	return ((double)last->map_count - (double)first->map_count) * 1e9 /
-	       (double)(last->ts_ns - first->ts_ns);
+	if (start <= p->tl_origin_ns) {
+		start = p->tl_origin_ns;
+		then = p->tl_origin_vmas;
+	} else if (!fr_count_at(p, start, &then) && !tl_count_at(p, res, start, &then)) {
+		start = p->tl_origin_ns;
+		then = p->tl_origin_vmas;
+	}
+	span = now_ns - start;
+	/* A process younger than an interval: its first VMAs are not a rate yet. */
+	if (span < res)
+		span = res;
+	return ((double)model_vma_count(p) - (double)then) * 1e9 / (double)span;
 }

@@ -176,11 +176,12 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 	sb_puts(sb, ")\n");
 }
 
-static void tl_line(struct strbuf *sb, const struct tl_point *t, bool json, long long off)
+static void tl_line(struct strbuf *sb, const struct tl_point *t, uint64_t until_ns, bool json,
+		    long long off)
 {
 	long long real = (long long)t->t_ns + off;
-	time_t sec = real / 1000000000LL;
-	struct tm tm;
+	time_t sec = real / 1000000000LL, until = ((long long)until_ns + off) / 1000000000LL;
+	struct tm tm, tu;
 
 	if (json) {
 		struct jsonw w;
@@ -188,11 +189,14 @@ static void tl_line(struct strbuf *sb, const struct tl_point *t, bool json, long
 		jw_begin(&w, sb);
 		jw_obj(&w);
 		jw_kint(&w, "ts", sec);
+		jw_kint(&w, "until", until);
 		jw_kuint(&w, "vmas_min", t->vmas_min);
 		jw_kuint(&w, "vmas_max", t->vmas_max);
 		jw_kuint(&w, "vmas", t->vmas_last);
 		jw_kuint(&w, "mapped", t->mapped);
+		jw_kuint(&w, "mapped_max", t->mapped_max);
 		jw_kuint(&w, "heap", t->brk);
+		jw_kuint(&w, "heap_max", t->brk_max);
 		jw_kuint(&w, "calls", t->calls);
 		jw_kuint(&w, "failures", t->failures);
 		jw_obj_end(&w);
@@ -200,21 +204,32 @@ static void tl_line(struct strbuf *sb, const struct tl_point *t, bool json, long
 		return;
 	}
 	localtime_r(&sec, &tm);
-	sb_printf(sb, "%04d-%02d-%02d %02d:%02d:%02d %8u %8u %8u %12llu %12llu %7u %7u\n",
-		  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  t->vmas_min, t->vmas_max, t->vmas_last, (unsigned long long)t->mapped,
-		  (unsigned long long)t->brk, t->calls, t->failures);
+	localtime_r(&until, &tu);
+	sb_printf(
+		sb,
+		"%04d-%02d-%02d %02d:%02d:%02d %02d:%02d:%02d %8u %8u %8u %12llu %12llu %7u %7u\n",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		tu.tm_hour, tu.tm_min, tu.tm_sec, t->vmas_min, t->vmas_max, t->vmas_last,
+		(unsigned long long)t->mapped, (unsigned long long)t->brk, t->calls, t->failures);
 }
 
 void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf *sb, bool json,
-			   long long realtime_offset_ns)
+			   long long realtime_offset_ns, uint64_t now_ns)
 {
 	(void)m;
 	if (!json)
-		sb_printf(sb, "%-19s %8s %8s %8s %12s %12s %7s %7s\n", "time", "vmas_min",
-			  "vmas_max", "vmas", "mapped", "heap", "calls", "failed");
-	for (uint32_t i = 0; i < p->tl_len; i++)
-		tl_line(sb, model_tl_at(p, i), json, realtime_offset_ns);
+		sb_printf(sb, "%-19s %-8s %8s %8s %8s %12s %12s %7s %7s\n", "time", "until",
+			  "vmas_min", "vmas_max", "vmas", "mapped", "heap", "calls", "failed");
+	/* A gauge: each point's values hold until the next point; the last ones until now. */
+	for (uint32_t i = 0; i < p->tl_len; i++) {
+		const struct tl_point *t = model_tl_at(p, i);
+		uint64_t until = i + 1 < p->tl_len ? model_tl_at(p, i + 1)->t_ns :
+				 p->tl_open	   ? p->tl_cur.t_ns :
+						     now_ns;
+
+		tl_line(sb, t, until > t->t_ns ? until : t->t_ns, json, realtime_offset_ns);
+	}
 	if (p->tl_open)
-		tl_line(sb, &p->tl_cur, json, realtime_offset_ns);
+		tl_line(sb, &p->tl_cur, now_ns > p->tl_cur.t_ns ? now_ns : p->tl_cur.t_ns, json,
+			realtime_offset_ns);
 }

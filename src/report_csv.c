@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The report's timeline points as CSV (RFC 4180): one row per point, comm quoted. */
+/*
+ * The report's timeline points as CSV (RFC 4180): one row per point, comm quoted; each
+ * row's values hold until its "until" (the next point, or the end of the series).
+ */
 #include "report_util.h"
 #include "untrusted.h"
 
@@ -16,20 +19,25 @@ static void csv_field(struct strbuf *sb, const char *s, size_t n)
 void report_csv(const struct report *r, struct strbuf *sb)
 {
 	sb_puts(sb, "ts,pid,comm,vmas_min,vmas_max,vmas,max_map_count,mapped,heap,heap_hwm,calls,"
-		    "failures\r\n");
+		    "failures,until,mapped_max,heap_max\r\n");
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct report_proc *p = r->procs[i];
 
 		for (size_t k = 0; k < p->npts; k++) {
 			const struct journal_tl *t = &p->pts[k];
+			uint64_t until = report_point_until(p, k);
 
 			sb_printf(sb, "%llu.%06llu,%u,", (unsigned long long)(t->t_ns / NS_PER_S),
 				  (unsigned long long)(t->t_ns % NS_PER_S / 1000), p->pid);
 			csv_field(sb, p->comm, sizeof(p->comm));
-			sb_printf(sb, ",%u,%u,%u,%u,%llu,%llu,%llu,%u,%u\r\n", t->vmas_min,
-				  t->vmas_max, t->vmas_last, t->max_map_count,
+			sb_printf(sb, ",%u,%u,%u,%u,%llu,%llu,%llu,%u,%u,%llu.%06llu,%llu,%llu\r\n",
+				  t->vmas_min, t->vmas_max, t->vmas_last, t->max_map_count,
 				  (unsigned long long)t->mapped, (unsigned long long)t->heap,
-				  (unsigned long long)t->heap_hwm, t->calls, t->failures);
+				  (unsigned long long)t->heap_hwm, t->calls, t->failures,
+				  (unsigned long long)(until / NS_PER_S),
+				  (unsigned long long)(until % NS_PER_S / 1000),
+				  (unsigned long long)t->mapped_max,
+				  (unsigned long long)t->heap_max);
 		}
 	}
 }

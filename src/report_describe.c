@@ -126,10 +126,14 @@ static void vma_alert(struct strbuf *sb, const struct report_event *ev)
 	}
 	if (jr_num(j, "percent", &d))
 		sb_printf(sb, " (%.1f%%)", d);
-	if (jr_num(j, "growth_per_s", &d))
+	if (jr_num(j, "growth_per_s", &d)) {
 		sb_printf(sb, ", %+.0f/s", d);
+		if (jr_num(j, "growth_window_s", &d))
+			sb_printf(sb, " over %.0fs", d);
+	}
+	/* Under 10 s, tenths: "limit in 0s" read as "at the limit" while 0.2 s were left. */
 	if (jr_num(j, "seconds_to_limit", &d) && d >= 0)
-		sb_printf(sb, ", limit in %.0fs", d);
+		sb_printf(sb, d < 10 ? ", limit in %.1fs" : ", limit in %.0fs", d);
 }
 
 static void alloc_failure(struct strbuf *sb, const struct report_event *ev, enum ut_output out)

@@ -140,7 +140,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 			sb_puts(sb, "</td><td>");
 			report_time(sb, p->first_ns, "%m-%d %H:%M:%S");
 			sb_puts(sb, "</td><td>");
-			report_time(sb, p->last_ns, "%m-%d %H:%M:%S");
+			report_time(sb, p->end_ns, "%m-%d %H:%M:%S");
 			sb_puts(sb, "</td><td class=\"n\">");
 			sb_size(sb, p->mapped_peak);
 			sb_puts(sb, "</td><td class=\"n\">");

@@ -4,6 +4,7 @@
  * parsed as one JSON object is embedded whole (jw_raw of the complete value);
  * one that did not is kept as a string, so that the document stays valid.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -67,20 +68,39 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_obj_end(w);
 }
 
-static void point(struct jsonw *w, const struct journal_tl *t)
+/* A point: its values hold from ts until "until" (the next point, or the series' end). */
+static void point(struct jsonw *w, const struct report_proc *p, size_t k)
 {
+	const struct journal_tl *t = &p->pts[k];
+
 	jw_obj(w);
 	ts_member(w, "ts", t->t_ns);
+	ts_member(w, "until", report_point_until(p, k));
 	jw_kuint(w, "vmas_min", t->vmas_min);
 	jw_kuint(w, "vmas_max", t->vmas_max);
 	jw_kuint(w, "vmas", t->vmas_last);
 	jw_kuint(w, "max_map_count", t->max_map_count);
 	jw_kuint(w, "mapped", t->mapped);
+	jw_kuint(w, "mapped_max", t->mapped_max);
 	jw_kuint(w, "heap", t->heap);
+	jw_kuint(w, "heap_max", t->heap_max);
 	jw_kuint(w, "heap_hwm", t->heap_hwm);
 	jw_kuint(w, "calls", t->calls);
 	jw_kuint(w, "failures", t->failures);
 	jw_obj_end(w);
+}
+
+/* "<what>_from", "<what>_until", "<what>_held_s": the span a peak held. */
+static void hold_members(struct jsonw *w, const char *what, uint64_t from, uint64_t until)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s_from", what);
+	ts_member(w, key, from);
+	snprintf(key, sizeof(key), "%s_until", what);
+	ts_member(w, key, until);
+	snprintf(key, sizeof(key), "%s_held_s", what);
+	jw_kscaled(w, key, (long long)((until - from) / 1000000), 3);
 }
 
 static void process(struct jsonw *w, const struct report_proc *p)
@@ -90,10 +110,14 @@ static void process(struct jsonw *w, const struct report_proc *p)
 	jw_kstrn(w, "comm", p->comm, sizeof(p->comm));
 	ts_member(w, "first", p->first_ns);
 	ts_member(w, "last", p->last_ns);
+	ts_member(w, "end", p->end_ns);
+	jw_kbool(w, "exited", p->exited);
 	jw_kuint(w, "peak_vmas", p->peak_vmas);
 	jw_kuint(w, "peak_max_map_count", p->peak_limit);
+	hold_members(w, "peak", p->peak_from_ns, p->peak_until_ns);
 	jw_kuint(w, "mapped_peak", p->mapped_peak);
 	jw_kuint(w, "heap_peak", p->heap_peak);
+	hold_members(w, "heap_peak", p->heap_peak_from_ns, p->heap_peak_until_ns);
 	jw_kuint(w, "heap_hwm", p->heap_hwm);
 	jw_kuint(w, "calls", p->calls);
 	jw_kuint(w, "failures", p->failures);
@@ -102,7 +126,7 @@ static void process(struct jsonw *w, const struct report_proc *p)
 	jw_kuint(w, "oom_kills", p->ooms);
 	jw_karr(w, "points");
 	for (size_t k = 0; k < p->npts; k++)
-		point(w, &p->pts[k]);
+		point(w, p, k);
 	jw_arr_end(w);
 	jw_obj_end(w);
 }

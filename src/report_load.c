@@ -11,6 +11,7 @@
 
 #include "hmap.h"
 #include "log.h"
+#include "report_series.h"
 #include "report_util.h"
 
 #define NS_PER_S REPORT_NS_PER_S
@@ -30,8 +31,37 @@ struct loader {
 	struct report *r;
 	struct hmap by_key; /* proc_key -> chain of struct report_proc */
 	size_t procs_cap, events_cap;
-	uint64_t mmc_ns; /* time of the point r->max_map_count came from */
+	uint64_t mmc_ns;	 /* time of the point r->max_map_count came from */
+	struct report_run *runs; /* in journal order; the first may have no start record */
+	size_t nruns, runs_cap;
+	struct hmap carry; /* proc_key -> struct carry: last points before --since */
 };
+
+/* Every record, whatever the filter, says its daemon was alive at its time. */
+static int run_touch(struct loader *l, uint16_t type, uint64_t ns)
+{
+	if (type == JREC_DAEMON_START || !l->nruns) {
+		if (l->nruns == l->runs_cap) {
+			size_t cap = l->runs_cap ? l->runs_cap * 2 : 8;
+			struct report_run *n = realloc(l->runs, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			l->runs = n;
+			l->runs_cap = cap;
+		}
+		l->runs[l->nruns++] = (struct report_run){
+			.start_ns = type == JREC_DAEMON_START ? ns : 0,
+			.last_ns = ns,
+		};
+		return 0;
+	}
+	if (ns > l->runs[l->nruns - 1].last_ns)
+		l->runs[l->nruns - 1].last_ns = ns;
+	return 0;
+}
+
+static struct report_proc *proc_new(struct loader *l, uint32_t pid, const char *comm);
 
 /*
  * The process a record at time ns belongs to. The journal is in the order records were
@@ -41,15 +71,21 @@ struct loader {
 static struct report_proc *proc_find(struct loader *l, uint32_t pid, const char *comm, uint64_t ns,
 				     bool create)
 {
+	struct report_proc *p = hmap_get(&l->by_key, proc_key(pid, comm));
+
+	for (; p; p = p->hash_next)
+		if (p->pid == pid && !strcmp(p->comm, comm) && (!p->exited || ns <= p->exit_ns))
+			return p;
+	return create ? proc_new(l, pid, comm) : NULL;
+}
+
+/* Another process of that pid and comm. */
+static struct report_proc *proc_new(struct loader *l, uint32_t pid, const char *comm)
+{
 	uint64_t key = proc_key(pid, comm);
 	struct report_proc *head = hmap_get(&l->by_key, key), *p;
 	struct report *r = l->r;
 
-	for (p = head; p; p = p->hash_next)
-		if (p->pid == pid && !strcmp(p->comm, comm) && (!p->exited || ns <= p->exit_ns))
-			return p;
-	if (!create)
-		return NULL;
 	if (r->nprocs == l->procs_cap) {
 		size_t cap = l->procs_cap ? l->procs_cap * 2 : 64;
 		struct report_proc **n = realloc(r->procs, cap * sizeof(*n));
@@ -101,27 +137,12 @@ static void range_touch(struct report *r, uint64_t ns)
 		r->last_ns = ns;
 }
 
-static int load_point(struct loader *l, const struct journal_rec *rec, const char *comm,
-		      const void *payload)
+/* A point into p: its figures into p's peaks and sums. */
+static int proc_add_point(struct loader *l, struct report_proc *p, const struct journal_tl *tl)
 {
 	struct report *r = l->r;
-	struct journal_tl tl;
-	struct report_proc *p;
-	uint64_t t;
+	uint64_t t = tl->t_ns;
 
-	/* A newer writer may append fields: the prefix is what we know. */
-	if (!journal_tl_decode(payload, rec->len, &tl)) {
-		r->bad_payloads++;
-		return 0;
-	}
-	if (!tl.t_ns)
-		tl.t_ns = rec->ts_ns;
-	t = tl.t_ns;
-	if (!filter_time(&r->filter, t) || !filter_proc(&r->filter, rec->pid, comm))
-		return 0;
-	p = proc_find(l, rec->pid, comm, t, true);
-	if (!p)
-		return -ENOMEM;
 	if (p->npts == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct journal_tl *n = realloc(p->pts, cap * sizeof(*n));
@@ -131,28 +152,203 @@ static int load_point(struct loader *l, const struct journal_rec *rec, const cha
 		p->pts = n;
 		p->cap = cap;
 	}
-	p->pts[p->npts++] = tl;
+	p->pts[p->npts++] = *tl;
 	proc_touch(p, t);
-	if (tl.vmas_max > p->peak_vmas || !p->peak_ns) {
-		p->peak_vmas = tl.vmas_max;
-		p->peak_limit = tl.max_map_count;
+	if (tl->vmas_max > p->peak_vmas || !p->peak_ns) {
+		p->peak_vmas = tl->vmas_max;
+		p->peak_limit = tl->max_map_count;
 		p->peak_ns = t;
 	}
-	if (tl.mapped > p->mapped_peak)
-		p->mapped_peak = tl.mapped;
-	if (tl.heap > p->heap_peak)
-		p->heap_peak = tl.heap;
-	if (tl.heap_hwm > p->heap_hwm)
-		p->heap_hwm = tl.heap_hwm;
-	p->calls += tl.calls;
-	p->failures += tl.failures;
-	if (tl.max_map_count && t >= l->mmc_ns) {
-		r->max_map_count = tl.max_map_count;
+	if (tl->mapped_max > p->mapped_peak)
+		p->mapped_peak = tl->mapped_max;
+	if (tl->heap_max > p->heap_peak)
+		p->heap_peak = tl->heap_max;
+	if (tl->heap_hwm > p->heap_hwm)
+		p->heap_hwm = tl->heap_hwm;
+	p->calls += tl->calls;
+	p->failures += tl->failures;
+	if (tl->max_map_count && t >= l->mmc_ns) {
+		r->max_map_count = tl->max_map_count;
 		l->mmc_ns = t;
 	}
 	r->points++;
-	r->matched++;
 	range_touch(r, t);
+	return 0;
+}
+
+/*
+ * The last point of a process before --since: its values hold into the range (a gauge),
+ * unless the process exited before it or its daemon run ended before it.
+ */
+struct carry {
+	struct journal_tl tl;
+	uint32_t pid;
+	char comm[JOURNAL_COMM_LEN + 1];
+	size_t run;
+	bool gone;
+};
+
+static int carry_point(struct loader *l, uint32_t pid, const char *comm,
+		       const struct journal_tl *tl)
+{
+	uint64_t key = proc_key(pid, comm);
+	struct carry *c = hmap_get(&l->carry, key);
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || hmap_put(&l->carry, key, c)) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	if (c->tl.t_ns > tl->t_ns && c->pid == pid && !strcmp(c->comm, comm))
+		return 0; /* an older point written late */
+	c->tl = *tl;
+	c->pid = pid;
+	snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	c->run = l->nruns - 1;
+	c->gone = false;
+	return 0;
+}
+
+static void carry_exit(struct loader *l, uint32_t pid, const char *comm, uint64_t ns)
+{
+	struct carry *c = hmap_get(&l->carry, proc_key(pid, comm));
+
+	if (c && c->pid == pid && !strcmp(c->comm, comm) && c->tl.t_ns <= ns)
+		c->gone = true;
+}
+
+/* The first exit of pid and comm at or after since that no process took (0: none). */
+static struct report_event *carry_exit_event(struct report *r, uint32_t pid, const char *comm,
+					     uint64_t since)
+{
+	struct report_event *first = NULL;
+
+	for (size_t i = 0; i < r->nevents; i++) {
+		struct report_event *ev = &r->events[i];
+
+		if (ev->type == JREC_PROC_EXIT && !ev->proc && ev->pid == pid &&
+		    !strcmp(ev->comm, comm) && ev->ts_ns >= since &&
+		    (!first || ev->ts_ns < first->ts_ns))
+			first = ev;
+	}
+	return first;
+}
+
+static int cmp_carry(const void *a, const void *b)
+{
+	const struct carry *x = *(struct carry *const *)a, *y = *(struct carry *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->tl.t_ns < y->tl.t_ns ? -1 : x->tl.t_ns > y->tl.t_ns;
+}
+
+/* The carried points, as points at --since of the processes that held them. */
+static int carry_in(struct loader *l)
+{
+	uint64_t since = l->r->filter.since_ns, k;
+	struct carry **all = malloc((l->carry.len + 1) * sizeof(*all));
+	size_t n = 0;
+	void *v;
+	int err = 0;
+
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; (i = hmap_next(&l->carry, i, &k, &v));)
+		all[n++] = v;
+	/* One pid is one process at a time: of a pid's programs, the last one held it. */
+	qsort(all, n, sizeof(*all), cmp_carry);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct carry *c = all[i];
+		struct journal_tl tl = c->tl;
+		struct report_event *ev;
+		struct report_proc *p;
+		bool found;
+
+		if (i + 1 < n && all[i + 1]->pid == c->pid)
+			continue;
+		if (c->gone || c->run >= l->nruns || l->runs[c->run].last_ns < since)
+			continue;
+		/* Its exit in the range found no process when it was read: it is this one's. */
+		ev = carry_exit_event(l->r, c->pid, c->comm, since);
+		p = proc_find(l, c->pid, c->comm, since, false);
+		if (p && ev && ev->ts_ns < p->first_ns)
+			p = NULL; /* that one came after the carried one's exit */
+		found = p != NULL;
+		if (!p)
+			p = proc_new(l, c->pid, c->comm);
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!found) {
+			p->run = c->run;
+			if (ev) {
+				ev->proc = p;
+				p->exited = true;
+				p->exit_ns = ev->ts_ns;
+			}
+		}
+		for (size_t k = 0; found && k < p->npts; k++)
+			found = p->pts[k].t_ns != since;
+		if (p->npts && !found)
+			continue; /* a point of its own at since says it */
+		/* What it held at since, not what it did before. */
+		tl.t_ns = since;
+		tl.vmas_min = tl.vmas_max = tl.vmas_last;
+		tl.mapped_max = tl.mapped;
+		tl.heap_max = tl.heap;
+		tl.calls = tl.failures = 0;
+		err = proc_add_point(l, p, &tl);
+	}
+	free(all);
+	return err;
+}
+
+static void carry_free(struct loader *l)
+{
+	uint64_t k;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&l->carry, i, &k, &v));)
+		free(v);
+	hmap_free(&l->carry);
+}
+
+static int load_point(struct loader *l, const struct journal_rec *rec, const char *comm,
+		      const void *payload)
+{
+	struct report *r = l->r;
+	struct journal_tl tl;
+	struct report_proc *p;
+	uint64_t t;
+	int err;
+
+	/* A newer writer may append fields: the prefix is what we know. */
+	if (!journal_tl_decode(payload, rec->len, &tl)) {
+		r->bad_payloads++;
+		return 0;
+	}
+	if (!tl.t_ns)
+		tl.t_ns = rec->ts_ns;
+	t = tl.t_ns;
+	if (!filter_proc(&r->filter, rec->pid, comm))
+		return 0;
+	if (r->filter.since_ns && t < r->filter.since_ns &&
+	    !(r->filter.until_ns && t > r->filter.until_ns))
+		return carry_point(l, rec->pid, comm, &tl);
+	if (!filter_time(&r->filter, t))
+		return 0;
+	p = proc_find(l, rec->pid, comm, t, true);
+	if (!p)
+		return -ENOMEM;
+	err = proc_add_point(l, p, &tl);
+	if (err)
+		return err;
+	p->run = l->nruns - 1;
+	r->matched++;
 	return 0;
 }
 
@@ -184,6 +380,8 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	double d;
 	char *json, why[200] = "";
 
+	if (rec->type == JREC_PROC_EXIT && r->filter.since_ns && rec->ts_ns < r->filter.since_ns)
+		carry_exit(l, rec->pid, comm, rec->ts_ns);
 	if (!filter_time(&r->filter, rec->ts_ns))
 		return 0;
 	/* Daemon starts and lost records are context for any process: keep them under a filter. */
@@ -264,6 +462,7 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 		if (!ev->proc)
 			return -ENOMEM;
 		proc_touch(ev->proc, ev->ts_ns);
+		ev->proc->run = l->nruns - 1;
 	} else if (ev->pid) {
 		ev->proc = proc_find(l, ev->pid, ev->comm, ev->ts_ns, false);
 		if (ev->proc && rec->type == JREC_PROC_EXIT) {
@@ -339,8 +538,12 @@ static void mark_duplicates(struct report *r)
 	}
 }
 
-static void finish(struct report *r)
+static int finish(struct loader *l)
 {
+	struct report *r = l->r;
+
+	if (carry_in(l))
+		return -ENOMEM;
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct report_proc *p = r->procs[i];
 
@@ -351,6 +554,8 @@ static void finish(struct report *r)
 			}
 		}
 	}
+	if (report_series_finish(r, l->runs, l->nruns))
+		return -ENOMEM;
 	qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
 	mark_duplicates(r);
 	for (size_t i = 0; i < r->nevents; i++) {
@@ -369,6 +574,7 @@ static void finish(struct report *r)
 			ev->proc->ooms++;
 	}
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
+	return 0;
 }
 
 int report_load(struct report *r, const struct report_filter *f)
@@ -382,19 +588,28 @@ int report_load(struct report *r, const struct report_filter *f)
 	memset(r, 0, sizeof(*r));
 	r->filter = *f;
 	hmap_init(&l.by_key);
+	hmap_init(&l.carry);
 	jr = journal_reader_open(f->dir);
-	if (!jr)
-		return errno ? -errno : -EIO;
+	if (!jr) {
+		err = errno ? -errno : -EIO;
+		hmap_free(&l.by_key);
+		hmap_free(&l.carry);
+		return err;
+	}
 	while ((ret = journal_reader_next(jr, &rec, &payload)) > 0) {
 		char comm[JOURNAL_COMM_LEN + 1];
 
 		memcpy(comm, rec->comm, JOURNAL_COMM_LEN);
 		comm[JOURNAL_COMM_LEN] = 0;
+		err = run_touch(&l, rec->type, rec->ts_ns);
+		if (err)
+			break;
 		switch (rec->type) {
 		case JREC_TIMELINE:
 			err = load_point(&l, rec, comm, payload);
 			break;
 		case JREC_RAW:
+		case JREC_HEARTBEAT: /* only says how long values held (run_touch) */
 			break;
 		default:
 			if (rec->type < JREC__COUNT)
@@ -408,12 +623,15 @@ int report_load(struct report *r, const struct report_filter *f)
 		err = ret;
 	r->rs = *journal_reader_get_stats(jr);
 	journal_reader_close(jr);
+	if (!err)
+		err = finish(&l);
 	hmap_free(&l.by_key);
+	carry_free(&l);
+	free(l.runs);
 	if (err) {
 		report_free(r);
 		return err;
 	}
-	finish(r);
 	return 0;
 }
 

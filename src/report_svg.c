@@ -68,6 +68,22 @@ static double v_vmas(const struct journal_tl *t)
 {
 	return t->vmas_last;
 }
+static double v_vmas_min(const struct journal_tl *t)
+{
+	return t->vmas_min;
+}
+static double v_vmas_max(const struct journal_tl *t)
+{
+	return t->vmas_max;
+}
+static double v_mapped_max(const struct journal_tl *t)
+{
+	return t->mapped_max;
+}
+static double v_heap_max(const struct journal_tl *t)
+{
+	return t->heap_max;
+}
 static double v_limit(const struct journal_tl *t)
 {
 	return t->max_map_count;
@@ -109,6 +125,11 @@ static void heading_summary(struct strbuf *t, const struct report_proc *p, int l
 		if (p->peak_limit) {
 			fmt_pct(buf, sizeof(buf), p->peak_vmas, p->peak_limit);
 			sb_printf(t, " (%s of limit)", buf);
+		}
+		/* How long it stayed there: a plateau at the limit is what a DBA asks about. */
+		if (level < 2 && p->peak_until_ns - p->peak_from_ns >= REPORT_NS_PER_S) {
+			sb_puts(t, " for ");
+			report_duration(t, p->peak_until_ns - p->peak_from_ns);
 		}
 		if (level == 0) {
 			svg_fmt_bytes(buf, sizeof(buf), p->heap_hwm);
@@ -236,7 +257,8 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 			       AXIS_RIGHT, C_HEAP, "heap");
 	svg_time_axis(sb, &fa, fa.y0, fb.y0 + fb.h, fa.y0 + fa.h, fb.y0);
 
-	end_x = svg_fx(&fa, p->last_ns);
+	/* The last values hold to the exit, or to the end of what the journal knows. */
+	end_x = svg_fx(&fa, p->end_ns);
 	if (!p->npts) {
 		svg_text(sb, fa.x0 + fa.w / 2, fa.y0 + fa.h / 2, 12, "middle", C_MUTED, NULL,
 			 "no timeline points in the journal for this process");
@@ -300,7 +322,7 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, true);
 		sb_printf(sb, "\" fill=\"%s\" fill-opacity=\"0.08\"/>\n", C_VMAS);
 		sb_puts(sb, "<path d=\"");
-		svg_band_path(sb, &fa, p);
+		svg_band_path(sb, &fa, p, v_vmas_min, v_vmas_max);
 		sb_printf(sb, "\" stroke=\"%s\" stroke-width=\"2\" fill=\"none\"/>\n", C_BAND);
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, false);
@@ -318,6 +340,19 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fh, p, v_heap, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_HEAP);
+		/* Peaks between two interval ends (mapped, then unmapped): bars up to them. */
+		sb_puts(sb, "<path d=\"");
+		svg_band_path(sb, &fh, p, v_heap, v_heap_max);
+		sb_printf(sb,
+			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
+			  "fill=\"none\"/>\n",
+			  C_HEAP);
+		sb_puts(sb, "<path d=\"");
+		svg_band_path(sb, &fb, p, v_mapped, v_mapped_max);
+		sb_printf(sb,
+			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
+			  "fill=\"none\"/>\n",
+			  C_MAPPED);
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fb, p, v_mapped, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_MAPPED);
@@ -408,8 +443,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 	for (size_t i = 0; i < n; i++) {
 		if (!t0 || sel[i]->first_ns < t0)
 			t0 = sel[i]->first_ns;
-		if (sel[i]->last_ns > t1)
-			t1 = sel[i]->last_ns;
+		if (sel[i]->end_ns > t1)
+			t1 = sel[i]->end_ns;
 	}
 	if (!n) {
 		t0 = r->first_ns;
@@ -452,7 +487,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 
 		sb_init(&t);
 		sb_puts(&t, "times in local time; one point per interval in which something "
-			    "happened; a value holds until the next point");
+			    "happened; a value holds until it changes, to the exit or the "
+			    "journal's end");
 		svg_text(sb, MARGIN_L, height - 12, 10.5, "start", C_MUTED, NULL, t.buf);
 		sb_free(&t);
 	}

@@ -294,24 +294,25 @@ void svg_step_path(struct strbuf *sb, const struct frame *f, const struct report
 		sb_printf(sb, "V%.1fH%.1fZ", f->y0 + f->h, first_x);
 }
 
-/* Spikes within an interval (vmas_min..vmas_max): a short vertical bar per pixel column. */
-void svg_band_path(struct strbuf *sb, const struct frame *f, const struct report_proc *p)
+/* Spikes within an interval (lo..hi of each point): a short vertical bar per pixel column. */
+void svg_band_path(struct strbuf *sb, const struct frame *f, const struct report_proc *p,
+		   point_value lo_val, point_value hi_val)
 {
 	double cx = -1, lo = 0, hi = 0;
 
 	for (size_t i = 0; i <= p->npts; i++) {
 		double x = i < p->npts ? floor(svg_fx(f, p->pts[i].t_ns)) + 0.5 : -2;
 
-		if (x != cx && cx >= 0 && hi > lo + 0.5)
+		if (x != cx && cx >= 0 && svg_fy(f, lo) > svg_fy(f, hi) + 0.5)
 			sb_printf(sb, "M%.1f %.1fV%.1f", cx, svg_fy(f, hi), svg_fy(f, lo));
 		if (i == p->npts)
 			break;
 		if (x != cx) {
-			lo = p->pts[i].vmas_min;
-			hi = p->pts[i].vmas_max;
+			lo = lo_val(&p->pts[i]);
+			hi = hi_val(&p->pts[i]);
 		} else {
-			lo = fmin(lo, p->pts[i].vmas_min);
-			hi = fmax(hi, p->pts[i].vmas_max);
+			lo = fmin(lo, lo_val(&p->pts[i]));
+			hi = fmax(hi, hi_val(&p->pts[i]));
 		}
 		cx = x;
 	}

@@ -148,7 +148,7 @@ void report_text(const struct report *r, struct strbuf *sb)
 		}
 		report_time(sb, p->first_ns, "%m-%d %H:%M:%S");
 		sb_puts(sb, "  ");
-		report_time(sb, p->last_ns, "%m-%d %H:%M:%S");
+		report_time(sb, p->end_ns, "%m-%d %H:%M:%S");
 		if (!p->npts) {
 			sb_printf(sb, " %10s %10s %10s %10s %6s", "-", "-", "-", "-", "-");
 		} else {

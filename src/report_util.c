@@ -43,6 +43,22 @@ void report_pct(struct strbuf *sb, double part, double whole)
 		sb_puts(sb, "-");
 }
 
+void report_duration(struct strbuf *sb, uint64_t ns)
+{
+	double s = (double)ns / REPORT_NS_PER_S;
+
+	if (s < 10)
+		sb_printf(sb, "%.1f s", s);
+	else if (s < 600)
+		sb_printf(sb, "%.0f s", s);
+	else if (s < 3 * 3600)
+		sb_printf(sb, "%.0f min", s / 60);
+	else if (s < 2 * 86400)
+		sb_printf(sb, "%.1f h", s / 3600);
+	else
+		sb_printf(sb, "%.1f d", s / 86400);
+}
+
 void report_damaged_text(struct strbuf *sb, unsigned long long n)
 {
 	sb_printf(sb,

@@ -27,9 +27,6 @@
 #include "tracer.h"
 #include "untrusted.h"
 
-/* A process's growth rate is measured over the last minute. */
-#define GROWTH_WINDOW_NS 60000000000ull
-
 static double cpu_seconds(void)
 {
 	struct rusage ru;
@@ -135,17 +132,26 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "bytes", js ? js->bytes_written : 0);
 	jw_kuint(&w, "write_errors", js ? js->write_errors : 0);
 	jw_obj_end(&w);
+	jw_kfixed(&w, "growth_window_s", d->cfg->growth_window_ns / 1e9, 1);
 	jw_karr(&w, "top");
 	for (size_t i = 0; i < n; i++) {
 		const struct model_proc *p = r[i];
 		size_t vmas = model_vma_count(p);
+		double rate, eta;
 
 		jw_obj(&w);
 		jw_kuint(&w, "pid", p->tgid);
 		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
 		jw_kuint(&w, "vmas", vmas);
 		jw_kfixed(&w, "percent", 100.0 * vmas / d->max_map_count, 2);
-		jw_kfixed(&w, "growth_per_s", model_growth_rate(p, now, GROWTH_WINDOW_NS), 2);
+		rate = model_growth_rate(p, d->model->cfg.timeline_resolution_ns, now,
+					 d->cfg->growth_window_ns);
+		eta = alert_seconds_to_limit(vmas, d->max_map_count, rate);
+		jw_kfixed(&w, "growth_per_s", rate, 2);
+		if (eta >= 0)
+			jw_kfixed(&w, "seconds_to_limit", eta, 1);
+		else
+			jw_knull(&w, "seconds_to_limit");
 		jw_kuint(&w, "mapped", model_mapped_bytes(p));
 		jw_kuint(&w, "heap", model_heap_size(p));
 		jw_kuint(&w, "heap_hwm", model_heap_hwm(p));
@@ -198,19 +204,26 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 			  d->cfg->journal_dir, (unsigned long long)js->records,
 			  (unsigned long long)js->bytes_written,
 			  (unsigned long long)js->write_errors);
-	sb_puts(out, "\n\n");
-	sb_printf(out, "%8s %-16s %8s %7s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS", "%MAX",
-		  "GROWTH/s", "MAPPED", "HEAP", "HEAP_HWM", "RESYNC");
+	sb_printf(out, "\ngrowth: VMAs per second over the last %.0f s; TO LIMIT at that rate\n\n",
+		  d->cfg->growth_window_ns / 1e9);
+	sb_printf(out, "%8s %-16s %8s %7s %9s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS",
+		  "%MAX", "GROWTH/s", "TO LIMIT", "MAPPED", "HEAP", "HEAP_HWM", "RESYNC");
 	for (size_t i = 0; i < n; i++) {
 		const struct model_proc *p = r[i];
 		size_t vmas = model_vma_count(p), before;
+		double rate = model_growth_rate(p, d->model->cfg.timeline_resolution_ns, now,
+						d->cfg->growth_window_ns);
+		double eta = alert_seconds_to_limit(vmas, d->max_map_count, rate);
+		char to_limit[24] = "-";
 
+		if (eta >= 0)
+			snprintf(to_limit, sizeof(to_limit), "%.0fs", eta);
 		sb_printf(out, "%8u ", p->tgid);
 		before = out->len;
 		ut_append(out, p->comm, sizeof(p->comm), UT_TEXT);
 		pad_from(out, before, 16);
-		sb_printf(out, " %8zu %6.2f%% %9.1f ", vmas, 100.0 * vmas / d->max_map_count,
-			  model_growth_rate(p, now, GROWTH_WINDOW_NS));
+		sb_printf(out, " %8zu %6.2f%% %9.1f %9s ", vmas, 100.0 * vmas / d->max_map_count,
+			  rate, to_limit);
 		pad_size(out, model_mapped_bytes(p), 10);
 		sb_putc(out, ' ');
 		pad_size(out, model_heap_size(p), 10);
@@ -302,7 +315,8 @@ int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
 		if (!p)
 			return -1;
 		if (!strcmp(cmd, "timeline"))
-			model_format_timeline(d->model, p, out, json, d->realtime_offset_ns);
+			model_format_timeline(d->model, p, out, json, d->realtime_offset_ns,
+					      clock_mono_ns());
 		else if (census)
 			model_format_census(d->model, p, out, json);
 		else

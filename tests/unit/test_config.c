@@ -173,6 +173,7 @@ Test(config, durations)
 		  offsetof(struct config, alert_failure_interval_ns), 7200000000000ull },
 		{ "status_interval", "5m", offsetof(struct config, status_interval_ns),
 		  300000000000ull },
+		{ "growth_window", "3s", offsetof(struct config, growth_window_ns), 3000000000ull },
 		{ "status_interval", "0", offsetof(struct config, status_interval_ns), 0 },
 		{ "textfile_interval", "1w", offsetof(struct config, textfile_interval_ns),
 		  604800000000000ull },
@@ -208,4 +209,8 @@ Test(config, durations)
 	cr_assert_neq(config_set(&c, "timeline_resolution", "100us", "--x", err, sizeof(err)), 0);
 	cr_assert_neq(config_set(&c, "timeline_resolution", "0.5ms", "--x", err, sizeof(err)), 0);
 	cr_assert(strstr(err, "at least 1ms"), "%s", err);
+	cr_assert_neq(config_set(&c, "growth_window", "500ms", "--x", err, sizeof(err)), 0);
+	cr_assert(strstr(err, "at least 1s"), "%s", err);
+	config_defaults(&c);
+	cr_assert_eq(c.growth_window_ns, 60000000000ull, "a minute by default");
 }

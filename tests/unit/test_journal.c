@@ -278,6 +278,8 @@ static const struct journal_tl sample_tl = {
 	.mapped = 0x7172737475767778ull,
 	.heap = 0x8182838485868788ull,
 	.heap_hwm = 0x9192939495969798ull,
+	.mapped_max = 0xa1a2a3a4a5a6a7a8ull,
+	.heap_max = 0xb1b2b3b4b5b6b7b8ull,
 };
 
 static void assert_tl_eq(const struct journal_tl *a, const struct journal_tl *b)
@@ -292,6 +294,8 @@ static void assert_tl_eq(const struct journal_tl *a, const struct journal_tl *b)
 	cr_assert_eq(a->mapped, b->mapped);
 	cr_assert_eq(a->heap, b->heap);
 	cr_assert_eq(a->heap_hwm, b->heap_hwm);
+	cr_assert_eq(a->mapped_max, b->mapped_max);
+	cr_assert_eq(a->heap_max, b->heap_max);
 }
 
 Test(journal, timeline_payload_is_little_endian_at_the_documented_offsets)
@@ -310,13 +314,28 @@ Test(journal, timeline_payload_is_little_endian_at_the_documented_offsets)
 	put_le(want + 32, sample_tl.mapped, 8);
 	put_le(want + 40, sample_tl.heap, 8);
 	put_le(want + 48, sample_tl.heap_hwm, 8);
+	put_le(want + 56, sample_tl.mapped_max, 8);
+	put_le(want + 64, sample_tl.heap_max, 8);
 	journal_tl_encode(&sample_tl, got);
 	cr_assert_arr_eq(got, want, sizeof(want));
 	cr_assert(journal_tl_decode(want, sizeof(want), &back));
 	assert_tl_eq(&back, &sample_tl);
 	/* A newer writer's longer point: the known prefix. A shorter one is no point. */
 	cr_assert(journal_tl_decode(gen_buf, JOURNAL_TL_LEN + 8, &back));
-	cr_assert_not(journal_tl_decode(want, JOURNAL_TL_LEN - 1, &back));
+	cr_assert_not(journal_tl_decode(want, JOURNAL_TL_MIN_LEN - 1, &back));
+	/* A first-edition point (no maxima): its values at the end are the maxima. */
+	cr_assert(journal_tl_decode(want, JOURNAL_TL_MIN_LEN, &back));
+	cr_assert_eq(back.mapped, sample_tl.mapped);
+	cr_assert_eq(back.mapped_max, sample_tl.mapped);
+	cr_assert_eq(back.heap_max, sample_tl.heap);
+	/* A break address written as heap_hwm (85 TiB: a PIE's heap) by an early writer. */
+	put_le(want + 40, 132 << 10, 8);
+	put_le(want + 48, 0x55d1c4a2b000ull, 8);
+	cr_assert(journal_tl_decode(want, JOURNAL_TL_MIN_LEN, &back));
+	cr_assert_eq(back.heap_hwm, 132 << 10);
+	/* In a point of this edition it is what the writer said. */
+	cr_assert(journal_tl_decode(want, JOURNAL_TL_LEN, &back));
+	cr_assert_eq(back.heap_hwm, 0x55d1c4a2b000ull);
 }
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -333,8 +352,14 @@ Test(journal, a_point_written_as_the_old_native_struct_still_reads)
 	struct journal_tl back;
 	int n = 0;
 
+	struct journal_tl old = sample_tl;
+
+	/* The struct then: the fields up to heap_hwm, no maxima (and this hwm is no size). */
+	old.mapped_max = old.mapped;
+	old.heap_max = old.heap;
+	old.heap_hwm = old.heap;
 	cr_assert_eq(journal_append(j, JREC_TIMELINE, 42, "old", sample_tl.t_ns, &sample_tl,
-				    sizeof(sample_tl)),
+				    JOURNAL_TL_MIN_LEN),
 		     0);
 	cr_assert_eq(journal_put_point(j, 43, "new", &sample_tl), 0);
 	journal_close(j);
@@ -342,10 +367,10 @@ Test(journal, a_point_written_as_the_old_native_struct_still_reads)
 	cr_assert_not_null(r);
 	while (journal_reader_next(r, &rec, &payload) == 1) {
 		cr_assert_eq(rec->type, JREC_TIMELINE);
-		cr_assert_eq(rec->len, JOURNAL_TL_LEN);
+		cr_assert_eq(rec->len, rec->pid == 42 ? JOURNAL_TL_MIN_LEN : JOURNAL_TL_LEN);
 		cr_assert_eq(rec->ts_ns, sample_tl.t_ns);
 		cr_assert(journal_tl_decode(payload, rec->len, &back));
-		assert_tl_eq(&back, &sample_tl);
+		assert_tl_eq(&back, rec->pid == 42 ? &old : &sample_tl);
 		n++;
 	}
 	cr_assert_eq(n, 2);

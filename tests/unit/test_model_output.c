@@ -113,7 +113,7 @@ Test(model_output, timeline_json_lines)
 	KSET(k, anon(A, A + P, RW), anon(A + 2 * P, A + 4 * P, RW));
 	CALL(k, VMT_SYS_MUNMAP, 0, A + P, P);
 	sb_init(&sb);
-	model_format_timeline(m, model_proc_get(m, TGID), &sb, true, 0);
+	model_format_timeline(m, model_proc_get(m, TGID), &sb, true, 0, 0);
 	j = jr_parse(sb.buf, sb.len);
 	cr_assert(j, "not one JSON line: %s", sb.buf);
 	cr_assert(jr_int(j, "vmas", &v) && v == 2);

@@ -153,14 +153,18 @@ Test(report, csv_has_a_header_and_a_row_per_point)
 	t = run_ok(f.dir, "--format", "csv", NULL);
 	cr_assert_eq(strncmp(t,
 			     "ts,pid,comm,vmas_min,vmas_max,vmas,max_map_count,mapped,heap,"
-			     "heap_hwm,calls,failures\r\n",
+			     "heap_hwm,calls,failures,until,mapped_max,heap_max\r\n",
 			     strlen("ts,pid,comm,vmas_min,vmas_max,vmas,max_map_count,mapped,heap,"
-				    "heap_hwm,calls,failures\r\n")),
+				    "heap_hwm,calls,failures,until,mapped_max,heap_max\r\n")),
 		     0, "%s", t);
 	cr_assert_eq(lines(t), 1 + TOTAL_POINTS, "%s", t);
-	cr_assert(strstr(t, ",55,\"we\"\"ird,name\",10,11,11,65530,1048576,0,0,1,1\r\n"), "%s", t);
+	/* we"ird's last values hold to the daemon's stop; mysqld's first to its next point. */
+	cr_assert(strstr(t, ",55,\"we\"\"ird,name\",10,11,11,65530,1048576,0,0,1,1,"
+			    "1795313045.000000,1048576,0\r\n"),
+		  "%s", t);
 	cr_assert(strstr(t, "1795312355.000000,1234,\"mysqld\",39990,40005,40000,65530,4294967296,"
-			    "104857600,104857600,1000,0\r\n"),
+			    "104857600,104857600,1000,0,1795312365.000000,4294967296,"
+			    "104857600\r\n"),
 		  "%s", t);
 	free(t);
 	fx_rm(&f);
@@ -295,7 +299,9 @@ Test(report, filters_select_processes_and_times)
 		expect += bash_t(i) >= (T0 + 100) * NS && bash_t(i) <= (T0 + 200) * NS;
 	cr_assert_eq(expect, 11 + 7 + 1);
 	t = run_ok(f.dir, "--format", "csv", "--since", since, "--until", until, NULL);
-	cr_assert_eq(lines(t), 1 + expect, "%s", t);
+	/* And what java, lostproc, bash and we"ird held since their last point before (a gauge). */
+	cr_assert_eq(lines(t), 1 + expect + 4, "%s", t);
+	cr_assert_eq(count(t, "1795312445.000000,999,\"lostproc\",100,100,100,"), 1, "%s", t);
 	free(t);
 	/* the 80% alert is at T0+200, the 90% one after --until */
 	t = run_ok(f.dir, "--since", since, "--until", until, NULL);
@@ -305,11 +311,15 @@ Test(report, filters_select_processes_and_times)
 	/* ISO with Z, and local time (TZ two hours east of UTC) */
 	setenv("TZ", "UTC-2", 1);
 	tzset();
+	/*
+	 * cron and the second mysqld; and what was held at 01:59:10: by the first mysqld
+	 * (it exits that second), lostproc, bash and we"ird.
+	 */
 	t = run_ok(f.dir, "--format", "csv", "--since", "2026-11-22T01:59:10Z", NULL);
-	cr_assert_eq(lines(t), 1 + 4, "%s", t); /* cron and the second mysqld */
+	cr_assert_eq(lines(t), 1 + 4 + 4, "%s", t);
 	free(t);
 	t = run_ok(f.dir, "--format", "csv", "--since", "2026-11-22 03:59:10", NULL);
-	cr_assert_eq(lines(t), 1 + 4, "%s", t);
+	cr_assert_eq(lines(t), 1 + 4 + 4, "%s", t);
 	free(t);
 	fx_rm(&f);
 }

@@ -91,6 +91,48 @@ Test(status, the_document_reads_back_ranked_and_limited)
 	sb_free(&out);
 }
 
+Test(status, growth_is_over_the_configured_window_and_ends_now)
+{
+	struct model_proc *p;
+	struct strbuf out;
+	json_t *doc, *e;
+	double d;
+
+	cfg.growth_window_ns = 5000000000ull;
+	p = seed_proc(dmn.model, 30, "grower", 4);
+	/* It began with none 40 s ago, reached its 4 VMAs 30 s ago and held: 0/s over 5 s. */
+	p->tl_origin_ns = clock_mono_ns() - 40000000000ull;
+	p->tl_origin_vmas = 0;
+	{
+		struct fr_event ev = { .ts_ns = clock_mono_ns() - 30000000000ull, .map_count = 4 };
+
+		p->fr = calloc(1, sizeof(*p->fr));
+		cr_assert(p->fr);
+		p->fr[0] = ev;
+		p->fr_cap = p->fr_len = 1;
+	}
+	sb_init(&out);
+	cr_assert_eq(request("status json", &out), 0);
+	doc = jr_parse(out.buf, out.len);
+	cr_assert(doc, "%s", out.buf);
+	cr_assert(jr_num(doc, "growth_window_s", &d) && d == 5, "%s", out.buf);
+	e = json_array_get(json_object_get(doc, "top"), 0);
+	cr_assert(jr_num(e, "growth_per_s", &d) && d == 0, "%s", out.buf);
+	cr_assert(json_is_null(json_object_get(e, "seconds_to_limit")), "%s", out.buf);
+	json_decref(doc);
+	/* Over a minute, its whole life counts: 4 VMAs in 40 s. */
+	cfg.growth_window_ns = 60000000000ull;
+	cr_assert_eq(request("status json", &out), 0);
+	doc = jr_parse(out.buf, out.len);
+	e = json_array_get(json_object_get(doc, "top"), 0);
+	cr_assert(jr_num(e, "growth_per_s", &d) && d > 0.09 && d < 0.11, "%s", out.buf);
+	cr_assert(jr_num(e, "seconds_to_limit", &d) && d > 9000, "%s", out.buf);
+	json_decref(doc);
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "VMAs per second over the last 60 s"), "%s", out.buf);
+	sb_free(&out);
+}
+
 Test(status, the_table_escapes_names_and_keeps_its_columns)
 {
 	struct strbuf out;

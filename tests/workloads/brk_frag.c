@@ -3,7 +3,8 @@
  * Scenario 4 (freed memory never goes back to the OS): many small malloc
  * blocks grow the heap with brk; freeing all but the topmost one returns
  * nothing (one live chunk at the top pins the heap); freeing that last one
- * lets glibc trim the heap. Prints the break at each phase.
+ * lets glibc trim the heap. Prints the break at each phase. With VMATRACE_HOLD_MS the
+ * last block stays: the heap holds at its high-water mark that long, to the exit.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -32,9 +33,15 @@ int main(void)
 		free(blocks[i]);
 	after_free = sbrk(0);
 	checkpoint();
-	free(blocks[BLOCKS - 1]);
-	malloc_trim(0);
-	after_last = sbrk(0);
+	if (getenv("VMATRACE_HOLD_MS")) {
+		/* The service runs on, its heap pinned at the high-water mark, to its exit. */
+		workload_hold();
+		after_last = sbrk(0);
+	} else {
+		free(blocks[BLOCKS - 1]);
+		malloc_trim(0);
+		after_last = sbrk(0);
+	}
 	checkpoint();
 	printf("start=%p peak=%p after_free=%p after_last=%p\n", start, peak, after_free,
 	       after_last);

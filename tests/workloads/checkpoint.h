@@ -7,6 +7,7 @@
  * k-th marker record with the k-th count printed here ("checkpoint K vmas=N").
  * With VMATRACE_CHECKPOINT_STOP set, the workload also stops itself (SIGSTOP)
  * after the marker, so that a test can look at it while nothing moves.
+ * workload_hold() is where a workload may stay still (VMATRACE_HOLD_MS).
  */
 #ifndef WORKLOAD_CHECKPOINT_H
 #define WORKLOAD_CHECKPOINT_H
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECKPOINT_LEN 4096
@@ -56,6 +58,24 @@ static void checkpoint(void)
 	syscall(SYS_madvise, page, CHECKPOINT_LEN, MADV_NORMAL);
 	if (getenv("VMATRACE_CHECKPOINT_STOP"))
 		raise(SIGSTOP);
+}
+
+/*
+ * With VMATRACE_HOLD_MS set, hold still that long (no mapping call): a plateau that the
+ * history must show held for its real duration.
+ */
+static inline void workload_hold(void)
+{
+	const char *ms = getenv("VMATRACE_HOLD_MS");
+	struct timespec ts;
+	long v;
+
+	if (!ms || (v = strtol(ms, NULL, 10)) <= 0)
+		return;
+	ts.tv_sec = v / 1000;
+	ts.tv_nsec = v % 1000 * 1000000L;
+	while (nanosleep(&ts, &ts))
+		;
 }
 
 static void checkpoint_report(FILE *f)

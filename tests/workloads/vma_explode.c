@@ -4,7 +4,7 @@
  * map 2 x vm.max_map_count single anonymous pages one by one (the kernel merges
  * them into a few VMAs), then unmap every other page. Each munmap splits a VMA,
  * the count climbs by one per call, and once it reaches vm.max_map_count even
- * munmap fails with ENOMEM.
+ * munmap fails with ENOMEM. VMATRACE_HOLD_MS: stay at the limit that long before exiting.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +49,8 @@ int main(void)
 		}
 	}
 	checkpoint();
+	/* At the limit: a database that lives on there until it aborts. */
+	workload_hold();
 	printf("max_map_count=%ld munmaps=%ld munmap_enomem=%ld first_failure=%ld\n", max,
 	       (n + 1) / 2, failed, first_fail);
 	checkpoint_report(stdout);
