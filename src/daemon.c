@@ -151,6 +151,32 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns, d->realtime_offset_ns);
 }
 
+/*
+ * An exit: what the rate limit still holds is alerted while the process is modeled, and
+ * its failure counts are copied for the journal before the model forgets it.
+ */
+static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_t size)
+{
+	struct model_proc *p = model_proc_get(d->model, r->hdr.tgid);
+	struct model_fail fails[MODEL_FAIL_KEYS];
+	uint32_t nfails = 0;
+	uint64_t failures = 0;
+
+	if (p) {
+		if (daemon_selects(d, p))
+			alert_flush_failures(d->alerts, p, d->max_map_count, p->last_ns, true,
+					     d->realtime_offset_ns);
+		nfails = p->nfails;
+		if (nfails)
+			memcpy(fails, p->fails, nfails * sizeof(*fails));
+		failures = p->failures;
+	}
+	daemon_sites_note(d, r, size);
+	model_apply(d->model, r, size);
+	alert_forget(d->alerts, r->hdr.tgid);
+	daemon_journal_exit(d, r, fails, nfails, failures);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -163,6 +189,10 @@ static int on_record(void *ctx, void *data, size_t size)
 			       h->ts_ns + d->realtime_offset_ns, data, size);
 	if (h->type == VMT_REC_OOM) {
 		on_oom(d, data);
+		return 0;
+	}
+	if (h->type == VMT_REC_EXIT) {
+		on_exit_record(d, data, size);
 		return 0;
 	}
 	daemon_sites_note(d, data, size);
@@ -180,12 +210,19 @@ static int on_record(void *ctx, void *data, size_t size)
 			p->cgroup = cgroup_of_pid(&cgroup_fs_host, h->tgid);
 		}
 		break;
-	case VMT_REC_EXIT:
-		alert_forget(d->alerts, h->tgid);
-		daemon_journal_exit(d, data);
-		break;
 	}
 	return 0;
+}
+
+/* On the way out: what the rate limit still holds is alerted, not lost. */
+static void flush_all_failures(struct daemon *d)
+{
+	uint64_t k;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&d->model->procs, i, &k, &v));)
+		alert_flush_failures(d->alerts, v, d->max_map_count, clock_mono_ns(), true,
+				     d->realtime_offset_ns);
 }
 
 /* ---- the loop's timers and fds ---- */
@@ -211,6 +248,7 @@ static void on_tick(void *ctx)
 	daemon_consume(d);
 	model_tick(d->model, now);
 	alert_tick(d->alerts, now);
+	alert_tick_failures(d->alerts, d->model, d->max_map_count, now, d->realtime_offset_ns);
 	if (d->max_map_count != sys_max_map_count()) { /* the sysctl may change at any time */
 		d->max_map_count = sys_max_map_count();
 		daemon_sites_configure(d);
@@ -444,6 +482,7 @@ int cli_daemon(int argc, char **argv)
 	if (d->notify)
 		sd_notify(0, "STOPPING=1");
 	daemon_consume(d);
+	flush_all_failures(d);
 	daemon_journal_stop(d, loop_stop_signal(d->loop));
 out:
 	metrics_free(d->metrics);
