@@ -185,10 +185,14 @@ void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *
 		     const char *json, const char *incident)
 {
 	struct daemon *d = ctx;
+	const char *one = incident ? incident : json;
 
-	append_now(d, JREC_ALERT, pid, comm, json, json ? strlen(json) : 0);
-	append_now(d, kind == ALERT_OOM_KILL ? JREC_OOM : JREC_INCIDENT, pid, comm, incident,
-		   incident ? strlen(incident) : 0);
+	/*
+	 * One record per alert: the incident is the alert with its context, so an OOM kill
+	 * or a failure is one incident in every reader of the journal.
+	 */
+	append_now(d, kind == ALERT_OOM_KILL ? JREC_OOM : JREC_INCIDENT, pid, comm, one,
+		   strlen(one));
 	/* An incident is flushed at once: the process may be about to die. */
 	if (d->journal)
 		journal_flush(d->journal);
