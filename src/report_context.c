@@ -248,12 +248,13 @@ static void grew_text(struct strbuf *sb, const json_t *g, const char *prefix)
 
 /* ---- HTML ---- */
 
-#define PLOT_W 360
+#define PLOT_W 420
+#define PLOT_AXIS 14 /* the time axis' labels under the rows */
 #define PLOT_ROW 34
 #define PLOT_X0 60
 #define PLOT_X1 250
 
-static void plot_svg(struct strbuf *sb, const json_t *series)
+static void plot_svg(struct strbuf *sb, const json_t *series, double span_s)
 {
 	int rows = 0;
 
@@ -264,7 +265,7 @@ static void plot_svg(struct strbuf *sb, const json_t *series)
 	sb_printf(sb,
 		  "<svg class=\"grew-plot\" width=\"%d\" "
 		  "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
-		  PLOT_W, rows * PLOT_ROW, PLOT_W, rows * PLOT_ROW);
+		  PLOT_W, rows * PLOT_ROW + PLOT_AXIS, PLOT_W, rows * PLOT_ROW + PLOT_AXIS);
 	rows = 0;
 	for (int k = 0; k < 3; k++) {
 		const json_t *arr = json_object_get(series, series_keys[k]);
@@ -302,7 +303,14 @@ static void plot_svg(struct strbuf *sb, const json_t *series)
 		range_text(sb, k, arr);
 		sb_puts(sb, "</text>");
 	}
-	sb_puts(sb, "</svg>");
+	/* Time runs left to right, to the incident at 0. */
+	sb_printf(sb, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#6b7280\">", PLOT_X0,
+		  rows * PLOT_ROW + PLOT_AXIS - 3);
+	ago_str(sb, span_s);
+	sb_printf(sb,
+		  "</text><text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#6b7280\" "
+		  "text-anchor=\"end\">0</text></svg>",
+		  PLOT_X1, rows * PLOT_ROW + PLOT_AXIS - 3);
 }
 
 static void grew_html(struct strbuf *sb, const json_t *g)
@@ -327,7 +335,7 @@ static void grew_html(struct strbuf *sb, const json_t *g)
 		sb_puts(sb, "</td></tr>");
 	}
 	sb_puts(sb, "</table>");
-	plot_svg(sb, json_object_get(g, "series"));
+	plot_svg(sb, json_object_get(g, "series"), num_or(g, "span_s", 0));
 	if (json_array_size(kinds)) {
 		sb_puts(sb, "<div>kinds: ");
 		kinds_text(sb, kinds, UT_HTML);
