@@ -99,7 +99,7 @@ void alert_failures_json(struct jsonw *w, const struct model_fail *fails, uint32
 
 /* "What grew": the compact context every alert carries, over this window before it. */
 #define ALERT_GREW_WINDOW_NS (300ull * 1000000000ull)
-#define ALERT_GREW_POINTS 7  /* for a table: the window in equal steps, oldest first */
+#define ALERT_GREW_POINTS 7  /* for a table: the window in equal steps, oldest first, at most */
 #define ALERT_GREW_SERIES 30 /* for a plot */
 #define ALERT_GREW_KINDS 4
 #define ALERT_GREW_EVENTS 5
@@ -107,21 +107,23 @@ void alert_failures_json(struct jsonw *w, const struct model_fail *fails, uint32
 struct alert_grew {
 	uint64_t from_ns, to_ns; /* CLOCK_MONOTONIC; from is never before the process is known */
 	int npoints, nseries;
-	uint64_t ago_ns[ALERT_GREW_POINTS];
+	uint64_t ago_ns[ALERT_GREW_POINTS]; /* before end: when each point's values held */
 	struct model_state points[ALERT_GREW_POINTS];
 	struct model_state series[ALERT_GREW_SERIES];
 	unsigned int sources; /* bits of enum model_state_source used */
 };
+/* resolution_ns: the timeline's (model_state_at). */
 void alert_grew_compute(const struct model_proc *p, uint64_t end_ns, uint64_t window_ns,
-			struct alert_grew *g);
+			uint64_t resolution_ns, struct alert_grew *g);
 /*
  * Member "grew": {"from","to","span_s","source","points":[{"ago_s","vmas","mapped","heap"}],
  * "series":{"step_s","vmas":[],"mapped":[],"heap":[]},"kinds":[{"kind","vmas","bytes"}],
  * "events":[...]}; kinds by bytes (OOM) or by VMAs.
  */
-void alert_grew_json(struct jsonw *w, const struct model_proc *p, uint64_t end_ns, bool by_bytes,
-		     long long realtime_offset_ns);
+void alert_grew_json(struct jsonw *w, const struct model_proc *p, uint64_t end_ns,
+		     uint64_t resolution_ns, bool by_bytes, long long realtime_offset_ns);
 /* "; over the last 0.3 s: VMAs 12 -> 14, mapped 2.0MiB -> 66.0MiB, heap 0B -> 0B" */
-void alert_grew_text(struct strbuf *sb, const struct model_proc *p, uint64_t end_ns);
+void alert_grew_text(struct strbuf *sb, const struct model_proc *p, uint64_t end_ns,
+		     uint64_t resolution_ns);
 
 #endif

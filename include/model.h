@@ -237,16 +237,21 @@ uint64_t model_failures_of(const struct model_proc *p, unsigned int sys, int err
 /* What a process looked like at one instant (model_state_at). */
 struct model_state {
 	uint32_t vmas;
-	uint8_t source;	       /* enum model_state_source */
+	uint8_t source; /* enum model_state_source */
+	uint64_t at_ns; /* when these values are known to hold: the instant asked, or before */
 	uint64_t mapped, heap; /* bytes */
 };
 enum model_state_source { MS_NONE, MS_FLIGHT, MS_TIMELINE, MS_NOW };
 /*
  * p's VMA count, mapped bytes and heap size at t (CLOCK_MONOTONIC), as the last event at
  * or before t left them: from the flight recorder (exact, every event) where it reaches
- * back to t, else from the timeline. MS_NONE (zeros) when nothing is known that early.
+ * back to t, else from the timeline (intervals of resolution_ns): an interval that ended by
+ * t gives its last values; one that t is inside, those the interval before it left, or if
+ * there is none its own from its end (at_ns says when the values held, maybe after t).
+ * MS_NONE (zeros) when nothing is known that early.
  */
-struct model_state model_state_at(const struct model_proc *p, uint64_t t_ns);
+struct model_state model_state_at(const struct model_proc *p, uint64_t t_ns,
+				  uint64_t resolution_ns);
 /* The earliest time model_state_at knows anything about (0: nothing). */
 uint64_t model_known_since(const struct model_proc *p);
 

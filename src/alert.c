@@ -315,7 +315,7 @@ struct threshold_alert {
 	uint32_t vmas, limit;
 	double threshold, rate, eta;
 	bool absolute;
-	uint64_t now;
+	uint64_t now, res; /* res: the timeline's resolution */
 	long long off;
 };
 
@@ -336,7 +336,7 @@ static void threshold_members(struct jsonw *w, const void *arg)
 		jw_knull(w, "seconds_to_limit");
 	alert_census_json(w, t->p);
 	alert_sites_json(w, t->p);
-	alert_grew_json(w, t->p, t->now, false, t->off);
+	alert_grew_json(w, t->p, t->now, t->res, false, t->off);
 }
 
 static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint32_t vmas,
@@ -351,6 +351,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		.rate = model_recent_rate(p, now, 10000000000ull),
 		.absolute = absolute,
 		.now = now,
+		.res = ae->cfg->timeline_resolution_ns,
 		.off = off,
 	};
 	struct strbuf js, inc, sum;
@@ -368,7 +369,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		  t.rate);
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
-	alert_grew_text(&sum, p, now);
+	alert_grew_text(&sum, p, now, t.res);
 	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
@@ -415,7 +416,7 @@ struct failure_alert {
 	const struct vmt_syscall_rec *r;
 	uint32_t limit;
 	int err;
-	uint64_t suppressed;
+	uint64_t suppressed, res;
 	bool delayed;
 	long long off;
 };
@@ -452,7 +453,7 @@ static void failure_members(struct jsonw *w, const void *arg)
 	alert_failures_json(w, f->p->fails, f->p->nfails);
 	alert_census_json(w, f->p);
 	alert_sites_json(w, f->p);
-	alert_grew_json(w, f->p, r->hdr.ts_ns, false, f->off);
+	alert_grew_json(w, f->p, r->hdr.ts_ns, f->res, false, f->off);
 }
 
 static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
@@ -461,6 +462,7 @@ static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
 {
 	struct failure_alert f = { .p = p,
 				   .r = r,
+				   .res = ae->cfg->timeline_resolution_ns,
 				   .limit = limit,
 				   .err = err,
 				   .suppressed = suppressed,
@@ -578,6 +580,7 @@ struct oom_alert {
 	const struct alert_oom_info *info;
 	const struct model_proc *victim;
 	const char *comm;
+	uint64_t res;
 	long long off;
 };
 
@@ -613,7 +616,7 @@ static void oom_members(struct jsonw *w, const void *arg)
 		jw_kuint(w, "mapped", model_mapped_bytes(o->victim));
 		jw_kuint(w, "heap", model_heap_size(o->victim));
 		/* An OOM kill is about bytes: the kinds that hold the most come first. */
-		alert_grew_json(w, o->victim, r->hdr.ts_ns, true, o->off);
+		alert_grew_json(w, o->victim, r->hdr.ts_ns, o->res, true, o->off);
 	}
 }
 
@@ -621,7 +624,12 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 	       const struct alert_oom_info *info, long long off)
 {
 	char comm[VMT_COMM_LEN + 1];
-	struct oom_alert o = { .r = r, .info = info, .victim = victim, .comm = comm, .off = off };
+	struct oom_alert o = { .r = r,
+			       .info = info,
+			       .victim = victim,
+			       .comm = comm,
+			       .res = ae->cfg->timeline_resolution_ns,
+			       .off = off };
 	struct strbuf js, inc, sum;
 
 	if (!ae->cfg->alert_oom)
@@ -648,7 +656,7 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
 	sb_printf(&sum, "[%u]", r->hdr.tgid);
 	if (victim)
-		alert_grew_text(&sum, victim, r->hdr.ts_ns);
+		alert_grew_text(&sum, victim, r->hdr.ts_ns, o.res);
 	emit(ae, ALERT_OOM_KILL, r->victim_pid, comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);

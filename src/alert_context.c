@@ -75,10 +75,26 @@ void alert_failures_json(struct jsonw *w, const struct model_fail *fails, uint32
 
 /* ---- what grew ---- */
 
+/* The model's state now, as the one point. */
+static void now_point(const struct model_proc *p, uint64_t end_ns, struct alert_grew *g)
+{
+	g->npoints = 1;
+	g->points[0] = (struct model_state){
+		.vmas = model_vma_count(p),
+		.mapped = model_mapped_bytes(p),
+		.heap = model_heap_size(p),
+		.source = MS_NOW,
+		.at_ns = end_ns,
+	};
+	g->ago_ns[0] = 0;
+	g->sources |= 1u << MS_NOW;
+}
+
 void alert_grew_compute(const struct model_proc *p, uint64_t end_ns, uint64_t window_ns,
-			struct alert_grew *g)
+			uint64_t res, struct alert_grew *g)
 {
 	uint64_t known = model_known_since(p);
+	int n;
 
 	/* Before its exec (or fork), the history is another program's. */
 	if (known && p->first_ns > known)
@@ -91,33 +107,37 @@ void alert_grew_compute(const struct model_proc *p, uint64_t end_ns, uint64_t wi
 	if (!known || known > end_ns) {
 		/* Nothing kept before the incident: what the model has now is all there is. */
 		g->from_ns = end_ns;
-		g->npoints = 1;
-		g->points[0] = (struct model_state){
-			.vmas = model_vma_count(p),
-			.mapped = model_mapped_bytes(p),
-			.heap = model_heap_size(p),
-			.source = MS_NOW,
-		};
-		g->ago_ns[0] = 0;
-		g->sources |= 1u << MS_NOW;
+		now_point(p, end_ns, g);
 		return;
 	}
-	/* The span in equal steps, oldest first; a zero span is one point. */
-	g->npoints = g->to_ns > g->from_ns ? ALERT_GREW_POINTS : 1;
-	for (int i = 0; i < g->npoints; i++) {
+	/*
+	 * The span in equal steps, oldest first; a zero span is one point. A point is where
+	 * its values are known to hold: two steps inside one timeline interval are one point.
+	 */
+	n = g->to_ns > g->from_ns ? ALERT_GREW_POINTS : 1;
+	for (int i = 0; i < n; i++) {
 		uint64_t span = g->to_ns - g->from_ns;
-		uint64_t ago = g->npoints > 1 ? span * (g->npoints - 1 - i) / (g->npoints - 1) : 0;
+		uint64_t ago = n > 1 ? span * (n - 1 - i) / (n - 1) : 0;
+		struct model_state s = model_state_at(p, end_ns - ago, res);
 
-		g->ago_ns[i] = ago;
-		g->points[i] = model_state_at(p, end_ns - ago);
-		g->sources |= 1u << g->points[i].source;
+		if (s.source == MS_NONE || s.at_ns < g->from_ns)
+			continue;
+		if (s.at_ns > end_ns)
+			s.at_ns = end_ns;
+		if (g->npoints && g->points[g->npoints - 1].at_ns == s.at_ns)
+			continue;
+		g->ago_ns[g->npoints] = end_ns - s.at_ns;
+		g->points[g->npoints++] = s;
+		g->sources |= 1u << s.source;
 	}
+	if (!g->npoints)
+		now_point(p, end_ns, g);
 	g->nseries = g->to_ns > g->from_ns ? ALERT_GREW_SERIES : 1;
 	for (int i = 0; i < g->nseries; i++) {
 		uint64_t span = g->to_ns - g->from_ns;
 		uint64_t at = g->nseries > 1 ? g->from_ns + span * i / (g->nseries - 1) : end_ns;
 
-		g->series[i] = model_state_at(p, at);
+		g->series[i] = model_state_at(p, at, res);
 		g->sources |= 1u << g->series[i].source;
 	}
 }
@@ -157,14 +177,14 @@ static int top_kinds(const struct model_proc *p, bool by_bytes, int order[VK__CO
 	return n;
 }
 
-void alert_grew_json(struct jsonw *w, const struct model_proc *p, uint64_t end_ns, bool by_bytes,
-		     long long off)
+void alert_grew_json(struct jsonw *w, const struct model_proc *p, uint64_t end_ns, uint64_t res,
+		     bool by_bytes, long long off)
 {
 	struct alert_grew g;
 	int order[VK__COUNT], nk = top_kinds(p, by_bytes, order);
 	const char *series_keys[] = { "vmas", "mapped", "heap" };
 
-	alert_grew_compute(p, end_ns, ALERT_GREW_WINDOW_NS, &g);
+	alert_grew_compute(p, end_ns, ALERT_GREW_WINDOW_NS, res, &g);
 	jw_kobj(w, "grew");
 	alert_json_ts(w, "from", g.from_ns, off);
 	alert_json_ts(w, "to", g.to_ns, off);
@@ -174,8 +194,6 @@ void alert_grew_json(struct jsonw *w, const struct model_proc *p, uint64_t end_n
 	for (int i = 0; i < g.npoints; i++) {
 		const struct model_state *s = &g.points[i];
 
-		if (s->source == MS_NONE)
-			continue;
 		jw_obj(w);
 		jw_kfixed(w, "ago_s", g.ago_ns[i] / 1e9, 3);
 		jw_kuint(w, "vmas", s->vmas);
@@ -224,15 +242,13 @@ static void span_text(struct strbuf *sb, uint64_t ns)
 		sb_printf(sb, "%.0f min", ns / 60e9);
 }
 
-void alert_grew_text(struct strbuf *sb, const struct model_proc *p, uint64_t end_ns)
+void alert_grew_text(struct strbuf *sb, const struct model_proc *p, uint64_t end_ns, uint64_t res)
 {
 	struct alert_grew g;
 	const struct model_state *a, *b;
 
-	alert_grew_compute(p, end_ns, ALERT_GREW_WINDOW_NS, &g);
+	alert_grew_compute(p, end_ns, ALERT_GREW_WINDOW_NS, res, &g);
 	a = &g.points[0];
-	for (int i = 0; i < g.npoints && a->source == MS_NONE; i++)
-		a = &g.points[i];
 	b = &g.points[g.npoints - 1];
 	sb_puts(sb, "; over the last ");
 	span_text(sb, g.to_ns - g.from_ns);

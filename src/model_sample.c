@@ -30,10 +30,10 @@ uint64_t model_known_since(const struct model_proc *p)
 	return t;
 }
 
-struct model_state model_state_at(const struct model_proc *p, uint64_t t)
+struct model_state model_state_at(const struct model_proc *p, uint64_t t, uint64_t resolution_ns)
 {
 	struct model_state s = { .source = MS_NONE };
-	const struct tl_point *best = NULL;
+	const struct tl_point *best = NULL, *before = NULL;
 
 	if (p->fr_len && fr_at(p, 0)->ts_ns <= t) {
 		/* The last event at or before t: the ring is in time order, so bisect. */
@@ -53,22 +53,42 @@ struct model_state model_state_at(const struct model_proc *p, uint64_t t)
 		s.mapped = e->mapped;
 		s.heap = heap_of(p, e->brk);
 		s.source = MS_FLIGHT;
+		s.at_ns = t;
 		return s;
 	}
-	/* Older than the flight recorder: the timeline point of the interval holding t. */
-	for (uint32_t i = p->tl_len; i-- > 0;) {
-		if (model_tl_at(p, i)->t_ns <= t) {
-			best = model_tl_at(p, i);
-			break;
+	/* Older than the flight recorder: the timeline's last interval starting by t. */
+	if (p->tl_open && p->tl_cur.t_ns <= t) {
+		best = &p->tl_cur;
+		before = p->tl_len ? model_tl_at(p, p->tl_len - 1) : NULL;
+	} else {
+		for (uint32_t i = p->tl_len; i-- > 0;) {
+			if (model_tl_at(p, i)->t_ns <= t) {
+				best = model_tl_at(p, i);
+				before = i ? model_tl_at(p, i - 1) : NULL;
+				break;
+			}
 		}
 	}
-	if (p->tl_open && p->tl_cur.t_ns <= t && (!best || best->t_ns < p->tl_cur.t_ns))
-		best = &p->tl_cur;
 	if (!best)
 		return s;
+	s.source = MS_TIMELINE;
+	s.at_ns = t;
+	if (best != &p->tl_cur && best->t_ns + resolution_ns <= t) {
+		/* It ended by t, and nothing happened since: its last values hold at t. */
+	} else if (before) {
+		/*
+		 * t is inside it, where only its end is known: the values are those the interval
+		 * before left, true up to this one's start.
+		 */
+		s.at_ns = best->t_ns;
+		best = before;
+	} else {
+		/* The first interval: known from its end (the open one's: from its last event). */
+		s.at_ns = best == &p->tl_cur ? (p->last_ns > t ? p->last_ns : t) :
+					       best->t_ns + resolution_ns;
+	}
 	s.vmas = best->vmas_last;
 	s.mapped = best->mapped;
 	s.heap = best->brk;
-	s.source = MS_TIMELINE;
 	return s;
 }

@@ -58,8 +58,8 @@ Test(grew, a_short_life_has_its_history_from_the_flight_recorder)
 	struct alert_grew g;
 
 	cr_assert_eq(p->tl_len, 0, "no timeline interval closed in 0.3 s");
-	cr_assert_eq(model_state_at(p, T0 - 1).source, MS_NONE, "nothing known before");
-	alert_grew_compute(p, T0 + 300 * MS, ALERT_GREW_WINDOW_NS, &g);
+	cr_assert_eq(model_state_at(p, T0 - 1, SEC).source, MS_NONE, "nothing known before");
+	alert_grew_compute(p, T0 + 300 * MS, ALERT_GREW_WINDOW_NS, SEC, &g);
 	cr_assert_eq(g.from_ns, T0, "the window starts where the process is known");
 	cr_assert_eq(g.npoints, ALERT_GREW_POINTS);
 	for (int i = 0; i < g.npoints; i++) {
@@ -84,24 +84,37 @@ Test(grew, older_history_comes_from_the_timeline)
 	m->cfg.flight_events = 4; /* the last four events only */
 	KSET(k, anon(C, C + P, RW));
 	seed(k);
+	/* A page a second for 10 s, 20 s of quiet, a page a second again for 10 s. */
 	for (int i = 0; i < 20; i++)
-		mmap_page_at(k, A + 2 * i * P, T0 + i * SEC);
+		mmap_page_at(k, A + 2 * i * P, T0 + (i < 10 ? i : 20 + i) * SEC);
 	expect_followed(k);
 	p = model_proc_get(m, TGID);
 	cr_assert_eq(p->fr_len, 4);
-	/* 2.5 s in: the interval [2 s, 3 s) ended with the third page in. */
-	s = model_state_at(p, T0 + 2500 * MS);
+	/*
+	 * 2.5 s in is inside the interval [2 s, 3 s): the timeline knows its end only, so the
+	 * answer is what the interval before left, true at 2 s.
+	 */
+	s = model_state_at(p, T0 + 2500 * MS, SEC);
 	cr_assert_eq(s.source, MS_TIMELINE);
-	cr_assert_eq(s.vmas, 4);
-	cr_assert_eq(s.mapped, 4 * P);
-	s = model_state_at(p, T0 + 19 * SEC);
+	cr_assert_eq(s.vmas, 3);
+	cr_assert_eq(s.mapped, 3 * P);
+	cr_assert_eq(s.at_ns, T0 + 2 * SEC);
+	/* In the quiet, the last interval's values hold. */
+	s = model_state_at(p, T0 + 20 * SEC, SEC);
+	cr_assert_eq(s.source, MS_TIMELINE);
+	cr_assert_eq(s.vmas, 11);
+	cr_assert_eq(s.at_ns, T0 + 20 * SEC);
+	s = model_state_at(p, T0 + 39 * SEC, SEC);
 	cr_assert_eq(s.source, MS_FLIGHT);
 	cr_assert_eq(s.vmas, 21);
-	alert_grew_compute(p, T0 + 19 * SEC, ALERT_GREW_WINDOW_NS, &g);
+	alert_grew_compute(p, T0 + 39 * SEC, ALERT_GREW_WINDOW_NS, SEC, &g);
 	cr_assert_eq(g.from_ns, T0);
 	cr_assert_eq(g.sources, (1u << MS_FLIGHT) | (1u << MS_TIMELINE));
 	cr_assert_eq(g.points[0].vmas, 2);
 	cr_assert_eq(g.points[g.npoints - 1].vmas, 21);
+	cr_assert_eq(g.ago_ns[g.npoints - 1], 0);
+	for (int i = 1; i < g.npoints; i++)
+		cr_assert_lt(g.ago_ns[i], g.ago_ns[i - 1], "points in time order, each once");
 }
 
 Test(grew, history_starts_at_the_exec)
@@ -135,7 +148,7 @@ Test(grew, history_starts_at_the_exec)
 		mmap_page_at(k, C + 2 * i * P, T0 + 5 * SEC + i * 50 * MS);
 	expect_followed(k);
 	p = model_proc_get(m, TGID);
-	alert_grew_compute(p, T0 + 5 * SEC + 300 * MS, ALERT_GREW_WINDOW_NS, &g);
+	alert_grew_compute(p, T0 + 5 * SEC + 300 * MS, ALERT_GREW_WINDOW_NS, SEC, &g);
 	cr_assert_eq(g.from_ns, T0 + 5 * SEC, "the old image's history is not this program's");
 	cr_assert_eq(g.points[0].vmas, 2);
 	cr_assert_eq(g.points[0].mapped, 3 * P, "what the new image maps, once its VMAs came");
@@ -154,7 +167,7 @@ Test(grew, json_for_a_table_and_a_plot)
 	sb_init(&sb);
 	jw_begin(&w, &sb);
 	jw_obj(&w);
-	alert_grew_json(&w, p, T0 + 300 * MS, true, 0);
+	alert_grew_json(&w, p, T0 + 300 * MS, SEC, true, 0);
 	jw_obj_end(&w);
 	j = jr_parse(sb.buf, sb.len);
 	cr_assert(j, "%s", sb.buf);
