@@ -528,7 +528,10 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 		if (s->failures[i].last_ns < s->failures[oldest].last_ns)
 			oldest = i;
 	}
-	if (slot >= 0 && r->hdr.ts_ns - s->failures[slot].last_ns < c->alert_failure_interval_ns) {
+	/* A held-back alert may have gone out (at a tick) after this late record happened. */
+	if (slot >= 0 &&
+	    (r->hdr.ts_ns < s->failures[slot].last_ns ||
+	     r->hdr.ts_ns - s->failures[slot].last_ns < c->alert_failure_interval_ns)) {
 		s->failures[slot].suppressed++;
 		s->failures[slot].pending = *r;
 		return;
