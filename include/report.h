@@ -125,6 +125,12 @@ void report_event_sites(struct strbuf *sb, const struct report_event *ev, enum u
  */
 void report_event_grew(struct strbuf *sb, const struct report_event *ev, enum ut_output out,
 		       const char *prefix);
+/*
+ * The failed calls of the processes that exited, by syscall and errno, as their exit
+ * records count them (every one, where alerts are rate-limited): a text section or an
+ * HTML table; nothing when none failed.
+ */
+void report_failed_calls(struct strbuf *sb, const struct report *r, enum ut_output out);
 
 /*
  * "YYYY-MM-DD HH:MM[:SS]" (local), "YYYY-MM-DDTHH:MM:SS[Z]" (local, or UTC with Z),

@@ -365,3 +365,75 @@ void report_event_grew(struct strbuf *sb, const struct report_event *ev, enum ut
 	else
 		grew_text(sb, g, prefix);
 }
+
+/* ---- failed calls, counted ---- */
+
+/* Does an exit record count failures? */
+static const json_t *exit_failures(const struct report_event *ev)
+{
+	const json_t *f = ev->type == JREC_PROC_EXIT ? json_object_get(ev->data, "failures") : NULL;
+
+	return json_array_size(f) ? f : NULL;
+}
+
+void report_failed_calls(struct strbuf *sb, const struct report *r, enum ut_output out)
+{
+	size_t n = 0, i, k;
+	json_t *f;
+
+	for (i = 0; i < r->nevents; i++)
+		n += exit_failures(&r->events[i]) != NULL;
+	if (!n)
+		return;
+	if (out == UT_HTML)
+		sb_printf(sb,
+			  "<h2>Failed calls (%zu process%s)</h2>\n<table class=\"failed\">\n"
+			  "<tr><th>pid</th><th>comm</th><th>call</th><th>errno</th><th>count</th>"
+			  "</tr>\n",
+			  n, n == 1 ? "" : "es");
+	else
+		sb_printf(sb,
+			  "\nFailed calls, every one counted (%zu process%s, at their exit)\n"
+			  "%7s  %-16s %-16s %-12s %10s\n",
+			  n, n == 1 ? "" : "es", "PID", "COMM", "SYSCALL", "ERRNO", "COUNT");
+	for (i = 0; i < r->nevents; i++) {
+		const struct report_event *ev = &r->events[i];
+		const json_t *list = exit_failures(ev);
+
+		json_array_foreach(list, k, f)
+		{
+			const char *sys = jr_str(f, "syscall"), *err = jr_str(f, "errno");
+			struct strbuf e;
+			size_t start;
+
+			sb_init(&e);
+			if (err)
+				ut_append(&e, err, 32, out);
+			else
+				sb_printf(&e, "%.0f", num_or(f, "errno", 0));
+			if (out == UT_HTML) {
+				sb_printf(sb, "<tr><td class=\"n\">%u</td><td>", ev->pid);
+				ut_append(sb, ev->comm, sizeof(ev->comm), out);
+				sb_puts(sb, "</td><td>");
+				ut_append(sb, sys ? sys : "?", 32, out);
+				sb_printf(sb, "</td><td>%s</td><td class=\"n\">%.0f</td></tr>\n",
+					  e.buf ? e.buf : "", num_or(f, "count", 0));
+			} else {
+				sb_printf(sb, "%7u  ", ev->pid);
+				start = sb->len;
+				ut_append(sb, ev->comm, sizeof(ev->comm), out);
+				while (sb->len - start < 17 && !sb->oom)
+					sb_putc(sb, ' ');
+				start = sb->len;
+				ut_append(sb, sys ? sys : "?", 32, out);
+				while (sb->len - start < 17 && !sb->oom)
+					sb_putc(sb, ' ');
+				sb_printf(sb, "%-12s %10.0f\n", e.buf ? e.buf : "",
+					  num_or(f, "count", 0));
+			}
+			sb_free(&e);
+		}
+	}
+	if (out == UT_HTML)
+		sb_puts(sb, "</table>\n");
+}

@@ -126,6 +126,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	} else {
 		sb_puts(sb, "<p>None.</p>\n");
 	}
+	report_failed_calls(sb, r, UT_HTML);
 
 	sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
 	if (r->nprocs) {

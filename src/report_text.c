@@ -121,6 +121,7 @@ void report_text(const struct report *r, struct strbuf *sb)
 	}
 	if (!shown)
 		sb_puts(sb, "  none\n");
+	report_failed_calls(sb, r, UT_TEXT);
 
 	sb_printf(sb, "\nProcesses (%zu, by peak VMA count)\n", r->nprocs);
 	if (!r->nprocs)

@@ -206,6 +206,9 @@ Test(daemon, scenario1_threshold_alerts_before_the_enomem_alert)
 	cr_assert_eq(h_sh("grep -q 'munmap failed with ENOMEM at 65530 VMAs.*; %lld in all' %s",
 			  enomem, report),
 		     0, "the count is not in the report");
+	cr_assert_eq(h_sh("grep -qE '^ *%lld  vma_explode +munmap +ENOMEM +%lld$' %s", pid, enomem,
+			  report),
+		     0, "no failed calls counted at the exit in the report");
 }
 
 /* A member that is an array with at least one element. */

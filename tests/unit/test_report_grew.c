@@ -111,3 +111,32 @@ Test(report_grew, an_oom_kill_is_one_incident_in_every_format)
 	}
 	fx_rm(&f);
 }
+
+Test(report_grew, failed_calls_counted_at_exit)
+{
+	struct fx f;
+	char *t;
+
+	fx_open(&f);
+	fx_json(&f, JREC_PROC_EXIT, 77, "mysqld", (T0 + 5) * NS,
+		"{\"exit_code\":-1,\"signal\":\"ABRT\",\"vmas\":65530,\"failures_total\":23,"
+		"\"failures\":[{\"syscall\":\"munmap\",\"errno\":\"ENOMEM\",\"count\":22},"
+		"{\"syscall\":\"munmap\",\"errno\":\"EINVAL\",\"count\":1}]}");
+	fx_json(&f, JREC_PROC_EXIT, 78, "quiet", (T0 + 6) * NS,
+		"{\"exit_code\":0,\"signal\":null,\"vmas\":20,\"failures_total\":0,\"failures\":[]}");
+	fx_close(&f);
+	t = run_ok(f.dir, NULL);
+	cr_assert(strstr(t, "Failed calls, every one counted (1 process, at their exit)"), "%s", t);
+	cr_assert(strstr(t,
+			 "\n     77  mysqld           munmap           ENOMEM               22\n"),
+		  "%s", t);
+	cr_assert(strstr(t,
+			 "\n     77  mysqld           munmap           EINVAL                1\n"),
+		  "%s", t);
+	cr_assert_null(strstr(t, "quiet  "), "%s", t);
+	free(t);
+	t = run_ok(f.dir, "--format", "html", NULL);
+	cr_assert(strstr(t, "<td>munmap</td><td>EINVAL</td><td class=\"n\">1</td>"), "%s", t);
+	free(t);
+	fx_rm(&f);
+}
