@@ -32,6 +32,7 @@ struct alert_oom_info {
 	char memcg[256];      /* the victim's memory cgroup path, "" if unknown */
 	char oom_type[16];    /* "cgroup" or "global" */
 	uint64_t memcg_limit; /* bytes, 0 when none */
+	uint32_t victim_tid;  /* the thread the kernel marked, when not the process (0) */
 };
 
 struct alert_engine *alert_new(const struct config *cfg, alert_record_fn record, void *ctx);
@@ -56,7 +57,13 @@ void alert_flush_failures(struct alert_engine *ae, struct model_proc *p, uint32_
 /* The same for every process of m with an alert state whose interval is over (each tick). */
 void alert_tick_failures(struct alert_engine *ae, struct model *m, uint32_t limit,
 			 uint64_t now_mono_ns, long long realtime_offset_ns);
-/* An OOM kill; victim may be NULL (not modeled). */
+/*
+ * Has this process's OOM kill been seen already? The kernel marks each thread of a dying
+ * victim that allocates again: one kill, several oom/mark_victim events. The first call
+ * for a tgid returns false; the next ones true, until alert_forget().
+ */
+bool alert_oom_repeat(struct alert_engine *ae, uint32_t tgid);
+/* An OOM kill; victim may be NULL (not modeled); r->victim_pid is the process's. */
 void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,
 	       const struct alert_oom_info *info, long long realtime_offset_ns);
 /* The process is gone: forget its alert state. */

@@ -40,6 +40,7 @@ struct failure_slot {
 struct proc_state {
 	int pct_level;
 	int abs_level;
+	bool oom_seen;
 	struct failure_slot failures[FAILURE_KEYS];
 };
 
@@ -594,6 +595,8 @@ static void oom_members(struct jsonw *w, const void *arg)
 
 	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, r->hdr.ts_ns, o->off);
 	jw_kuint(w, "victim_pid", r->victim_pid);
+	if (o->info->victim_tid)
+		jw_kuint(w, "victim_tid", o->info->victim_tid);
 	jw_kstrn(w, "victim_comm", r->victim_comm, VMT_COMM_LEN);
 	if (r->present & VMT_OOM_HAS_UID)
 		jw_kuint(w, "uid", r->uid);
@@ -621,6 +624,18 @@ static void oom_members(struct jsonw *w, const void *arg)
 		/* An OOM kill is about bytes: the kinds that hold the most come first. */
 		alert_grew_json(w, o->victim, r->hdr.ts_ns, o->res, true, o->off);
 	}
+}
+
+bool alert_oom_repeat(struct alert_engine *ae, uint32_t tgid)
+{
+	struct proc_state *s = state_get(ae, tgid);
+	bool seen;
+
+	if (!s)
+		return false;
+	seen = s->oom_seen;
+	s->oom_seen = true;
+	return seen;
 }
 
 void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,

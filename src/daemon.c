@@ -124,15 +124,41 @@ void daemon_consume(struct daemon *d)
 	d->in_consume = false;
 }
 
-static void on_oom(struct daemon *d, const struct vmt_oom_rec *r)
+/*
+ * The process of the OOM victim: the tracepoint gives the thread the kernel marked. A
+ * victim's thread that allocates while the process dies is marked too, as current: that
+ * is the trigger's process.
+ */
+static uint32_t oom_victim_tgid(const struct vmt_oom_rec *r)
 {
-	struct model_proc *victim = model_proc_get(d->model, r->victim_pid);
+	uint32_t tgid;
+
+	if (r->victim_pid == r->hdr.tid)
+		return r->hdr.tgid;
+	tgid = procfs_tgid_of(r->victim_pid);
+	return tgid ? tgid : r->victim_pid;
+}
+
+static void on_oom(struct daemon *d, const struct vmt_oom_rec *rec)
+{
+	struct vmt_oom_rec r = *rec;
+	uint32_t tgid = oom_victim_tgid(rec);
+	struct model_proc *victim;
 	struct alert_oom_info info;
 
+	/* One kill, one incident: the other threads' marks are the same kill. */
+	if (alert_oom_repeat(d->alerts, tgid)) {
+		log_debug("OOM kill of %u: thread %u marked too (the same kill)", tgid,
+			  rec->victim_pid);
+		return;
+	}
+	r.victim_pid = tgid;
+	victim = model_proc_get(d->model, tgid);
 	d->ooms++;
-	cgroup_oom_info(&cgroup_fs_host, r, victim ? victim->memcg_id : 0,
+	cgroup_oom_info(&cgroup_fs_host, &r, victim ? victim->memcg_id : 0,
 			victim ? victim->cgroup : NULL, &info);
-	alert_oom(d->alerts, victim, r, &info, d->realtime_offset_ns);
+	info.victim_tid = tgid != rec->victim_pid ? rec->victim_pid : 0;
+	alert_oom(d->alerts, victim, &r, &info, d->realtime_offset_ns);
 }
 
 static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_syscall_rec *r)

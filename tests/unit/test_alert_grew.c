@@ -343,3 +343,14 @@ Test(failure_limit, a_failure_after_the_interval_counts_those_before_it, .init =
 	cr_assert(json_is_false(json_object_get(alerts[1], "delayed")));
 	cr_assert_eq(counted(), 6);
 }
+
+/* The kernel marks each thread of a dying victim that allocates again: one kill. */
+Test(failure_limit, an_oom_kill_is_seen_once_per_process, .init = limit_setup,
+     .fini = limit_teardown)
+{
+	cr_assert_not(alert_oom_repeat(ae, 4242));
+	cr_assert(alert_oom_repeat(ae, 4242), "another thread's mark of the same kill");
+	cr_assert_not(alert_oom_repeat(ae, 4243), "another process");
+	alert_forget(ae, 4242);
+	cr_assert_not(alert_oom_repeat(ae, 4242), "a new process with the pid");
+}
