@@ -79,7 +79,9 @@ void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const ch
 			 const struct strbuf *json);
 void daemon_journal_start(struct daemon *d, int nprocs);
 void daemon_journal_stop(struct daemon *d, int sig);
-void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r);
+/* A process's exit, with its failed calls by syscall and errno (copied before it went). */
+void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
+			 const struct model_fail *fails, uint32_t nfails, uint64_t failures);
 /* Drops and resyncs since the last call, and the journal's own errors (every tick). */
 void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */

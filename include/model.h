@@ -92,7 +92,21 @@ struct fr_event {
 	int64_t ret;
 	uint32_t map_count;
 	uint32_t pad2;
-	uint64_t brk;
+	uint64_t brk;	 /* break address after the event */
+	uint64_t mapped; /* bytes mapped after the event (for an exec: once its VMAs came) */
+};
+
+/*
+ * Failed calls of a process by system call and errno, counted exactly (alerts are
+ * rate-limited, these never are): at most MODEL_FAIL_KEYS pairs, the first ones seen;
+ * failures of later pairs count in model_proc.failures only.
+ */
+#define MODEL_FAIL_KEYS 16
+struct model_fail {
+	uint16_t sys; /* enum vmt_sys */
+	uint16_t err;
+	uint32_t pad;
+	uint64_t n;
 };
 
 struct model_proc {
@@ -110,6 +124,8 @@ struct model_proc {
 	uint64_t kernel_count_ns; /* that event's time */
 	uint64_t stack_end;	  /* end of the grows-down stack VMA (it only moves down) */
 	uint64_t events, failures, resyncs;
+	struct model_fail *fails; /* by first occurrence; NULL until the first failure */
+	uint32_t nfails;
 	uint64_t first_ns, last_ns;
 	/* An exec's VMA records are arriving: expect this many, this next index. */
 	uint32_t exec_expect, exec_next;
@@ -227,6 +243,29 @@ void model_seeder_end(struct model_seeder *s);
 /* Queries. */
 size_t model_vma_count(const struct model_proc *p);
 uint64_t model_mapped_bytes(const struct model_proc *p);
+/* Failed calls of p with this system call and errno (0 when not counted). */
+uint64_t model_failures_of(const struct model_proc *p, unsigned int sys, int err);
+
+/* What a process looked like at one instant (model_state_at). */
+struct model_state {
+	uint32_t vmas;
+	uint8_t source; /* enum model_state_source */
+	uint64_t at_ns; /* when these values are known to hold: the instant asked, or before */
+	uint64_t mapped, heap; /* bytes */
+};
+enum model_state_source { MS_NONE, MS_FLIGHT, MS_TIMELINE, MS_NOW };
+/*
+ * p's VMA count, mapped bytes and heap size at t (CLOCK_MONOTONIC), as the last event at
+ * or before t left them: from the flight recorder (exact, every event) where it reaches
+ * back to t, else from the timeline (intervals of resolution_ns): an interval that ended by
+ * t gives its last values; one that t is inside, those the interval before it left, or if
+ * there is none its own from its end (at_ns says when the values held, maybe after t).
+ * MS_NONE (zeros) when nothing is known that early.
+ */
+struct model_state model_state_at(const struct model_proc *p, uint64_t t_ns,
+				  uint64_t resolution_ns);
+/* The earliest time model_state_at knows anything about (0: nothing). */
+uint64_t model_known_since(const struct model_proc *p);
 
 /* Heap size in bytes (brk - start_brk), 0 when the heap is unknown or empty. */
 static inline uint64_t model_heap_size(const struct model_proc *p)

@@ -35,6 +35,9 @@ int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx);
  */
 int procfs_parse_stat(const char *line, uint64_t *start_brk);
 
+/* The process (Tgid in /proc/TID/status) of thread tid; 0 when it cannot be read. */
+uint32_t procfs_tgid_of(uint32_t tid);
+
 /*
  * The VMAs of a /proc/PID/smaps text as the iterator sees them (vm_flags from
  * the permissions and VmFlags, [vsyscall] left out: it is in no mm), in a

@@ -132,6 +132,19 @@ void report_event_describe(struct strbuf *sb, const struct report_event *ev, enu
  */
 void report_event_sites(struct strbuf *sb, const struct report_event *ev, enum ut_output out,
 			const char *prefix);
+/*
+ * What grew before an incident (its "grew": the compact context the alert carried), as a
+ * small table and a plot: text lines under prefix with sparklines, or HTML with an inline
+ * SVG (report_context.c). Nothing when it carries none.
+ */
+void report_event_grew(struct strbuf *sb, const struct report_event *ev, enum ut_output out,
+		       const char *prefix);
+/*
+ * The failed calls of the processes that exited, by syscall and errno, as their exit
+ * records count them (every one, where alerts are rate-limited): a text section or an
+ * HTML table; nothing when none failed.
+ */
+void report_failed_calls(struct strbuf *sb, const struct report *r, enum ut_output out);
 
 /*
  * "YYYY-MM-DD HH:MM[:SS]" (local), "YYYY-MM-DDTHH:MM:SS[Z]" (local, or UTC with Z),

@@ -27,16 +27,21 @@ static const char *const kind_names[ALERT__COUNT] = {
 	[ALERT_OOM_KILL] = "oom_kill",
 };
 
-/* Per process: thresholds raised, and when each kind of failure last alerted. */
+/* A kind of failure (syscall, errno): when it last alerted, what the rate limit held back. */
+struct failure_slot {
+	uint16_t sys;
+	uint16_t err;
+	uint64_t last_ns;
+	uint64_t suppressed;		/* failures not alerted since last_ns */
+	struct vmt_syscall_rec pending; /* the newest of them */
+};
+
+/* Per process: thresholds raised, and the failures' rate limit. */
 struct proc_state {
 	int pct_level;
 	int abs_level;
-	struct {
-		uint16_t sys;
-		uint16_t err;
-		uint64_t last_ns;
-		uint64_t suppressed;
-	} failures[FAILURE_KEYS];
+	bool oom_seen;
+	struct failure_slot failures[FAILURE_KEYS];
 };
 
 struct hook {
@@ -270,98 +275,13 @@ static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, co
 		run_hook(ae, kind, pid, comm, json->buf);
 }
 
-/* A timestamp in monotonic ns, as realtime seconds with microseconds. */
-static void put_ts(struct jsonw *w, const char *key, uint64_t mono_ns, long long off)
-{
-	jw_kscaled(w, key, ((long long)mono_ns + off) / 1000, 6);
-}
-
 static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, const char *comm,
 			 uint64_t mono_ns, long long off)
 {
 	jw_kstr(w, "kind", kind_names[kind]);
-	put_ts(w, "ts", mono_ns, off);
+	alert_json_ts(w, "ts", mono_ns, off);
 	jw_kuint(w, "pid", pid);
 	jw_kstrn(w, "comm", comm, VMT_COMM_LEN);
-}
-
-static void census_members(struct jsonw *w, const char *key, const struct model_proc *p, bool bytes)
-{
-	jw_kobj(w, key);
-	for (int k = 0; k < VK__COUNT; k++)
-		jw_kuint(w, model_kind_name(k), bytes ? p->bytes[k] : p->count[k]);
-	jw_obj_end(w);
-}
-
-/* The call sites behind the process's VMAs, the heaviest few (sites.h), when there are any. */
-static void sites_member(struct jsonw *w, const struct model_proc *p)
-{
-	if (!p->sites || !p->sites->n)
-		return;
-	jw_key(w, "sites");
-	sites_write_json(w, p->sites, ALERT_TOP_SITES, decode_errno_name);
-}
-
-void alert_context_json(struct jsonw *w, const struct model_proc *p, unsigned int max_events,
-			long long off)
-{
-	uint32_t start;
-
-	sites_member(w, p);
-	census_members(w, "census", p, false);
-	census_members(w, "census_bytes", p, true);
-	jw_kobj(w, "heap");
-	jw_khex(w, "start_brk", p->start_brk);
-	jw_khex(w, "first_brk", p->first_brk);
-	jw_khex(w, "brk", p->brk);
-	jw_khex(w, "hwm", p->brk_hwm);
-	jw_kuint(w, "size", model_heap_size(p));
-	jw_kuint(w, "hwm_size", model_heap_hwm(p));
-	jw_obj_end(w);
-	/* The timeline leading up to now: what grew. */
-	jw_karr(w, "timeline");
-	start = p->tl_len > 120 ? p->tl_len - 120 : 0;
-	for (uint32_t i = start; i < p->tl_len; i++) {
-		const struct tl_point *t = &p->tl[(p->tl_head + i) % p->tl_cap];
-
-		jw_obj(w);
-		jw_kint(w, "ts", ((long long)t->t_ns + off) / 1000000000LL);
-		jw_kuint(w, "vmas", t->vmas_last);
-		jw_kuint(w, "vmas_max", t->vmas_max);
-		jw_kuint(w, "mapped", t->mapped);
-		jw_kuint(w, "heap", t->brk);
-		jw_kuint(w, "calls", t->calls);
-		jw_kuint(w, "failures", t->failures);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	jw_karr(w, "flight");
-	start = p->fr_len > max_events ? p->fr_len - max_events : 0;
-	for (uint32_t i = start; i < p->fr_len; i++) {
-		const struct fr_event *e = &p->fr[(p->fr_head + i) % p->fr_cap];
-		int err = e->type == VMT_REC_SYSCALL ? decode_ret_errno(e->sys, e->ret) : 0;
-
-		jw_obj(w);
-		put_ts(w, "ts", e->ts_ns, off);
-		jw_kuint(w, "tid", e->tid);
-		jw_kstr(w, "event", e->type == VMT_REC_SYSCALL ? decode_sys_name(e->sys) : "exec");
-		/* Register values, any 64 bits (a hostile length too): hex strings, never numbers
-		 * that a reader limited to int64 refuses (the whole record with them). */
-		jw_karr(w, "args");
-		jw_hex(w, e->args[0]);
-		jw_hex(w, e->args[1]);
-		jw_hex(w, e->args[2]);
-		jw_arr_end(w);
-		jw_kint(w, "ret", e->ret);
-		if (err && decode_errno_name(err))
-			jw_kstr(w, "errno", decode_errno_name(err));
-		else
-			jw_knull(w, "errno");
-		jw_kuint(w, "vmas", e->map_count);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	jw_kuint(w, "flight_lost", p->fr_lost);
 }
 
 /* An alert's own members, written once for the alert and once for its incident. */
@@ -396,7 +316,7 @@ struct threshold_alert {
 	uint32_t vmas, limit;
 	double threshold, rate, eta, window_s;
 	bool absolute;
-	uint64_t now;
+	uint64_t now, res; /* res: the timeline's resolution */
 	long long off;
 };
 
@@ -416,8 +336,9 @@ static void threshold_members(struct jsonw *w, const void *arg)
 		jw_kfixed(w, "seconds_to_limit", t->eta, 1);
 	else
 		jw_knull(w, "seconds_to_limit");
-	census_members(w, "census", t->p, false);
-	sites_member(w, t->p);
+	alert_census_json(w, t->p);
+	alert_sites_json(w, t->p);
+	alert_grew_json(w, t->p, t->now, t->res, false, t->off);
 }
 
 static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint32_t vmas,
@@ -434,6 +355,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		.window_s = ae->cfg->growth_window_ns / 1e9,
 		.absolute = absolute,
 		.now = now,
+		.res = ae->cfg->timeline_resolution_ns,
 		.off = off,
 	};
 	struct strbuf js, inc, sum;
@@ -451,6 +373,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		  t.rate, t.window_s);
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
+	alert_grew_text(&sum, p, now, t.res);
 	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
@@ -497,7 +420,8 @@ struct failure_alert {
 	const struct vmt_syscall_rec *r;
 	uint32_t limit;
 	int err;
-	uint64_t suppressed;
+	uint64_t suppressed, res;
+	bool delayed;
 	long long off;
 };
 
@@ -516,7 +440,11 @@ static void failure_members(struct jsonw *w, const void *arg)
 	jw_kuint(w, "vmas", r->map_count);
 	jw_kuint(w, "limit", f->limit);
 	jw_kfixed(w, "percent", f->limit ? 100.0 * r->map_count / f->limit : 0, 2);
+	/* Failures like this one not alerted since the previous alert of the same kind. */
 	jw_kuint(w, "suppressed_before", f->suppressed);
+	/* Alerted when the rate limit's interval ended (or the process exited), not at once. */
+	jw_kbool(w, "delayed", f->delayed);
+	jw_kuint(w, "failures_total", model_failures_of(f->p, r->sys, f->err));
 	jw_kobj(w, "args");
 	sb_init(&val);
 	for (int i = 0; i < nargs; i++) {
@@ -526,8 +454,60 @@ static void failure_members(struct jsonw *w, const void *arg)
 	}
 	sb_free(&val);
 	jw_obj_end(w);
-	census_members(w, "census", f->p, false);
-	sites_member(w, f->p);
+	alert_failures_json(w, f->p->fails, f->p->nfails);
+	alert_census_json(w, f->p);
+	alert_sites_json(w, f->p);
+	alert_grew_json(w, f->p, r->hdr.ts_ns, f->res, false, f->off);
+}
+
+static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
+			  const struct vmt_syscall_rec *r, int err, uint64_t suppressed,
+			  bool delayed, uint32_t limit, long long off)
+{
+	struct failure_alert f = { .p = p,
+				   .r = r,
+				   .res = ae->cfg->timeline_resolution_ns,
+				   .limit = limit,
+				   .err = err,
+				   .suppressed = suppressed,
+				   .delayed = delayed,
+				   .off = off };
+	struct strbuf js, inc, sum;
+
+	sb_init(&js);
+	sb_init(&inc);
+	sb_init(&sum);
+	render(&js, &inc, failure_members, &f, p, 64, off);
+	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
+	sb_printf(&sum, "[%u/%u] %s failed with %s at %u VMAs (vm.max_map_count %u)", p->tgid,
+		  r->hdr.tid, decode_sys_name(r->sys),
+		  decode_errno_name(err) ? decode_errno_name(err) : "?", r->map_count, limit);
+	if (suppressed)
+		sb_printf(&sum, "; %llu more like it since the last alert were not alerted",
+			  (unsigned long long)suppressed);
+	sb_printf(&sum, "; %llu such failures in all",
+		  (unsigned long long)model_failures_of(p, r->sys, err));
+	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
+	sb_free(&js);
+	sb_free(&inc);
+	sb_free(&sum);
+}
+
+/*
+ * The newest failure the rate limit held back, alerted now for all of them: it stands for
+ * itself and counts the others, so that alerts plus their suppressed_before add up to every
+ * failure.
+ */
+static void flush_slot(struct alert_engine *ae, const struct model_proc *p, struct failure_slot *f,
+		       uint64_t now, uint32_t limit, long long off)
+{
+	uint64_t held = f->suppressed;
+
+	if (!held)
+		return;
+	f->suppressed = 0;
+	f->last_ns = now;
+	failure_alert(ae, p, &f->pending, f->err, held - 1, true, limit, off);
 }
 
 void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
@@ -535,9 +515,8 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 {
 	const struct config *c = ae->cfg;
 	int err = decode_ret_errno(r->sys, r->ret), slot = -1, oldest = 0;
-	struct failure_alert f = { .p = p, .r = r, .limit = limit, .off = off };
 	struct proc_state *s;
-	struct strbuf js, inc, sum;
+	struct failure_slot *f;
 	uint64_t suppressed;
 	bool wanted = false;
 
@@ -553,37 +532,54 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 		if (s->failures[i].last_ns < s->failures[oldest].last_ns)
 			oldest = i;
 	}
-	if (slot >= 0 && r->hdr.ts_ns - s->failures[slot].last_ns < c->alert_failure_interval_ns) {
+	/* A held-back alert may have gone out (at a tick) after this late record happened. */
+	if (slot >= 0 &&
+	    (r->hdr.ts_ns < s->failures[slot].last_ns ||
+	     r->hdr.ts_ns - s->failures[slot].last_ns < c->alert_failure_interval_ns)) {
 		s->failures[slot].suppressed++;
+		s->failures[slot].pending = *r;
 		return;
 	}
 	if (slot < 0) {
+		/* A new kind of failure takes the oldest slot: what it held back is told first. */
 		slot = oldest;
-		s->failures[slot].suppressed = 0;
+		flush_slot(ae, p, &s->failures[slot], r->hdr.ts_ns, limit, off);
 	}
-	suppressed = s->failures[slot].suppressed;
-	s->failures[slot].sys = r->sys;
-	s->failures[slot].err = err;
-	s->failures[slot].last_ns = r->hdr.ts_ns;
-	s->failures[slot].suppressed = 0;
+	f = &s->failures[slot];
+	suppressed = f->suppressed;
+	f->sys = r->sys;
+	f->err = err;
+	f->last_ns = r->hdr.ts_ns;
+	f->suppressed = 0;
+	failure_alert(ae, p, r, err, suppressed, false, limit, off);
+}
 
-	f.suppressed = suppressed;
-	f.err = err;
-	sb_init(&js);
-	sb_init(&inc);
-	sb_init(&sum);
-	render(&js, &inc, failure_members, &f, p, 64, off);
-	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
-	sb_printf(&sum, "[%u/%u] %s failed with %s at %u VMAs (vm.max_map_count %u)", p->tgid,
-		  r->hdr.tid, decode_sys_name(r->sys),
-		  decode_errno_name(err) ? decode_errno_name(err) : "?", r->map_count, limit);
-	if (suppressed)
-		sb_printf(&sum, "; %llu more like it were not alerted",
-			  (unsigned long long)suppressed);
-	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
-	sb_free(&js);
-	sb_free(&inc);
-	sb_free(&sum);
+void alert_flush_failures(struct alert_engine *ae, struct model_proc *p, uint32_t limit,
+			  uint64_t now, bool force, long long off)
+{
+	struct proc_state *s = hmap_get(&ae->state, p->tgid);
+
+	for (int i = 0; s && i < FAILURE_KEYS; i++) {
+		struct failure_slot *f = &s->failures[i];
+
+		if (f->suppressed &&
+		    (force || now - f->last_ns >= ae->cfg->alert_failure_interval_ns))
+			flush_slot(ae, p, f, now, limit, off);
+	}
+}
+
+void alert_tick_failures(struct alert_engine *ae, struct model *m, uint32_t limit, uint64_t now,
+			 long long off)
+{
+	uint64_t pid;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&ae->state, i, &pid, &v));) {
+		struct model_proc *p = model_proc_get(m, (uint32_t)pid);
+
+		if (p)
+			alert_flush_failures(ae, p, limit, now, false, off);
+	}
 }
 
 struct oom_alert {
@@ -591,6 +587,7 @@ struct oom_alert {
 	const struct alert_oom_info *info;
 	const struct model_proc *victim;
 	const char *comm;
+	uint64_t res;
 	long long off;
 };
 
@@ -601,6 +598,8 @@ static void oom_members(struct jsonw *w, const void *arg)
 
 	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, r->hdr.ts_ns, o->off);
 	jw_kuint(w, "victim_pid", r->victim_pid);
+	if (o->info->victim_tid)
+		jw_kuint(w, "victim_tid", o->info->victim_tid);
 	jw_kstrn(w, "victim_comm", r->victim_comm, VMT_COMM_LEN);
 	if (r->present & VMT_OOM_HAS_UID)
 		jw_kuint(w, "uid", r->uid);
@@ -621,15 +620,37 @@ static void oom_members(struct jsonw *w, const void *arg)
 	jw_kuint(w, "trigger_pid", r->hdr.tgid);
 	jw_kuint(w, "trigger_tid", r->hdr.tid);
 	jw_kstrn(w, "trigger_comm", r->hdr.comm, VMT_COMM_LEN);
-	if (o->victim)
+	if (o->victim) {
 		jw_kuint(w, "vmas", model_vma_count(o->victim));
+		jw_kuint(w, "mapped", model_mapped_bytes(o->victim));
+		jw_kuint(w, "heap", model_heap_size(o->victim));
+		/* An OOM kill is about bytes: the kinds that hold the most come first. */
+		alert_grew_json(w, o->victim, r->hdr.ts_ns, o->res, true, o->off);
+	}
+}
+
+bool alert_oom_repeat(struct alert_engine *ae, uint32_t tgid)
+{
+	struct proc_state *s = state_get(ae, tgid);
+	bool seen;
+
+	if (!s)
+		return false;
+	seen = s->oom_seen;
+	s->oom_seen = true;
+	return seen;
 }
 
 void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,
 	       const struct alert_oom_info *info, long long off)
 {
 	char comm[VMT_COMM_LEN + 1];
-	struct oom_alert o = { .r = r, .info = info, .victim = victim, .comm = comm, .off = off };
+	struct oom_alert o = { .r = r,
+			       .info = info,
+			       .victim = victim,
+			       .comm = comm,
+			       .res = ae->cfg->timeline_resolution_ns,
+			       .off = off };
 	struct strbuf js, inc, sum;
 
 	if (!ae->cfg->alert_oom)
@@ -655,6 +676,8 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 	sb_puts(&sum, ", triggered by ");
 	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
 	sb_printf(&sum, "[%u]", r->hdr.tgid);
+	if (victim)
+		alert_grew_text(&sum, victim, r->hdr.ts_ns, o.res);
 	emit(ae, ALERT_OOM_KILL, r->victim_pid, comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);

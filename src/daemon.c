@@ -124,15 +124,41 @@ void daemon_consume(struct daemon *d)
 	d->in_consume = false;
 }
 
-static void on_oom(struct daemon *d, const struct vmt_oom_rec *r)
+/*
+ * The process of the OOM victim: the tracepoint gives the thread the kernel marked. A
+ * victim's thread that allocates while the process dies is marked too, as current: that
+ * is the trigger's process.
+ */
+static uint32_t oom_victim_tgid(const struct vmt_oom_rec *r)
 {
-	struct model_proc *victim = model_proc_get(d->model, r->victim_pid);
+	uint32_t tgid;
+
+	if (r->victim_pid == r->hdr.tid)
+		return r->hdr.tgid;
+	tgid = procfs_tgid_of(r->victim_pid);
+	return tgid ? tgid : r->victim_pid;
+}
+
+static void on_oom(struct daemon *d, const struct vmt_oom_rec *rec)
+{
+	struct vmt_oom_rec r = *rec;
+	uint32_t tgid = oom_victim_tgid(rec);
+	struct model_proc *victim;
 	struct alert_oom_info info;
 
+	/* One kill, one incident: the other threads' marks are the same kill. */
+	if (alert_oom_repeat(d->alerts, tgid)) {
+		log_debug("OOM kill of %u: thread %u marked too (the same kill)", tgid,
+			  rec->victim_pid);
+		return;
+	}
+	r.victim_pid = tgid;
+	victim = model_proc_get(d->model, tgid);
 	d->ooms++;
-	cgroup_oom_info(&cgroup_fs_host, r, victim ? victim->memcg_id : 0,
+	cgroup_oom_info(&cgroup_fs_host, &r, victim ? victim->memcg_id : 0,
 			victim ? victim->cgroup : NULL, &info);
-	alert_oom(d->alerts, victim, r, &info, d->realtime_offset_ns);
+	info.victim_tid = tgid != rec->victim_pid ? rec->victim_pid : 0;
+	alert_oom(d->alerts, victim, &r, &info, d->realtime_offset_ns);
 }
 
 static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_syscall_rec *r)
@@ -151,6 +177,32 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns, d->realtime_offset_ns);
 }
 
+/*
+ * An exit: what the rate limit still holds is alerted while the process is modeled, and
+ * its failure counts are copied for the journal before the model forgets it.
+ */
+static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_t size)
+{
+	struct model_proc *p = model_proc_get(d->model, r->hdr.tgid);
+	struct model_fail fails[MODEL_FAIL_KEYS];
+	uint32_t nfails = 0;
+	uint64_t failures = 0;
+
+	if (p) {
+		if (daemon_selects(d, p))
+			alert_flush_failures(d->alerts, p, d->max_map_count, p->last_ns, true,
+					     d->realtime_offset_ns);
+		nfails = p->nfails;
+		if (nfails)
+			memcpy(fails, p->fails, nfails * sizeof(*fails));
+		failures = p->failures;
+	}
+	daemon_sites_note(d, r, size);
+	model_apply(d->model, r, size);
+	alert_forget(d->alerts, r->hdr.tgid);
+	daemon_journal_exit(d, r, fails, nfails, failures);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -163,6 +215,10 @@ static int on_record(void *ctx, void *data, size_t size)
 			       h->ts_ns + d->realtime_offset_ns, data, size);
 	if (h->type == VMT_REC_OOM) {
 		on_oom(d, data);
+		return 0;
+	}
+	if (h->type == VMT_REC_EXIT) {
+		on_exit_record(d, data, size);
 		return 0;
 	}
 	daemon_sites_note(d, data, size);
@@ -180,12 +236,19 @@ static int on_record(void *ctx, void *data, size_t size)
 			p->cgroup = cgroup_of_pid(&cgroup_fs_host, h->tgid);
 		}
 		break;
-	case VMT_REC_EXIT:
-		alert_forget(d->alerts, h->tgid);
-		daemon_journal_exit(d, data);
-		break;
 	}
 	return 0;
+}
+
+/* On the way out: what the rate limit still holds is alerted, not lost. */
+static void flush_all_failures(struct daemon *d)
+{
+	uint64_t k;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&d->model->procs, i, &k, &v));)
+		alert_flush_failures(d->alerts, v, d->max_map_count, clock_mono_ns(), true,
+				     d->realtime_offset_ns);
 }
 
 /* ---- the loop's timers and fds ---- */
@@ -211,6 +274,7 @@ static void on_tick(void *ctx)
 	daemon_consume(d);
 	model_tick(d->model, now);
 	alert_tick(d->alerts, now);
+	alert_tick_failures(d->alerts, d->model, d->max_map_count, now, d->realtime_offset_ns);
 	if (d->max_map_count != sys_max_map_count()) { /* the sysctl may change at any time */
 		d->max_map_count = sys_max_map_count();
 		daemon_sites_configure(d);
@@ -446,6 +510,7 @@ int cli_daemon(int argc, char **argv)
 	if (d->notify)
 		sd_notify(0, "STOPPING=1");
 	daemon_consume(d);
+	flush_all_failures(d);
 	daemon_journal_stop(d, loop_stop_signal(d->loop));
 out:
 	metrics_free(d->metrics);

@@ -94,7 +94,8 @@ void daemon_journal_stop(struct daemon *d, int sig)
 	sb_free(&sb);
 }
 
-void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r)
+void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
+			 const struct model_fail *fails, uint32_t nfails, uint64_t failures)
 {
 	int sig = r->exit_code & 0x7f;
 	struct strbuf sb;
@@ -111,6 +112,9 @@ void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r)
 	else
 		jw_knull(&w, "signal");
 	jw_kuint(&w, "vmas", r->map_count);
+	/* Every failed call of its life, counted exactly (alerts only sample them). */
+	jw_kuint(&w, "failures_total", failures);
+	alert_failures_json(&w, fails, nfails);
 	jw_obj_end(&w);
 	if (!sb.oom)
 		journal_put_json(d->journal, JREC_PROC_EXIT, r->hdr.tgid, r->hdr.comm,
@@ -217,10 +221,14 @@ void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *
 		     const char *json, const char *incident)
 {
 	struct daemon *d = ctx;
+	const char *one = incident ? incident : json;
 
-	append_now(d, JREC_ALERT, pid, comm, json, json ? strlen(json) : 0);
-	append_now(d, kind == ALERT_OOM_KILL ? JREC_OOM : JREC_INCIDENT, pid, comm, incident,
-		   incident ? strlen(incident) : 0);
+	/*
+	 * One record per alert: the incident is the alert with its context, so an OOM kill
+	 * or a failure is one incident in every reader of the journal.
+	 */
+	append_now(d, kind == ALERT_OOM_KILL ? JREC_OOM : JREC_INCIDENT, pid, comm, one,
+		   strlen(one));
 	/* An incident is flushed at once: the process may be about to die. */
 	if (d->journal)
 		journal_flush(d->journal);

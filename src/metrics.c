@@ -195,7 +195,16 @@ static void proc_labels(struct strbuf *sb, const char *name, const struct model_
 	sb_puts(sb, "\"} ");
 }
 
-enum proc_metric { PM_VMAS, PM_RATIO, PM_MAPPED, PM_HEAP, PM_HEAP_HWM, PM_FAILURES, PM__COUNT };
+enum proc_metric {
+	PM_VMAS,
+	PM_RATIO,
+	PM_MAPPED,
+	PM_HEAP,
+	PM_HEAP_HWM,
+	PM_FAILURES_BY, /* before the total: a process without failures has no series of it */
+	PM_FAILURES,
+	PM__COUNT
+};
 
 static const struct {
 	const char *name, *type, *help;
@@ -212,7 +221,22 @@ static const struct {
 			  "Largest size the brk heap has had while traced." },
 	[PM_FAILURES] = { "vmatrace_process_failures_total", "counter",
 			  "Failed memory-management system calls of the process." },
+	[PM_FAILURES_BY] = { "vmatrace_process_syscall_failures_total", "counter",
+			     "Failed memory-management system calls of the process, by system "
+			     "call and errno." },
 };
+
+/* One series per (syscall, errno) the process failed with, every errno seen. */
+static void proc_failures_by(struct strbuf *sb, const struct model_proc *p)
+{
+	for (uint32_t i = 0; i < p->nfails; i++) {
+		sb_printf(sb, "%s{pid=\"%u\",comm=\"", proc_families[PM_FAILURES_BY].name, p->tgid);
+		ut_append(sb, p->comm, sizeof(p->comm), UT_PROM);
+		sb_printf(sb, "\",syscall=\"%s\",errno=\"", decode_sys_name(p->fails[i].sys));
+		errno_label(sb, p->fails[i].err);
+		sb_printf(sb, "\"} %llu\n", (unsigned long long)p->fails[i].n);
+	}
+}
 
 static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct model_proc **sel,
 			 size_t n)
@@ -226,6 +250,10 @@ static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct
 			uint64_t heap = model_heap_size(p);
 			uint64_t hwm = model_heap_hwm(p);
 
+			if (f == PM_FAILURES_BY) {
+				proc_failures_by(sb, p);
+				continue;
+			}
 			proc_labels(sb, proc_families[f].name, p);
 			switch (f) {
 			case PM_VMAS:
@@ -246,6 +274,8 @@ static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct
 				break;
 			case PM_FAILURES:
 				sb_printf(sb, "%llu\n", (unsigned long long)p->failures);
+				break;
+			default:
 				break;
 			}
 		}

@@ -60,6 +60,7 @@ static void proc_free(struct model *m, struct model_proc *p)
 	}
 	free(p->tl);
 	free(p->fr);
+	free(p->fails);
 	free(p);
 }
 
@@ -95,6 +96,36 @@ struct model_proc *model_proc_get(struct model *m, uint32_t tgid)
 void model_proc_drop(struct model *m, uint32_t tgid)
 {
 	proc_free(m, hmap_del(&m->procs, tgid));
+}
+
+/* ---- failures by call and errno ------------------------------------------------------------ */
+
+static void count_failure(struct model_proc *p, unsigned int sys, int err)
+{
+	struct model_fail *f;
+
+	p->failures++;
+	for (uint32_t i = 0; i < p->nfails; i++) {
+		if (p->fails[i].sys == sys && p->fails[i].err == err) {
+			p->fails[i].n++;
+			return;
+		}
+	}
+	if (p->nfails == MODEL_FAIL_KEYS)
+		return;
+	f = realloc(p->fails, (p->nfails + 1) * sizeof(*f));
+	if (!f)
+		return;
+	p->fails = f;
+	p->fails[p->nfails++] = (struct model_fail){ .sys = sys, .err = err, .n = 1 };
+}
+
+uint64_t model_failures_of(const struct model_proc *p, unsigned int sys, int err)
+{
+	for (uint32_t i = 0; i < p->nfails; i++)
+		if (p->fails[i].sys == sys && p->fails[i].err == err)
+			return p->fails[i].n;
+	return 0;
 }
 
 /* ---- applying records ------------------------------------------------------------------- */
@@ -517,6 +548,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 	case VMT_REC_SYSCALL: {
 		const struct vmt_syscall_rec *r = rec;
 		bool failed;
+		int err;
 
 		if (r->sys >= VMT_SYS__COUNT)
 			return;
@@ -540,11 +572,14 @@ void model_apply(struct model *m, const void *rec, size_t size)
 				return;
 		}
 		memcpy(p->comm, h->comm, sizeof(p->comm));
-		failed = decode_ret_errno(r->sys, r->ret) != 0;
+		err = decode_ret_errno(r->sys, r->ret);
+		failed = err != 0;
 		p->events++;
-		p->failures += failed;
+		if (failed)
+			count_failure(p, r->sys, err);
 		p->last_ns = h->ts_ns;
 		fr_from_syscall(&ev, r);
+		ev.mapped = model_mapped_bytes(p);
 		model_fr_push(m, p, &ev);
 		model_tl_record(m, p, h->ts_ns, true, failed);
 		break;
@@ -574,6 +609,14 @@ void model_apply(struct model *m, const void *rec, size_t size)
 	case VMT_REC_VMA:
 		m->st.events--; /* part of the exec record */
 		apply_vma(m, rec);
+		p = model_proc_get(m, h->tgid);
+		/* The exec's flight event says what the new image maps once its VMAs are in. */
+		if (p && p->fr_len) {
+			struct fr_event *last = &p->fr[(p->fr_head + p->fr_len - 1) % p->fr_cap];
+
+			if (last->type == VMT_REC_EXEC)
+				last->mapped = model_mapped_bytes(p);
+		}
 		break;
 	case VMT_REC_FORK:
 		apply_fork(m, rec);

@@ -151,6 +151,23 @@ static uint64_t read_start_brk(uint32_t tgid)
 	return start_brk;
 }
 
+uint32_t procfs_tgid_of(uint32_t tid)
+{
+	char path[64], line[256];
+	unsigned int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && !tgid)
+		if (sscanf(line, "Tgid: %u", &tgid) != 1)
+			tgid = 0;
+	fclose(f);
+	return tgid;
+}
+
 static uint64_t dir_ino(const char *path)
 {
 	struct stat st;

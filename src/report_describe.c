@@ -50,8 +50,8 @@ static void context_names(struct strbuf *sb, const json_t *o, enum ut_output out
 	{
 		if (!json_is_object(val) && !json_is_array(val))
 			continue;
-		if (!strcmp(key, "args"))
-			continue;
+		if (!strcmp(key, "args") || !strcmp(key, "grew"))
+			continue; /* "grew" is drawn under the line (report_context.c) */
 		sb_puts(sb, n++ ? ", " : " [with ");
 		ut_append(sb, key, 64, out);
 	}
@@ -152,6 +152,11 @@ static void alloc_failure(struct strbuf *sb, const struct report_event *ev, enum
 		if (jr_num(j, "limit", &lim))
 			sb_printf(sb, " (limit %.0f)", lim);
 	}
+	/* The alerts are rate-limited; the counts are exact. */
+	if (jr_num(j, "suppressed_before", &d) && d > 0)
+		sb_printf(sb, "; %.0f more since the previous alert", d);
+	if (jr_num(j, "failures_total", &d))
+		sb_printf(sb, "; %.0f in all", d);
 }
 
 static void oom_kill(struct strbuf *sb, const struct report_event *ev, enum ut_output out)

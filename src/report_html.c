@@ -23,7 +23,11 @@ static const char html_style[] =
 	".k-alert{color:#c2410c}.k-failure{color:#dc2626}.k-oom{color:#7f1d1d;font-weight:bold}\n"
 	"svg{max-width:100%;height:auto}\n"
 	"ul.sites{margin:4px 0 0 0;padding-left:16px;color:#374151;font-weight:normal}\n"
-	"ul.sites pre{margin:2px 0 6px;font-size:11px;white-space:pre-wrap}\n";
+	"ul.sites pre{margin:2px 0 6px;font-size:11px;white-space:pre-wrap}\n"
+	"div.grew{margin:6px 0 2px;color:#374151;font-weight:normal}\n"
+	"div.grew-h{font-size:12px;margin-bottom:2px}\n"
+	"table.grew{font-size:12px;margin:2px 0}table.grew td,table.grew th{padding:1px 8px}\n"
+	"pre.grew-events{margin:2px 0;font-size:11px;white-space:pre-wrap}\n";
 
 static void html_row(struct strbuf *sb, const char *label, const char *value)
 {
@@ -114,6 +118,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 			ut_append(sb, ev->comm, sizeof(ev->comm), UT_HTML);
 			sb_printf(sb, "</td><td class=\"%s\">", cls);
 			report_event_describe(sb, ev, UT_HTML);
+			report_event_grew(sb, ev, UT_HTML, NULL);
 			report_event_sites(sb, ev, UT_HTML, NULL);
 			sb_puts(sb, "</td></tr>\n");
 		}
@@ -121,6 +126,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	} else {
 		sb_puts(sb, "<p>None.</p>\n");
 	}
+	report_failed_calls(sb, r, UT_HTML);
 
 	sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
 	if (r->nprocs) {

@@ -156,10 +156,13 @@ void report_json(const struct report *r, struct strbuf *sb)
 	jw_obj_end(&w);
 	stats(&w, r);
 
-	/* Incidents as the daemon wrote them; an alert's repeat with context is kept too. */
+	/*
+	 * Incidents as the daemon wrote them, each once: an older journal's alert record that
+	 * an incident or OOM record repeats with its context is left out.
+	 */
 	jw_karr(&w, "events");
 	for (size_t i = 0; i < r->nevents; i++)
-		if (r->events[i].kind != REV_OTHER)
+		if (r->events[i].kind != REV_OTHER && !r->events[i].duplicate)
 			json_event(&w, &r->events[i], false);
 	jw_arr_end(&w);
 	/* Their payloads do not say what they are: each comes wrapped with its type. */

@@ -114,12 +114,14 @@ void report_text(const struct report *r, struct strbuf *sb)
 		pad_to(sb, start, 17);
 		report_event_describe(sb, ev, UT_TEXT);
 		sb_putc(sb, '\n');
+		report_event_grew(sb, ev, UT_TEXT, "                          ");
 		if (r->show_sites)
 			report_event_sites(sb, ev, UT_TEXT, "                          site ");
 		shown++;
 	}
 	if (!shown)
 		sb_puts(sb, "  none\n");
+	report_failed_calls(sb, r, UT_TEXT);
 
 	sb_printf(sb, "\nProcesses (%zu, by peak VMA count)\n", r->nprocs);
 	if (!r->nprocs)

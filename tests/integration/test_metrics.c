@@ -573,3 +573,53 @@ Test(metrics, a_utf8_process_name_is_its_label_as_is)
 	}
 	cr_assert(found, "no series with comm=\"caf\xc3\xa9\" for pid %d", workload_pid);
 }
+
+/* The value of a sample line `series VALUE` in text, 0 when the series is absent. */
+static long long sample_value(const char *text, const char *series)
+{
+	char want[256];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s ", series);
+	p = strstr(text, want);
+	return p ? atoll(p + strlen(want)) : 0;
+}
+
+static long long metrics_sample(const char *series)
+{
+	char *text = NULL;
+	size_t len = 0;
+	long long v;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert(f);
+	cr_assert_eq(ctl_request(dmn.socket, "metrics", f), 0);
+	fclose(f);
+	v = sample_value(text, series);
+	free(text);
+	return v;
+}
+
+/* Every errno a call failed with is exported, not only the alerting one (ENOMEM). */
+Test(metrics, failures_by_every_errno_seen)
+{
+	static const char series[] =
+		"vmatrace_syscall_failures_total{syscall=\"munmap\",errno=\"EINVAL\"}";
+	const char *out = h_tmpfile("workload.out");
+	long long before, after = 0, einval = 0;
+	struct lines l;
+
+	h_daemon_start(&dmn, "--journal-dir ''");
+	before = metrics_sample(series);
+	cr_assert_eq(h_sh("%s 5 > %s", h_path("workloads/munmap_einval"), out), 0);
+	cr_assert_eq(h_read_lines(out, &l), 0);
+	cr_assert(l.n && h_kv(l.v[0], "munmap_einval", &einval), "no count from the workload");
+	h_free_lines(&l);
+	cr_assert_eq(einval, 5);
+	for (int i = 0; i < 50 && after - before < einval; i++) {
+		usleep(100000);
+		after = metrics_sample(series);
+	}
+	/* Other processes may fail the same way meanwhile: at least ours. */
+	cr_assert_geq(after - before, einval, "%s went from %lld to %lld", series, before, after);
+}

@@ -251,7 +251,7 @@ Test(metrics, help_and_type_once_per_family_before_its_samples)
 		cr_assert_str_eq(sample_name(l, name, sizeof(name)), current,
 				 "sample of %s outside its family (%s)", name, current);
 	}
-	cr_assert_eq(families, 18, "%d families", families);
+	cr_assert_eq(families, 19, "%d families", families);
 	free(text);
 }
 
@@ -391,6 +391,40 @@ Test(metrics, values)
 	HAS("vmatrace_alerts_total{kind=\"oom_kill\"} 0");
 	HAS("vmatrace_vma_limit 1000");
 	cr_assert(strstr(text, "\nvmatrace_build_info{version=\""));
+	free(text);
+}
+
+/* A failed call of process pid as the BPF side sends it. */
+static void apply_failure(uint32_t pid, enum vmt_sys sys, int err)
+{
+	struct model_proc *p = model_proc_get(dmn.model, pid);
+	struct vmt_syscall_rec r = { .hdr = { .type = VMT_REC_SYSCALL, .tgid = pid, .tid = pid },
+				     .sys = sys,
+				     .ret = -err,
+				     .args = { 0x10000001, 4096 } };
+
+	cr_assert(p);
+	memcpy(r.hdr.comm, p->comm, sizeof(r.hdr.comm));
+	r.map_count = model_vma_count(p);
+	model_apply(dmn.model, &r, sizeof(r));
+}
+
+/* Every errno a process failed with has its series, not only the alerting one. */
+Test(metrics, process_failures_by_syscall_and_errno)
+{
+	char *text;
+
+	add_proc(42, "mysqld", 250);
+	for (int i = 0; i < 22; i++)
+		apply_failure(42, VMT_SYS_MUNMAP, ENOMEM);
+	apply_failure(42, VMT_SYS_MUNMAP, EINVAL);
+	text = render();
+	HAS("vmatrace_process_failures_total{" P42 "} 23");
+	HAS("vmatrace_process_syscall_failures_total{" P42
+	    ",syscall=\"munmap\",errno=\"ENOMEM\"} 22");
+	HAS("vmatrace_process_syscall_failures_total{" P42
+	    ",syscall=\"munmap\",errno=\"EINVAL\"} 1");
+	cr_assert(strstr(text, "\n# TYPE vmatrace_process_syscall_failures_total counter\n"));
 	free(text);
 }
 
