@@ -75,8 +75,11 @@ void daemon_open_journal(struct daemon *d);
 void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
 			 const struct strbuf *json);
 void daemon_journal_start(struct daemon *d, int nprocs);
+/* The alert settings (JREC_CONFIG), which the report's plots draw: at start and each reload. */
+void daemon_journal_config(struct daemon *d);
 void daemon_journal_stop(struct daemon *d, int sig);
-void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r);
+/* census: the process's VMA count by kind before the model forgot it, or NULL. */
+void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r, const uint32_t *census);
 /* Drops and resyncs since the last call, and the journal's own errors (every tick). */
 void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */

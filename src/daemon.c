@@ -157,6 +157,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct vmt_hdr *h = data;
 	struct site_before before;
 	struct model_proc *p;
+	uint32_t census[VK__COUNT];
+	bool have_census;
 
 	if (d->cfg->journal_raw_events && d->journal && h->type != VMT_REC_VMA)
 		journal_append(d->journal, JREC_RAW, h->tgid, h->comm,
@@ -167,6 +169,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	daemon_sites_note(d, data, size);
 	daemon_sites_before(d, data, size, &before);
+	/* The exit record makes the model forget the process: keep its census for the journal. */
+	p = h->type == VMT_REC_EXIT ? model_proc_get(d->model, h->tgid) : NULL;
+	have_census = p != NULL;
+	if (p)
+		memcpy(census, p->count, sizeof(census));
 	model_apply(d->model, data, size);
 	daemon_sites_after(d, data, size, &before);
 	p = model_proc_get(d->model, h->tgid);
@@ -182,7 +189,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		break;
 	case VMT_REC_EXIT:
 		alert_forget(d->alerts, h->tgid);
-		daemon_journal_exit(d, data);
+		daemon_journal_exit(d, data, have_census ? census : NULL);
 		break;
 	}
 	return 0;
@@ -292,6 +299,7 @@ static void on_hup(void *ctx, int sig)
 		daemon_sites_configure(d);
 		free(old);
 	}
+	daemon_journal_config(d); /* the report draws the thresholds in force */
 	schedule_status(d);
 	log_info("configuration reloaded from %s", d->config_path);
 	if (d->notify)
