@@ -23,7 +23,10 @@ static const char html_style[] =
 	".k-alert{color:#c2410c}.k-failure{color:#dc2626}.k-oom{color:#7f1d1d;font-weight:bold}\n"
 	"svg{max-width:100%;height:auto}\n"
 	"ul.sites{margin:4px 0 0 0;padding-left:16px;color:#374151;font-weight:normal}\n"
-	"ul.sites pre{margin:2px 0 6px;font-size:11px;white-space:pre-wrap}\n";
+	"ul.sites pre{margin:2px 0 6px;font-size:11px;white-space:pre-wrap}\n"
+	"h3{font-size:14px;margin:16px 0 2px}.muted{color:#6b7280;font-weight:normal}\n"
+	".census p{margin:0 0 4px;font-size:12px}table.kinds{margin-top:4px}\n"
+	".swatch{display:inline-block;width:10px;height:10px}\n";
 
 static void html_row(struct strbuf *sb, const char *label, const char *value)
 {
@@ -85,6 +88,23 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	if (r->max_map_count)
 		sb_printf(&t, "; vm.max_map_count %u", r->max_map_count);
 	html_row(sb, "daemon", t.buf);
+	sb_reset(&t);
+	for (int k = 0; k < r->thr.npercents; k++)
+		sb_printf(&t, "%s%g%%", k ? ", " : "", r->thr.percents[k]);
+	if (r->thr.npercents)
+		sb_puts(&t, " of vm.max_map_count");
+	for (int k = 0; k < r->thr.ncounts; k++) {
+		sb_puts(&t, k ? ", " : r->thr.npercents ? "; " : "");
+		report_thousands(&t, r->thr.counts[k]);
+	}
+	if (r->thr.ncounts)
+		sb_puts(&t, " VMAs");
+	if (!r->thr.npercents && !r->thr.ncounts)
+		sb_puts(&t, "none");
+	sb_puts(&t, r->thr.from_journal ?
+			    " (the daemon's configuration)" :
+			    " (the defaults: the journal has no configuration record)");
+	html_row(sb, "alert thresholds", t.buf);
 	sb_puts(sb, "</table>\n");
 	report_journal_warnings(sb, rs, "<p class=\"warn\">", ".</p>\n");
 	if (rs->torn_tails)
@@ -95,6 +115,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	so.inline_html = true;
 	sb_puts(sb, "<h2>Timelines</h2>\n");
 	report_svg(r, &so, sb);
+	report_census_html(sb, r);
 
 	sb_printf(sb, "<h2>Incidents (%llu)</h2>\n", (unsigned long long)r->incidents);
 	if (r->incidents) {
@@ -122,8 +143,15 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		sb_puts(sb, "<p>None.</p>\n");
 	}
 
-	sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
-	if (r->nprocs) {
+	if (r->nshown == r->nprocs) {
+		sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
+	} else {
+		sb_printf(sb, "<h2>Processes (%zu of %zu)</h2>\n<p class=\"note\">", r->nshown,
+			  r->nprocs);
+		report_selection_text(sb, r);
+		sb_puts(sb, ".</p>\n");
+	}
+	if (r->nshown) {
 		sb_puts(sb, "<table>\n<tr><th>pid</th><th>comm</th><th>peak VMAs</th>"
 			    "<th>of limit</th><th>first</th><th>last</th><th>mapped max</th>"
 			    "<th>heap max</th><th>heap hwm</th><th>calls</th><th>failed</th>"
@@ -131,6 +159,8 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		for (size_t i = 0; i < r->nprocs; i++) {
 			const struct report_proc *p = r->procs[i];
 
+			if (!p->shown)
+				continue;
 			sb_printf(sb, "<tr><td class=\"n\">%u</td><td>", p->pid);
 			ut_append(sb, p->comm, sizeof(p->comm), UT_HTML);
 			sb_puts(sb, "</td><td class=\"n\">");

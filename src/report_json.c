@@ -57,6 +57,7 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "matched", r->matched);
 	jw_kuint(w, "points", r->points);
 	jw_kuint(w, "processes", r->nprocs);
+	jw_kuint(w, "processes_shown", r->nshown);
 	jw_kuint(w, "incidents", r->incidents);
 	jw_kuint(w, "bad_payloads", r->bad_payloads);
 	jw_kuint(w, "daemon_starts", r->daemon_starts);
@@ -123,6 +124,11 @@ void report_json(const struct report *r, struct strbuf *sb)
 		jw_kstr(&w, "comm", r->filter.comm);
 	else
 		jw_knull(&w, "comm");
+	jw_kbool(&w, "all", r->nshown == r->nprocs);
+	if (r->top)
+		jw_kuint(&w, "top", r->top);
+	else
+		jw_knull(&w, "top");
 	jw_obj_end(&w);
 	jw_kobj(&w, "range");
 	ts_member(&w, "since", r->filter.since_ns);
@@ -144,9 +150,11 @@ void report_json(const struct report *r, struct strbuf *sb)
 		if (r->events[i].kind == REV_OTHER)
 			json_event(&w, &r->events[i], true);
 	jw_arr_end(&w);
+	/* The processes the selection shows (stats: how many of how many). */
 	jw_karr(&w, "processes");
 	for (size_t i = 0; i < r->nprocs; i++)
-		process(&w, r->procs[i]);
+		if (r->procs[i]->shown)
+			process(&w, r->procs[i]);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	sb_putc(sb, '\n');

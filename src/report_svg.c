@@ -19,8 +19,6 @@
 
 #define NS_PER_S REPORT_NS_PER_S
 
-static const double thresholds[] = { 0.80, 0.90, 0.95 };
-
 /* ---- which processes get a panel ---- */
 
 static bool has_incident(const struct report_proc *p)
@@ -28,40 +26,35 @@ static bool has_incident(const struct report_proc *p)
 	return p->alerts || p->alloc_failures || p->ooms;
 }
 
-/*
- * With a filter, every process it picked (up to the cap). Without, the top ones by
- * peak VMA count; but a process with an incident (an OOM victim with few VMAs) is
- * what the reader came for, so those take the first places.
- */
-static size_t pick_panels(const struct report *r, unsigned max, const struct report_proc **out)
+/* The processes the report shows (report_load's selection) that have something to draw. */
+static size_t pick_panels(const struct report *r, const struct report_proc **out)
 {
 	size_t n = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < r->nprocs && n < max; i++) {
-			const struct report_proc *p = r->procs[i];
-			bool inc = has_incident(p);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct report_proc *p = r->procs[i];
 
-			if ((pass == 0) != inc)
-				continue;
-			if (!p->npts && !inc)
-				continue;
+		if (p->shown && (p->npts || has_incident(p)))
 			out[n++] = p;
-		}
-	}
-	/* Back to the order of the report: by peak VMA count. */
-	for (size_t i = 1; i < n; i++) {
-		const struct report_proc *p = out[i];
-		size_t j = i;
-
-		while (j > 0 && (out[j - 1]->peak_vmas < p->peak_vmas ||
-				 (out[j - 1]->peak_vmas == p->peak_vmas && out[j - 1] > p))) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = p;
 	}
 	return n;
+}
+
+/* "80 / 90 / 95 %", "50,000 VMAs", "80 / 95 % and 50,000 VMAs": the alert thresholds. */
+static void thresholds_legend(struct strbuf *t, const struct report_thresholds *thr)
+{
+	for (int k = 0; k < thr->npercents; k++)
+		sb_printf(t, "%s%g", k ? " / " : "", thr->percents[k]);
+	if (thr->npercents)
+		sb_puts(t, " %");
+	for (int k = 0; k < thr->ncounts; k++) {
+		sb_puts(t, k ? " / " : thr->npercents ? " and " : "");
+		report_thousands(t, thr->counts[k]);
+	}
+	if (thr->ncounts)
+		sb_puts(t, " VMAs");
+	if (!thr->from_journal)
+		sb_puts(t, " (defaults)");
 }
 
 static double v_vmas(const struct journal_tl *t)
@@ -168,7 +161,7 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 	struct marker_geom g;
 	bool heap_axis;
 	double heap_top;
-	struct label labels[4 + 1];
+	struct label labels[2 * CONFIG_MAX_LIST + 1];
 	size_t nlabels = 0;
 	double lx, peak = p->peak_vmas, top, end_x, bytes_top;
 	uint32_t limit = 0;
@@ -189,7 +182,15 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 	top = limit_shown ? fmax(peak, limit) * 1.04 : fmax(peak * 1.1, 10);
 	if (limit_shown) {
 		lx = svg_legend_item(sb, lx, y + 40, S_DASH, C_LIMIT, "vm.max_map_count");
-		lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, "80 / 90 / 95 %");
+		if (r->thr.npercents || r->thr.ncounts) {
+			struct strbuf t;
+
+			sb_init(&t);
+			sb_puts(&t, "alerts at ");
+			thresholds_legend(&t, &r->thr);
+			lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, t.buf ? t.buf : "");
+			sb_free(&t);
+		}
 	} else if (limit && p->npts) {
 		struct strbuf t;
 
@@ -244,16 +245,32 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 
 	/* Limit and thresholds across the whole width: they hold before and after the points. */
 	if (limit_shown) {
-		for (size_t k = 0; k < 3; k++) {
-			double v = thresholds[k] * limit, yy = svg_fy(&fa, v);
+		/* The daemon's configured thresholds: percentages of the limit, then counts. */
+		for (int k = 0; k < r->thr.npercents + r->thr.ncounts; k++) {
+			bool pct = k < r->thr.npercents;
+			double v = pct ? r->thr.percents[k] * limit / 100 :
+					 r->thr.counts[k - r->thr.npercents];
+			double yy = svg_fy(&fa, v);
 
+			if (v <= 0 || v > fa.vmax)
+				continue;
 			sb_printf(sb,
-				  "<path d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
+				  "<path class=\"threshold\" d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
 				  "stroke-dasharray=\"3 3\"/>\n",
 				  fa.x0, yy, fa.x0 + fa.w, C_THRESH);
 			labels[nlabels].y = yy;
-			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%.0f%%",
-				 thresholds[k] * 100);
+			if (pct) {
+				snprintf(labels[nlabels].text, sizeof(labels[0].text), "%g%%",
+					 r->thr.percents[k]);
+			} else {
+				struct strbuf t;
+
+				sb_init(&t);
+				report_thousands(&t, (unsigned long long)v);
+				snprintf(labels[nlabels].text, sizeof(labels[0].text), "%s",
+					 t.buf ? t.buf : "");
+				sb_free(&t);
+			}
 			labels[nlabels].color = C_MUTED;
 			labels[nlabels++].bold = false;
 		}
@@ -395,7 +412,6 @@ static void header(struct strbuf *sb, const struct report *r, size_t shown, uint
 
 void report_svg(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb)
 {
-	unsigned max = o && o->max_panels ? o->max_panels : 10;
 	double width = o && o->width ? o->width : 1000, height, y;
 	const struct report_proc **sel;
 	uint64_t t0 = 0, t1 = 0;
@@ -403,8 +419,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 
 	if (width < 480)
 		width = 480;
-	sel = calloc(max ? max : 1, sizeof(*sel));
-	n = sel ? pick_panels(r, max, sel) : 0;
+	sel = calloc(r->nprocs ? r->nprocs : 1, sizeof(*sel));
+	n = sel ? pick_panels(r, sel) : 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!t0 || sel[i]->first_ns < t0)
 			t0 = sel[i]->first_ns;
