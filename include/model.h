@@ -256,6 +256,10 @@ struct model_resolver {
 /* The VMAs in /proc/PID/maps format (without [vsyscall]); names through res (NULL: none). */
 void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
 		       struct strbuf *sb);
+/* The same VMAs as one JSON object: {"pid","comm","vma_count","mapped","vmas":[{"start",
+ * "end","size","perms","offset","dev","inode","name","kind"}...]}. */
+void model_format_maps_json(struct model *m, struct model_proc *p, const struct model_resolver *res,
+			    struct strbuf *sb);
 /* Census by kind and size classes. */
 void model_format_census(struct model *m, struct model_proc *p, struct strbuf *sb, bool json);
 void model_format_timeline(struct model *m, struct model_proc *p, struct strbuf *sb, bool json,

@@ -305,6 +305,8 @@ int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
 			model_format_timeline(d->model, p, out, json, d->realtime_offset_ns);
 		else if (census)
 			model_format_census(d->model, p, out, json);
+		else if (json)
+			model_format_maps_json(d->model, p, &procfs_resolver, out);
 		else
 			model_format_maps(d->model, p, &procfs_resolver, out);
 		return 0;
