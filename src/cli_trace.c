@@ -365,6 +365,13 @@ static void report_lookups(struct trace_session *s)
 		log_debug("VMA lookups that fell back to bpf_find_vma(): %llu; of those, mmap_lock "
 			  "busy (no VMA sent): %llu",
 			  st[VMT_STAT_VMA_WALK_MISS], st[VMT_STAT_FIND_VMA_BUSY]);
+	if (s->model)
+		log_debug(
+			"model resyncs: %llu (%llu failed; %llu of processes that had exited: not "
+			"read, the model kept what their records said)",
+			(unsigned long long)s->model->st.resyncs,
+			(unsigned long long)s->model->st.resync_failures,
+			(unsigned long long)s->model->st.resyncs_gone);
 }
 
 /*
@@ -409,23 +416,23 @@ static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
 	return pid;
 }
 
-/* Read a process's VMAs from the kernel into the model (iterator, else /proc). */
+static int trace_iter(void *ctx, uint32_t tgid, procfs_seed_fn fn, void *fn_ctx)
+{
+	struct trace_session *s = ctx;
+
+	return tracer_seed(s->tracer, tgid, fn, fn_ctx);
+}
+
+/*
+ * Read a process's VMAs from the kernel into the model (iterator, else /proc), whole or
+ * not at all. A process that is gone, or exiting, keeps what its events said: it is what
+ * the census and the stacks need, and its records are read after it exited.
+ */
 static int trace_reseed(void *ctx, uint32_t tgid)
 {
 	struct trace_session *s = ctx;
-	struct model_seeder ts = { .m = s->model };
-	int n = tracer_seed(s->tracer, tgid, model_seed_iter, &ts);
 
-	model_seeder_end(&ts);
-	if (n > 0)
-		return 0;
-	/*
-	 * The iterator found no address space: read /proc. A process that is gone (or a
-	 * zombie) keeps what its events said: it is what the census and the stacks need.
-	 */
-	n = procfs_seed(tgid, model_seed_iter, &ts);
-	model_seeder_end(&ts);
-	return n;
+	return procfs_reseed(s->model, tgid, trace_iter, s);
 }
 
 static int start_targets(struct trace_session *s)

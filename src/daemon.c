@@ -38,6 +38,8 @@
 /* The ring buffer's fd wakes us for a large backlog only; the rest is read in batches. */
 #define POLL_INTERVAL_NS 50000000ull
 #define TICK_INTERVAL_NS 1000000000ull
+/* A process found gone whose records stopped this long ago lost its exit record: forget it. */
+#define GONE_QUIET_NS (30 * 1000000000ull)
 
 /*
  * Defaults, then the file, then the command line: the same order on every
@@ -95,24 +97,23 @@ static int seed_walk(struct daemon *d, uint32_t tgid)
 	return n;
 }
 
+static int seed_iter(void *ctx, uint32_t tgid, procfs_seed_fn fn, void *fn_ctx)
+{
+	struct daemon *d = ctx;
+
+	return tracer_seed(d->tracer, tgid, fn, fn_ctx);
+}
+
+/*
+ * Whole or not at all (procfs_reseed): a process that exited before its records were read
+ * keeps what they said (its exit census, an OOM victim's history); one whose exit record
+ * was lost is forgotten on a tick (model_forget_gone).
+ */
 static int reseed(void *ctx, uint32_t tgid)
 {
 	struct daemon *d = ctx;
-	int n = seed_walk(d, tgid), err = 0;
 
-	if (n <= 0) {
-		/* The iterator could not: the same records from /proc. */
-		struct model_seeder s = { .m = d->model };
-
-		err = procfs_seed(tgid, model_seed_iter, &s);
-		model_seeder_end(&s);
-	}
-	if (err == -ENOENT || err == -ESRCH) {
-		/* Gone: nothing left to model. */
-		model_proc_drop(d->model, tgid);
-		return 0;
-	}
-	return err;
+	return procfs_reseed(d->model, tgid, seed_iter, d);
 }
 
 void daemon_consume(struct daemon *d)
@@ -217,6 +218,7 @@ static void on_tick(void *ctx)
 
 	daemon_consume(d);
 	model_tick(d->model, now);
+	model_forget_gone(d->model, now, GONE_QUIET_NS);
 	alert_tick(d->alerts, now);
 	if (d->max_map_count != sys_max_map_count()) { /* the sysctl may change at any time */
 		d->max_map_count = sys_max_map_count();
