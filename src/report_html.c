@@ -75,8 +75,8 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		  (unsigned long long)rs->blocks, rs->blocks == 1 ? "" : "s");
 	html_row(sb, "matched", t.buf);
 	sb_reset(&t);
-	sb_printf(&t, "%llu timeline points of %zu processes", (unsigned long long)r->points,
-		  r->nprocs);
+	sb_printf(&t, "%llu timeline points of %zu process%s", (unsigned long long)r->points,
+		  r->nprocs, r->nprocs == 1 ? "" : "es");
 	html_row(sb, "timelines", t.buf);
 	sb_reset(&t);
 	sb_printf(&t, "%llu", (unsigned long long)r->incidents);
