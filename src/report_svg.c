@@ -40,6 +40,17 @@ static size_t pick_panels(const struct report *r, const struct report_proc **out
 	return n;
 }
 
+/* Does a panel draw a threshold line (percentages with the limit; counts up to top)? */
+static bool thresholds_drawn(const struct report_thresholds *thr, bool limit_shown, double top)
+{
+	if (limit_shown && thr->npercents)
+		return true;
+	for (int k = 0; k < thr->ncounts; k++)
+		if (thr->counts[k] <= top)
+			return true;
+	return false;
+}
+
 /* "80 / 90 / 95 %", "50,000 VMAs", "80 / 95 % and 50,000 VMAs": the alert thresholds. */
 static void thresholds_legend(struct strbuf *t, const struct report_thresholds *thr)
 {
@@ -180,18 +191,18 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 	/* Far below the limit, drawing it would flatten the line that matters. */
 	limit_shown = limit && peak >= 0.4 * limit;
 	top = limit_shown ? fmax(peak, limit) * 1.04 : fmax(peak * 1.1, 10);
-	if (limit_shown) {
+	if (limit_shown)
 		lx = svg_legend_item(sb, lx, y + 40, S_DASH, C_LIMIT, "vm.max_map_count");
-		if (r->thr.npercents || r->thr.ncounts) {
-			struct strbuf t;
+	if (thresholds_drawn(&r->thr, limit_shown, top)) {
+		struct strbuf t;
 
-			sb_init(&t);
-			sb_puts(&t, "alerts at ");
-			thresholds_legend(&t, &r->thr);
-			lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, t.buf ? t.buf : "");
-			sb_free(&t);
-		}
-	} else if (limit && p->npts) {
+		sb_init(&t);
+		sb_puts(&t, "alerts at ");
+		thresholds_legend(&t, &r->thr);
+		lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, t.buf ? t.buf : "");
+		sb_free(&t);
+	}
+	if (!limit_shown && limit && p->npts) {
 		struct strbuf t;
 
 		sb_init(&t);
@@ -243,37 +254,40 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 			 "no timeline points in the journal for this process");
 	}
 
-	/* Limit and thresholds across the whole width: they hold before and after the points. */
-	if (limit_shown) {
-		/* The daemon's configured thresholds: percentages of the limit, then counts. */
-		for (int k = 0; k < r->thr.npercents + r->thr.ncounts; k++) {
-			bool pct = k < r->thr.npercents;
-			double v = pct ? r->thr.percents[k] * limit / 100 :
-					 r->thr.counts[k - r->thr.npercents];
-			double yy = svg_fy(&fa, v);
+	/*
+	 * Limit and thresholds across the whole width: they hold before and after the points.
+	 * The daemon's configured thresholds: percentages of the limit where it is drawn,
+	 * counts wherever they are on the scale.
+	 */
+	for (int k = 0; k < r->thr.npercents + r->thr.ncounts && p->npts; k++) {
+		bool pct = k < r->thr.npercents;
+		double v = pct ? r->thr.percents[k] * limit / 100 :
+				 r->thr.counts[k - r->thr.npercents];
+		double yy = svg_fy(&fa, v);
 
-			if (v <= 0 || v > fa.vmax)
-				continue;
-			sb_printf(sb,
-				  "<path class=\"threshold\" d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
-				  "stroke-dasharray=\"3 3\"/>\n",
-				  fa.x0, yy, fa.x0 + fa.w, C_THRESH);
-			labels[nlabels].y = yy;
-			if (pct) {
-				snprintf(labels[nlabels].text, sizeof(labels[0].text), "%g%%",
-					 r->thr.percents[k]);
-			} else {
-				struct strbuf t;
+		if (v <= 0 || v > top || (pct && !limit_shown))
+			continue;
+		sb_printf(sb,
+			  "<path class=\"threshold\" d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
+			  "stroke-dasharray=\"3 3\"/>\n",
+			  fa.x0, yy, fa.x0 + fa.w, C_THRESH);
+		labels[nlabels].y = yy;
+		if (pct) {
+			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%g%%",
+				 r->thr.percents[k]);
+		} else {
+			struct strbuf t;
 
-				sb_init(&t);
-				report_thousands(&t, (unsigned long long)v);
-				snprintf(labels[nlabels].text, sizeof(labels[0].text), "%s",
-					 t.buf ? t.buf : "");
-				sb_free(&t);
-			}
-			labels[nlabels].color = C_MUTED;
-			labels[nlabels++].bold = false;
+			sb_init(&t);
+			report_thousands(&t, (unsigned long long)v);
+			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%s",
+				 t.buf ? t.buf : "");
+			sb_free(&t);
 		}
+		labels[nlabels].color = C_MUTED;
+		labels[nlabels++].bold = false;
+	}
+	if (limit_shown) {
 		if (p->npts) {
 			/* vm.max_map_count can be raised while a process runs: a step line. */
 			sb_puts(sb, "<path d=\"");
@@ -301,15 +315,15 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		}
 		labels[nlabels].color = C_LIMIT;
 		labels[nlabels++].bold = true;
-		svg_spread_labels(labels, nlabels, 13, fa.y0 + 4, fa.y0 + fa.h - 4);
-		for (size_t k = 0; k < nlabels; k++) {
-			double x = fa.x0 + fa.w;
+	}
+	svg_spread_labels(labels, nlabels, 13, fa.y0 + 4, fa.y0 + fa.h - 4);
+	for (size_t k = 0; k < nlabels; k++) {
+		double x = fa.x0 + fa.w;
 
-			sb_printf(sb, "<path d=\"M%.1f %.1fL%.1f %.1f\" stroke=\"%s\"/>\n", x,
-				  labels[k].y, x + 6, labels[k].ly, C_THRESH);
-			svg_text(sb, x + 9, labels[k].ly + 4, 11, "start", labels[k].color,
-				 labels[k].bold ? "font-weight=\"bold\"" : NULL, labels[k].text);
-		}
+		sb_printf(sb, "<path d=\"M%.1f %.1fL%.1f %.1f\" stroke=\"%s\"/>\n", x, labels[k].y,
+			  x + 6, labels[k].ly, C_THRESH);
+		svg_text(sb, x + 9, labels[k].ly + 4, 11, "start", labels[k].color,
+			 labels[k].bold ? "font-weight=\"bold\"" : NULL, labels[k].text);
 	}
 
 	if (p->npts) {

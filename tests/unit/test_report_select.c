@@ -392,6 +392,22 @@ Test(report_select, plots_draw_the_configured_thresholds)
 	free(t);
 	fx_rm(&f);
 
+	/* Far below the limit, a count on the scale is drawn, the percentages are not. */
+	fx_open(&f);
+	fx_json(&f, JREC_CONFIG, 0, "", T0 * NS,
+		"{\"alert_thresholds\":[80],\"alert_vma_counts\":[500,60000]}");
+	for (int i = 0; i < 10; i++)
+		fx_point(&f, 10, "small", (T0 + 100 + i * 10) * NS, 300 + 40 * i, 300, 300 + 40 * i,
+			 1 << 20, 0, 0, 100, 0);
+	fx_close(&f);
+	t = run_ok(f.dir, "--format", "svg", NULL);
+	cr_assert_eq(count(t, "<path class=\"threshold\""), 1, "%s", t);
+	cr_assert_eq(thr_label(t, "500"), 1, "%s", t);
+	cr_assert_eq(thr_label(t, "60,000") + thr_label(t, "80%"), 0, "%s", t);
+	cr_assert(strstr(t, "alerts at 80 % and 500 / 60,000 VMAs"), "%s", t);
+	free(t);
+	fx_rm(&f);
+
 	/* A later configuration (after a reload) replaces the first; one after --until does not. */
 	fx_open(&f);
 	fx_json(&f, JREC_CONFIG, 0, "", T0 * NS, "{\"alert_thresholds\":[50]}");
