@@ -148,7 +148,7 @@ void report_event_sites(struct strbuf *sb, const struct report_event *ev, enum u
 			const char *prefix);
 
 /*
- * The latest census (VMA count by kind) the journal has of process p: its exit's, or an
+ * The census (VMA count by kind) the journal has of process p: its exit's, else its latest
  * incident's; *from is that event. NULL when none has one.
  */
 const json_t *report_proc_census(const struct report *r, const struct report_proc *p,

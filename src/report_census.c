@@ -37,12 +37,17 @@ const json_t *report_proc_census(const struct report *r, const struct report_pro
 	const json_t *best = NULL;
 
 	*from = NULL;
-	/* Events are in time order: the last one with a census is the latest. */
+	/*
+	 * The exit's census is the last word (an alert journaled as it exits may be stamped
+	 * later); else the latest incident's: events are in time order.
+	 */
 	for (size_t i = 0; i < r->nevents; i++) {
 		const struct report_event *ev = &r->events[i];
 		const json_t *c;
 
 		if (ev->proc != p || !ev->data || ev->duplicate)
+			continue;
+		if (*from && (*from)->type == JREC_PROC_EXIT && ev->type != JREC_PROC_EXIT)
 			continue;
 		c = event_census(ev);
 		if (c) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -211,4 +212,62 @@ Test(outputs, snapshot_json_equals_the_text_snapshot)
 	cr_assert_gt(s.stops, 0);
 	cr_assert_gt(s.compared, 20, "%zu VMAs compared", s.compared);
 	free(argv[0]);
+}
+
+/* ---- the report of a real daemon's journal ---- */
+
+/*
+ * The thresholds the daemon was configured with are the ones its report draws, and a
+ * process that exited has its census in the HTML report.
+ */
+Test(outputs, report_draws_the_daemons_thresholds_and_the_exit_census)
+{
+	const char *html = h_tmpfile("report.html"), *json = h_tmpfile("report.json");
+	struct lines page, doc;
+	char *all = NULL, *census;
+	size_t len = 0;
+	long long guards = 0;
+
+	h_daemon_start(&daemon_, "--ringbuf-size 64M --alert-thresholds 70,85 "
+				 "--alert-vma-counts 500");
+	cr_assert_eq(h_sh("%s >/dev/null", h_path("workloads/deb_two_sites")), 0);
+	/* Its exit is in the journal once the daemon has read it; SIGTERM flushes. */
+	sleep(1);
+	h_daemon_stop(&daemon_);
+	cr_assert_eq(h_sh("%s report --journal-dir %s --comm deb_two_sites --format html -o %s",
+			  h_path("vmatrace"), h_tmpfile("journal"), html),
+		     0);
+	cr_assert_eq(h_read_lines(html, &page), 0);
+	for (size_t i = 0; i < page.n; i++) {
+		all = realloc(all, len + strlen(page.v[i]) + 2);
+		len += sprintf(all + len, "%s\n", page.v[i]);
+	}
+	cr_assert(strstr(all, "70%, 85% of vm.max_map_count; 500 VMAs (the daemon"),
+		  "the configured thresholds are not in the summary");
+	/* deb_two_sites passed 500 VMAs: that line is drawn, the 70/85 % ones (off scale) not. */
+	cr_assert(strstr(all, "fill=\"#6b7280\">500</text>"), "no 500 threshold line");
+	cr_assert(strstr(all, "alerts at 70 / 85 % and 500 VMAs"));
+	cr_assert(strstr(all, "VMA alert 500 VMAs: 500 VMAs of "), "no alert at 500 VMAs");
+	census = strstr(all, "<h2>VMA kinds</h2>");
+	cr_assert_not_null(census, "no census section");
+	cr_assert(strstr(census, "(its exit)"), "no census from the exit record");
+	{
+		const char *g = strstr(census, "<td>guard</td><td class=\"n\">");
+
+		cr_assert_not_null(g, "no guard row");
+		g += strlen("<td>guard</td><td class=\"n\">");
+		for (; *g && *g != '<'; g++)
+			if (*g >= '0' && *g <= '9')
+				guards = guards * 10 + (*g - '0');
+	}
+	cr_assert_geq(guards, 300, "the exit census has %lld guards", guards);
+	/* The JSON report has the same exit census, as the daemon journaled it. */
+	cr_assert_eq(h_sh("%s report --journal-dir %s --comm deb_two_sites --format json -o %s",
+			  h_path("vmatrace"), h_tmpfile("journal"), json),
+		     0);
+	cr_assert_eq(h_read_lines(json, &doc), 0);
+	cr_assert(strstr(doc.v[0], "\"census\":{\"anonymous\":"), "no census in proc_exit");
+	free(all);
+	h_free_lines(&page);
+	h_free_lines(&doc);
 }
