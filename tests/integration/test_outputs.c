@@ -6,9 +6,11 @@
  * what the text snapshot says.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -270,4 +272,41 @@ Test(outputs, report_draws_the_daemons_thresholds_and_the_exit_census)
 	free(all);
 	h_free_lines(&page);
 	h_free_lines(&doc);
+}
+
+/* A reload journals the new thresholds: the report draws the ones in force at its end. */
+Test(outputs, report_follows_a_reload_of_the_thresholds)
+{
+	const char *conf = h_tmpfile("vmatrace.conf"), *out = h_tmpfile("report.html");
+	char args[512], until[32];
+	struct lines page;
+	bool before = false, after = false;
+
+	cr_assert_eq(h_sh("echo 'alert_thresholds = 60, 75' > %s", conf), 0);
+	snprintf(args, sizeof(args), "-c %s", conf);
+	h_daemon_start(&daemon_, args);
+	sleep(1);
+	snprintf(until, sizeof(until), "%lld", (long long)time(NULL));
+	sleep(1);
+	cr_assert_eq(h_sh("echo 'alert_thresholds = 65' > %s", conf), 0);
+	kill(daemon_.pid, SIGHUP);
+	cr_assert(h_wait_for_line(daemon_.log, "configuration reloaded", 10));
+	h_daemon_stop(&daemon_);
+	cr_assert_eq(h_sh("%s report --journal-dir %s --format html -o %s", h_path("vmatrace"),
+			  h_tmpfile("journal"), out),
+		     0);
+	cr_assert_eq(h_read_lines(out, &page), 0);
+	for (size_t i = 0; i < page.n; i++)
+		after |= strstr(page.v[i], "<td>65% of vm.max_map_count (the daemon") != NULL;
+	h_free_lines(&page);
+	cr_assert(after, "the reloaded thresholds are not the report's");
+	/* Up to a time before the reload: the first ones. */
+	cr_assert_eq(h_sh("%s report --journal-dir %s --until %s --format html -o %s",
+			  h_path("vmatrace"), h_tmpfile("journal"), until, out),
+		     0);
+	cr_assert_eq(h_read_lines(out, &page), 0);
+	for (size_t i = 0; i < page.n; i++)
+		before |= strstr(page.v[i], "<td>60%, 75% of vm.max_map_count (the daemon") != NULL;
+	h_free_lines(&page);
+	cr_assert(before, "the thresholds before the reload are not the report's up to then");
 }
