@@ -66,6 +66,18 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "resyncs", r->resyncs);
 	jw_kuint(w, "max_map_count", r->max_map_count);
 	jw_obj_end(w);
+	/* What the plots draw: the journal's latest config record, or the defaults. */
+	jw_kobj(w, "alert_thresholds");
+	jw_karr(w, "percents");
+	for (int k = 0; k < r->thr.npercents; k++)
+		jw_double(w, r->thr.percents[k]);
+	jw_arr_end(w);
+	jw_karr(w, "counts");
+	for (int k = 0; k < r->thr.ncounts; k++)
+		jw_uint(w, r->thr.counts[k]);
+	jw_arr_end(w);
+	jw_kstr(w, "source", r->thr.from_journal ? "journal" : "defaults");
+	jw_obj_end(w);
 }
 
 static void point(struct jsonw *w, const struct journal_tl *t)

@@ -377,8 +377,12 @@ Test(report_browser, chromium_renders_the_html_report, .init = setup_dir, .fini 
 	cr_assert(strstr(log, "vmatrace-check"), "the console shows no line of the page:\n%s", log);
 	errors = console_errors(log);
 	cr_assert_str_empty(errors, "console errors:\n%s", errors);
-	fprintf(stderr, "chromium: %zu/%zu pixels of the VMA/mapped lines; %.120s\n", blue, violet,
-		strstr(dom, "data-check"));
+	{
+		const char *dc = strstr(dom, "data-check");
+
+		fprintf(stderr, "chromium: %zu/%zu pixels of the VMA/mapped lines; %.*s\"\n", blue,
+			violet, dc ? (int)strcspn(dc + 12, "\"") + 12 : 0, dc ? dc : "");
+	}
 	free(errors);
 	/* Every chart and path of the report became an element (nothing swallowed)... */
 	cr_assert_eq(probe_value(dom, "svgs"), svgs);

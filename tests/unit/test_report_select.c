@@ -370,6 +370,11 @@ Test(report_select, plots_draw_the_configured_thresholds)
 				    "configuration)"),
 		  "%s", t);
 	free(t);
+	t = run_ok(f.dir, "--format", "json", NULL);
+	cr_assert(strstr(t, "\"alert_thresholds\":{\"percents\":[70,85.5],\"counts\":[60000],"
+			    "\"source\":\"journal\"}"),
+		  "%s", t);
+	free(t);
 	/* The setting in force at the end of the range, even if it was journaled before it. */
 	t = run_ok(f.dir, "--format", "svg", "--since", "1795312400", NULL);
 	cr_assert_eq(thr_label(t, "70%"), 1, "%s", t);
