@@ -288,6 +288,37 @@ static void annotate_json(struct jsonw *w, void *ctx)
 	trace_stacks_json(&a->s->stacks, a->s->model, a->r, a->size, w);
 }
 
+/*
+ * The census of an exiting process, and a word when the kernel's count at its exit is not
+ * the model's: records were lost, and a process that is gone cannot be read again.
+ */
+static void census_at_exit(struct trace_session *s, const struct vmt_exit_rec *r)
+{
+	struct model_proc *p = model_proc_get(s->model, r->hdr.tgid);
+	size_t vmas = model_vma_count(p);
+	struct jsonw w;
+
+	model_format_census(s->model, p, &s->line, s->fo.json);
+	if (!r->map_count || r->map_count == vmas)
+		return;
+	if (!s->fo.json) {
+		sb_printf(
+			&s->line,
+			"census incomplete: the kernel counted %u VMAs at the exit, the model %zu "
+			"(records were lost)\n",
+			r->map_count, vmas);
+		return;
+	}
+	jw_begin(&w, &s->line);
+	jw_obj(&w);
+	jw_kstr(&w, "event", "census_incomplete");
+	jw_kuint(&w, "pid", p->tgid);
+	jw_kuint(&w, "kernel_vmas", r->map_count);
+	jw_kuint(&w, "model_vmas", vmas);
+	jw_obj_end(&w);
+	sb_putc(&s->line, '\n');
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct trace_session *s = ctx;
@@ -325,8 +356,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		/* The census of a process that ends, from the model, before it forgets it. */
 		if (h->type == VMT_REC_EXIT && show && s->a.model &&
 		    model_proc_get(s->model, h->tgid))
-			model_format_census(s->model, model_proc_get(s->model, h->tgid), &s->line,
-					    s->fo.json);
+			census_at_exit(s, data);
 		model_apply(s->model, data, size);
 	}
 	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->a.model || s->a.stack)) {
