@@ -7,6 +7,7 @@
  * without Chromium it is skipped and says why.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -253,11 +254,19 @@ static void setup_dir(void)
 	cr_assert_not_null(mkdtemp(bfx.dir));
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static void teardown(void)
 {
 	stop_browser();
+	/* Chromium's profile is a deep tree: depth first, links not followed. */
 	if (bfx.dir[0])
-		dir_remove(bfx.dir);
+		nftw(bfx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	if (bfx.journal.dir[0])
 		fx_rm(&bfx.journal);
 	memset(&bfx, 0, sizeof(bfx));
