@@ -78,10 +78,16 @@ void daemon_open_journal(struct daemon *d);
 void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
 			 const struct strbuf *json);
 void daemon_journal_start(struct daemon *d, int nprocs);
+/* The alert settings (JREC_CONFIG), which the report's plots draw: at start and each reload. */
+void daemon_journal_config(struct daemon *d);
 void daemon_journal_stop(struct daemon *d, int sig);
-/* A process's exit, with its failed calls by syscall and errno (copied before it went). */
+/*
+ * A process's exit, with its failed calls by syscall and errno and its VMA count by kind
+ * (census, or NULL), copied before the model forgot it.
+ */
 void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
-			 const struct model_fail *fails, uint32_t nfails, uint64_t failures);
+			 const struct model_fail *fails, uint32_t nfails, uint64_t failures,
+			 const uint32_t *census);
 /* Drops and resyncs since the last call, and the journal's own errors (every tick). */
 void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */

@@ -35,7 +35,8 @@
 	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */ \
 	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */      \
 	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */            \
-	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */
+	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */    \
+	X(CONFIG, 12, "config")		   /* JSON {"alert_thresholds",...}: start, reload */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */

@@ -133,6 +133,11 @@ struct model_proc {
 	bool need_resync; /* the model could not follow an event: read the kernel's VMAs */
 	bool seeded;	  /* the address space was read from the kernel at least once */
 	/*
+	 * A read from the kernel found it exited or exiting (its records are still being
+	 * read): its VMAs stay what its events said, and it is not read again.
+	 */
+	bool gone;
+	/*
 	 * After a read from the kernel: events older than skip_before_ns are already in it;
 	 * events until settle_ns may be in it too, so they are applied (idempotent) without
 	 * judging the count.
@@ -166,7 +171,11 @@ struct model_proc {
 	uint64_t fr_lost; /* events pushed out (ring full, or memory budget hit) */
 };
 
-/* Reads a process's VMAs from the kernel into the model (model_seed_* calls). */
+/*
+ * Reads a process's VMAs from the kernel into the model (model_seed_* calls): 0, -ESRCH
+ * when it has exited or is exiting (nothing read: the model keeps its state and marks it
+ * gone), another -errno on failure.
+ */
 typedef int (*model_reseed_fn)(void *ctx, uint32_t tgid);
 
 /* Zero fields take the MODEL_DEFAULT_* values. */
@@ -184,6 +193,7 @@ struct model_config {
 
 struct model_stats {
 	uint64_t events, resyncs, resync_failures, seeds, procs_created, procs_exited;
+	uint64_t resyncs_gone; /* resyncs not done: the process had exited (model kept) */
 	uint64_t fr_lost, tl_dropped;
 	uint64_t detail_bytes; /* timelines + flight recorders */
 };
@@ -218,6 +228,11 @@ void model_apply(struct model *m, const void *rec, size_t size);
 struct model_proc *model_proc_get(struct model *m, uint32_t tgid);
 /* Forget a process (it exited or we stop tracing it). */
 void model_proc_drop(struct model *m, uint32_t tgid);
+/*
+ * Forget processes marked gone that had no record for quiet_ns before now_ns (their exit
+ * record was lost: the ring buffer was full). Returns how many.
+ */
+size_t model_forget_gone(struct model *m, uint64_t now_ns, uint64_t quiet_ns);
 
 /* Bracket a walk of the kernel's VMAs (one process or all): see skip_before_ns. */
 void model_seed_walk_begin(struct model *m);
@@ -307,6 +322,10 @@ struct model_resolver {
 /* The VMAs in /proc/PID/maps format (without [vsyscall]); names through res (NULL: none). */
 void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
 		       struct strbuf *sb);
+/* The same VMAs as one JSON object: {"pid","comm","vma_count","mapped","vmas":[{"start",
+ * "end","size","perms","offset","dev","inode","name","kind"}...]}. */
+void model_format_maps_json(struct model *m, struct model_proc *p, const struct model_resolver *res,
+			    struct strbuf *sb);
 /* Census by kind and size classes. */
 void model_format_census(struct model *m, struct model_proc *p, struct strbuf *sb, bool json);
 /* Each point with the time its values hold until: the next point's, or now_ns for the last. */

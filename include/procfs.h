@@ -11,6 +11,7 @@
 #ifndef VMATRACE_PROCFS_H
 #define VMATRACE_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,19 @@ typedef int (*procfs_seed_fn)(void *ctx, const struct vmt_iter_rec *rec);
  * not called.
  */
 int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx);
+
+/* Is tgid running, not exited nor exiting (a zombie, or PF_EXITING)? */
+bool procfs_alive(uint32_t tgid);
+
+/* The BPF iterator's read of one process (tracer_seed): processes read, or -errno. */
+typedef int (*procfs_iter_fn)(void *ctx, uint32_t tgid, procfs_seed_fn fn, void *fn_ctx);
+/*
+ * Read process tgid into the model whole, or not at all (a model_reseed_fn's work): with
+ * iter (NULL: none), else from /proc, the records held until the read is over and the
+ * process still runs. 0; -ESRCH when it is gone or exiting: the model keeps what its
+ * events said; another -errno.
+ */
+int procfs_reseed(struct model *m, uint32_t tgid, procfs_iter_fn iter, void *iter_ctx);
 
 /*
  * start_brk from a /proc/PID/stat line (field 47, man 5 proc; comm, field 2,

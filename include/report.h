@@ -18,18 +18,28 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config.h"
 #include "journal.h"
 #include "jsonr.h"
 #include "strbuf.h"
 #include "untrusted.h"
 
 #define REPORT_DEFAULT_DIR "/var/lib/vmatrace/journal"
+/* Processes shown besides those with an incident, when nothing else chooses. */
+#define REPORT_DEFAULT_TOP 10
 
 struct report_filter {
 	const char *dir;
 	uint32_t pid;		     /* 0: any */
 	const char *comm;	     /* NULL: any */
 	uint64_t since_ns, until_ns; /* CLOCK_REALTIME; 0: open */
+	/*
+	 * Which of the matching processes every format shows: all of them (all, or a pid or
+	 * comm filter without top); else every one with an incident and the top N (top, 0:
+	 * REPORT_DEFAULT_TOP) by peak share of vm.max_map_count.
+	 */
+	bool all;
+	unsigned top;
 };
 
 enum report_ev_kind {
@@ -79,7 +89,17 @@ struct report_proc {
 	size_t run;  /* the loader's: the daemon run (by start record) of its last record */
 	bool exited; /* a record after exit_ns with the same pid and comm is another process */
 	uint64_t exit_ns;
+	bool shown; /* picked by the selection (struct report_filter) */
 	struct report_proc *hash_next;
+};
+
+/* The daemon's alert thresholds, which the plots draw. */
+struct report_thresholds {
+	double percents[CONFIG_MAX_LIST]; /* of vm.max_map_count, ascending */
+	int npercents;
+	uint32_t counts[CONFIG_MAX_LIST]; /* absolute VMA counts, ascending */
+	int ncounts;
+	bool from_journal; /* else the built-in defaults: the journal has no config record */
 };
 
 struct report {
@@ -88,6 +108,8 @@ struct report {
 	struct journal_reader_stats rs;
 	struct report_proc **procs; /* by peak VMA count, highest first */
 	size_t nprocs;
+	size_t nshown;		     /* of procs, those with shown set */
+	unsigned top;		     /* the N of the selection; 0 when every process is shown */
 	struct report_event *events; /* by time */
 	size_t nevents;
 	uint64_t first_ns, last_ns; /* of the matching records */
@@ -97,6 +119,7 @@ struct report {
 	uint32_t max_map_count; /* from the latest daemon start or point; 0 if unknown */
 	unsigned daemon_starts, daemon_stops;
 	uint64_t drops, resyncs;
+	struct report_thresholds thr; /* the latest configuration up to the range's end */
 };
 
 /* Until when point k of p holds: the next point's start, or the series' end. */
@@ -108,15 +131,20 @@ void report_free(struct report *r);
 
 void report_text(const struct report *r, struct strbuf *sb);
 void report_json(const struct report *r, struct strbuf *sb);
+/* The timeline points of the shown processes, one row each (RFC 4180). */
 void report_csv(const struct report *r, struct strbuf *sb);
+/* The incidents, one row each: time, process, kind, the figures, the one-line description. */
+void report_csv_incidents(const struct report *r, struct strbuf *sb);
 
 struct report_svg_opts {
-	unsigned width;	     /* pixels; 0: 1000 */
-	unsigned max_panels; /* processes drawn when no filter picks them; 0: 10 */
-	bool inline_html;    /* no XML declaration: the SVG goes inside an HTML page */
+	unsigned width;	  /* pixels; 0: 1000 */
+	bool inline_html; /* no XML declaration: the SVG goes inside an HTML page */
 };
 
-/* One panel per process (VMA count; mapped bytes and heap), markers for incidents. */
+/*
+ * One panel per shown process (VMA count; mapped bytes and heap), markers for incidents,
+ * the configured alert thresholds as lines.
+ */
 void report_svg(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb);
 /* A page with the summary, the SVG panels and the incidents; o as for report_svg. */
 void report_html(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb);
@@ -145,6 +173,15 @@ void report_event_grew(struct strbuf *sb, const struct report_event *ev, enum ut
  * HTML table; nothing when none failed.
  */
 void report_failed_calls(struct strbuf *sb, const struct report *r, enum ut_output out);
+
+/*
+ * The census (VMA count by kind) the journal has of process p: its exit's, else its latest
+ * incident's; *from is that event. NULL when none has one.
+ */
+const json_t *report_proc_census(const struct report *r, const struct report_proc *p,
+				 const struct report_event **from);
+/* The HTML section of the censuses of the shown processes: a bar and a table each. */
+void report_census_html(struct strbuf *sb, const struct report *r);
 
 /*
  * "YYYY-MM-DD HH:MM[:SS]" (local), "YYYY-MM-DDTHH:MM:SS[Z]" (local, or UTC with Z),

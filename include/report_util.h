@@ -29,4 +29,10 @@ void report_version_text(struct strbuf *sb, const struct journal_reader_stats *r
 void report_journal_warnings(struct strbuf *sb, const struct journal_reader_stats *rs,
 			     const char *before, const char *after);
 
+/*
+ * "showing 12 of 6,140 processes: every one with an incident and the top 10 by peak share
+ * of vm.max_map_count; --all for all, --top N for more"; nothing when every one is shown.
+ */
+void report_selection_text(struct strbuf *sb, const struct report *r);
+
 #endif

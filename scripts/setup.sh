@@ -29,6 +29,7 @@ prometheus:/usr/bin/prometheus
 qemu-system-x86:/usr/bin/qemu-system-x86_64
 busybox-static:/bin/busybox
 cpio:/usr/bin/cpio
+chromium:/usr/bin/chromium
 "
 
 missing=""

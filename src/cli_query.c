@@ -18,9 +18,12 @@ static void usage(FILE *f, const char *cmd)
 			"Processes ranked by VMA count (percent of vm.max_map_count, growth per\n"
 			"second, heap and its high-water mark) and the tracer's health.\n");
 	else if (!strcmp(cmd, "snapshot"))
-		fprintf(f, "usage: vmatrace snapshot -p PID [--census] [--json] [--socket PATH]\n\n"
-			   "The model's VMAs of PID in /proc/PID/maps format (diff it against the\n"
-			   "kernel's), or with --census a summary by kind and size.\n");
+		fprintf(f,
+			"usage: vmatrace snapshot -p PID [--census] [--json] [--socket PATH]\n\n"
+			"The model's VMAs of PID in /proc/PID/maps format (diff it against the\n"
+			"kernel's), or with --census a summary by kind and size. --json: one\n"
+			"JSON object, the VMAs as {start, end, size, perms, offset, dev, inode,\n"
+			"name, kind} (or the census as JSON).\n");
 	else if (!strcmp(cmd, "sites"))
 		fprintf(f,
 			"usage: vmatrace sites -p PID [--json] [--top N] [--socket PATH]\n\n"

@@ -26,19 +26,28 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmatrace report [--journal-dir DIR] [-p PID | --comm NAME] [--since T]\n"
-		"                       [--until T] [--format text|json|csv|svg|html] [-o FILE]\n"
+		"                       [--until T] [--top N | --all]\n"
+		"                       [--format text|json|csv|svg|html] [--csv points|incidents]\n"
+		"                       [-o FILE]\n"
 		"\n"
 		"History from the daemon's journal: incidents (VMA-count alerts, failed calls,\n"
 		"OOM kills) and each process's VMA count, mapped bytes and heap over time.\n"
+		"Every format shows the same processes: by default every process with an\n"
+		"incident and the top 10 by peak share of vm.max_map_count (and says how\n"
+		"many of how many it shows); with -p or --comm, every one that matches.\n"
 		"\n"
 		"  -d, --journal-dir DIR  the journal (default " REPORT_DEFAULT_DIR ")\n"
 		"  -p, --pid PID          only this process\n"
 		"  -c, --comm NAME        only processes with this name\n"
 		"  -s, --since T          records at or after T (and the values held at T)\n"
 		"  -u, --until T          records at or before T\n"
+		"  -n, --top N            the top N by peak share of the limit, besides those\n"
+		"                         with an incident (default 10)\n"
+		"  -a, --all              every process\n"
 		"  -f, --format FMT       text (default), json, csv, svg or html\n"
+		"      --csv WHAT         csv: points (default: one row per timeline point) or\n"
+		"                         incidents (one row per alert, failed call, OOM kill)\n"
 		"  -o, --output FILE      write there (replaced atomically) instead of stdout\n"
-		"      --top N            svg/html: processes drawn without -p/--comm (default 10)\n"
 		"      --sites            text: the call sites (frames) under each incident\n"
 		"\n"
 		"T is 'YYYY-MM-DD HH:MM[:SS]' (local time), 'YYYY-MM-DDTHH:MM:SS[Z]', unix\n"
@@ -46,6 +55,7 @@ static void usage(FILE *f)
 }
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_SVG, FMT_HTML };
+enum { OPT_CSV = 256, OPT_SITES };
 
 int cli_report(int argc, char **argv)
 {
@@ -57,14 +67,17 @@ int cli_report(int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "top", required_argument, NULL, 't' },
-		{ "sites", no_argument, NULL, 'S' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "sites", no_argument, NULL, OPT_SITES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct report_filter f = { .dir = REPORT_DEFAULT_DIR };
 	struct report_svg_opts so = { 0 };
 	enum report_format fmt = FMT_TEXT;
+	bool fmt_given = false, csv_incidents = false;
 	const char *output = NULL;
 	time_t now = time(NULL);
 	struct report r;
@@ -77,7 +90,7 @@ int cli_report(int argc, char **argv)
 	bool show_sites = false;
 
 	optind = 0; /* getopt starts afresh when a test calls us more than once */
-	while ((c = getopt_long(argc, argv, "d:p:c:s:u:f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:c:s:u:f:o:n:ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			f.dir = optarg;
@@ -107,6 +120,7 @@ int cli_report(int argc, char **argv)
 			}
 			break;
 		case 'f':
+			fmt_given = true;
 			if (!strcmp(optarg, "text"))
 				fmt = FMT_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -126,15 +140,30 @@ int cli_report(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 't':
+		case 'n':
 			top = strtol(optarg, &end, 10);
-			if (*end || top <= 0 || top > 1000) {
-				log_err("invalid --top '%s'", optarg);
+			if (!*optarg || *end || top <= 0 || top > 100000) {
+				log_err("invalid --top '%s': expected 1 to 100000", optarg);
 				return EXIT_USAGE;
 			}
-			so.max_panels = top;
+			f.top = top;
 			break;
-		case 'S':
+		case 'a':
+			f.all = true;
+			break;
+		case OPT_CSV:
+			if (!strcmp(optarg, "points")) {
+				csv_incidents = false;
+			} else if (!strcmp(optarg, "incidents")) {
+				csv_incidents = true;
+			} else {
+				log_err("unknown --csv '%s': use points or incidents", optarg);
+				return EXIT_USAGE;
+			}
+			if (!fmt_given)
+				fmt = FMT_CSV;
+			break;
+		case OPT_SITES:
 			show_sites = true;
 			break;
 		case 'h':
@@ -148,6 +177,14 @@ int cli_report(int argc, char **argv)
 	if (optind < argc) {
 		log_err("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (f.all && f.top) {
+		log_err("--all and --top choose differently: give one");
+		return EXIT_USAGE;
+	}
+	if (fmt != FMT_CSV && csv_incidents) {
+		log_err("--csv incidents is for --format csv");
 		return EXIT_USAGE;
 	}
 	if (f.since_ns && f.until_ns && f.since_ns > f.until_ns) {
@@ -190,7 +227,10 @@ int cli_report(int argc, char **argv)
 		report_json(&r, &sb);
 		break;
 	case FMT_CSV:
-		report_csv(&r, &sb);
+		if (csv_incidents)
+			report_csv_incidents(&r, &sb);
+		else
+			report_csv(&r, &sb);
 		break;
 	case FMT_SVG:
 		report_svg(&r, &so, &sb);

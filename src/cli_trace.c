@@ -288,6 +288,37 @@ static void annotate_json(struct jsonw *w, void *ctx)
 	trace_stacks_json(&a->s->stacks, a->s->model, a->r, a->size, w);
 }
 
+/*
+ * The census of an exiting process, and a word when the kernel's count at its exit is not
+ * the model's: records were lost, and a process that is gone cannot be read again.
+ */
+static void census_at_exit(struct trace_session *s, const struct vmt_exit_rec *r)
+{
+	struct model_proc *p = model_proc_get(s->model, r->hdr.tgid);
+	size_t vmas = model_vma_count(p);
+	struct jsonw w;
+
+	model_format_census(s->model, p, &s->line, s->fo.json);
+	if (!r->map_count || r->map_count == vmas)
+		return;
+	if (!s->fo.json) {
+		sb_printf(
+			&s->line,
+			"census incomplete: the kernel counted %u VMAs at the exit, the model %zu "
+			"(records were lost)\n",
+			r->map_count, vmas);
+		return;
+	}
+	jw_begin(&w, &s->line);
+	jw_obj(&w);
+	jw_kstr(&w, "event", "census_incomplete");
+	jw_kuint(&w, "pid", p->tgid);
+	jw_kuint(&w, "kernel_vmas", r->map_count);
+	jw_kuint(&w, "model_vmas", vmas);
+	jw_obj_end(&w);
+	sb_putc(&s->line, '\n');
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct trace_session *s = ctx;
@@ -325,8 +356,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		/* The census of a process that ends, from the model, before it forgets it. */
 		if (h->type == VMT_REC_EXIT && show && s->a.model &&
 		    model_proc_get(s->model, h->tgid))
-			model_format_census(s->model, model_proc_get(s->model, h->tgid), &s->line,
-					    s->fo.json);
+			census_at_exit(s, data);
 		model_apply(s->model, data, size);
 	}
 	if (h->type == VMT_REC_SYSCALL && s->fo.json && (s->a.model || s->a.stack)) {
@@ -365,6 +395,13 @@ static void report_lookups(struct trace_session *s)
 		log_debug("VMA lookups that fell back to bpf_find_vma(): %llu; of those, mmap_lock "
 			  "busy (no VMA sent): %llu",
 			  st[VMT_STAT_VMA_WALK_MISS], st[VMT_STAT_FIND_VMA_BUSY]);
+	if (s->model)
+		log_debug(
+			"model resyncs: %llu (%llu failed; %llu of processes that had exited: not "
+			"read, the model kept what their records said)",
+			(unsigned long long)s->model->st.resyncs,
+			(unsigned long long)s->model->st.resync_failures,
+			(unsigned long long)s->model->st.resyncs_gone);
 }
 
 /*
@@ -409,23 +446,23 @@ static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
 	return pid;
 }
 
-/* Read a process's VMAs from the kernel into the model (iterator, else /proc). */
+static int trace_iter(void *ctx, uint32_t tgid, procfs_seed_fn fn, void *fn_ctx)
+{
+	struct trace_session *s = ctx;
+
+	return tracer_seed(s->tracer, tgid, fn, fn_ctx);
+}
+
+/*
+ * Read a process's VMAs from the kernel into the model (iterator, else /proc), whole or
+ * not at all. A process that is gone, or exiting, keeps what its events said: it is what
+ * the census and the stacks need, and its records are read after it exited.
+ */
 static int trace_reseed(void *ctx, uint32_t tgid)
 {
 	struct trace_session *s = ctx;
-	struct model_seeder ts = { .m = s->model };
-	int n = tracer_seed(s->tracer, tgid, model_seed_iter, &ts);
 
-	model_seeder_end(&ts);
-	if (n > 0)
-		return 0;
-	/*
-	 * The iterator found no address space: read /proc. A process that is gone (or a
-	 * zombie) keeps what its events said: it is what the census and the stacks need.
-	 */
-	n = procfs_seed(tgid, model_seed_iter, &ts);
-	model_seeder_end(&ts);
-	return n;
+	return procfs_reseed(s->model, tgid, trace_iter, s);
 }
 
 /* Would execvp() find file and may we run it? errno says why not. */

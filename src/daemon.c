@@ -38,6 +38,8 @@
 /* The ring buffer's fd wakes us for a large backlog only; the rest is read in batches. */
 #define POLL_INTERVAL_NS 50000000ull
 #define TICK_INTERVAL_NS 1000000000ull
+/* A process found gone whose records stopped this long ago lost its exit record: forget it. */
+#define GONE_QUIET_NS (30 * 1000000000ull)
 
 /*
  * Defaults, then the file, then the command line: the same order on every
@@ -95,24 +97,23 @@ static int seed_walk(struct daemon *d, uint32_t tgid)
 	return n;
 }
 
+static int seed_iter(void *ctx, uint32_t tgid, procfs_seed_fn fn, void *fn_ctx)
+{
+	struct daemon *d = ctx;
+
+	return tracer_seed(d->tracer, tgid, fn, fn_ctx);
+}
+
+/*
+ * Whole or not at all (procfs_reseed): a process that exited before its records were read
+ * keeps what they said (its exit census, an OOM victim's history); one whose exit record
+ * was lost is forgotten on a tick (model_forget_gone).
+ */
 static int reseed(void *ctx, uint32_t tgid)
 {
 	struct daemon *d = ctx;
-	int n = seed_walk(d, tgid), err = 0;
 
-	if (n <= 0) {
-		/* The iterator could not: the same records from /proc. */
-		struct model_seeder s = { .m = d->model };
-
-		err = procfs_seed(tgid, model_seed_iter, &s);
-		model_seeder_end(&s);
-	}
-	if (err == -ENOENT || err == -ESRCH) {
-		/* Gone: nothing left to model. */
-		model_proc_drop(d->model, tgid);
-		return 0;
-	}
-	return err;
+	return procfs_reseed(d->model, tgid, seed_iter, d);
 }
 
 void daemon_consume(struct daemon *d)
@@ -185,10 +186,13 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 {
 	struct model_proc *p = model_proc_get(d->model, r->hdr.tgid);
 	struct model_fail fails[MODEL_FAIL_KEYS];
+	uint32_t census[VK__COUNT];
 	uint32_t nfails = 0;
 	uint64_t failures = 0;
 
 	if (p) {
+		/* What the count was made of, for the journal's exit record. */
+		memcpy(census, p->count, sizeof(census));
 		if (daemon_selects(d, p))
 			alert_flush_failures(d->alerts, p, d->max_map_count, p->last_ns, true,
 					     d->realtime_offset_ns);
@@ -200,7 +204,7 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 	daemon_sites_note(d, r, size);
 	model_apply(d->model, r, size);
 	alert_forget(d->alerts, r->hdr.tgid);
-	daemon_journal_exit(d, r, fails, nfails, failures);
+	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -273,6 +277,7 @@ static void on_tick(void *ctx)
 
 	daemon_consume(d);
 	model_tick(d->model, now);
+	model_forget_gone(d->model, now, GONE_QUIET_NS);
 	alert_tick(d->alerts, now);
 	alert_tick_failures(d->alerts, d->model, d->max_map_count, now, d->realtime_offset_ns);
 	if (d->max_map_count != sys_max_map_count()) { /* the sysctl may change at any time */
@@ -356,6 +361,7 @@ static void on_hup(void *ctx, int sig)
 		daemon_sites_configure(d);
 		free(old);
 	}
+	daemon_journal_config(d); /* the report draws the thresholds in force */
 	schedule_status(d);
 	log_info("configuration reloaded from %s", d->config_path);
 	if (d->notify)

@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "jsonw.h"
 #include "log.h"
+#include "model.h"
 #include "untrusted.h"
 #include "version.h"
 
@@ -75,7 +76,33 @@ void daemon_journal_start(struct daemon *d, int nprocs)
 	jw_obj_end(&w);
 	daemon_journal_json(d, JREC_DAEMON_START, 0, "", &sb);
 	sb_free(&sb);
+	daemon_journal_config(d);
 	journal_flush(d->journal);
+}
+
+void daemon_journal_config(struct daemon *d)
+{
+	const struct config *c = d->cfg;
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!d->journal)
+		return;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_karr(&w, "alert_thresholds");
+	for (int i = 0; i < c->n_alert_thresholds; i++)
+		jw_double(&w, c->alert_thresholds[i]);
+	jw_arr_end(&w);
+	jw_karr(&w, "alert_vma_counts");
+	for (int i = 0; i < c->n_alert_vma_counts; i++)
+		jw_uint(&w, c->alert_vma_counts[i]);
+	jw_arr_end(&w);
+	jw_kdouble(&w, "alert_hysteresis", c->alert_hysteresis);
+	jw_obj_end(&w);
+	daemon_journal_json(d, JREC_CONFIG, 0, "", &sb);
+	sb_free(&sb);
 }
 
 void daemon_journal_stop(struct daemon *d, int sig)
@@ -95,7 +122,8 @@ void daemon_journal_stop(struct daemon *d, int sig)
 }
 
 void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
-			 const struct model_fail *fails, uint32_t nfails, uint64_t failures)
+			 const struct model_fail *fails, uint32_t nfails, uint64_t failures,
+			 const uint32_t *census)
 {
 	int sig = r->exit_code & 0x7f;
 	struct strbuf sb;
@@ -115,6 +143,13 @@ void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 	/* Every failed call of its life, counted exactly (alerts only sample them). */
 	jw_kuint(&w, "failures_total", failures);
 	alert_failures_json(&w, fails, nfails);
+	if (census) {
+		/* What the count was made of: the report draws it for every exited process. */
+		jw_kobj(&w, "census");
+		for (int k = 0; k < VK__COUNT; k++)
+			jw_kuint(&w, model_kind_name(k), census[k]);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
 	if (!sb.oom)
 		journal_put_json(d->journal, JREC_PROC_EXIT, r->hdr.tgid, r->hdr.comm,

@@ -44,25 +44,64 @@ static const char *vma_name(const struct model_resolver *res, struct model_proc 
 	return NULL;
 }
 
-void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
-		       struct strbuf *sb)
+/* One VMA as a JSON object: the fields of its maps line by name, and the model's kind. */
+static void maps_json_entry(struct jsonw *w, const struct vma_entry *e, const struct model_file *f,
+			    const char *name, const char *perms)
+{
+	char dev[16];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", f ? f->dev >> 20 : 0, f ? f->dev & 0xfffff : 0);
+	jw_obj(w);
+	jw_khex(w, "start", e->start);
+	jw_khex(w, "end", e->end);
+	jw_kuint(w, "size", e->end - e->start);
+	jw_kstr(w, "perms", perms);
+	jw_kuint(w, "offset", f ? (unsigned long long)e->pgoff * 4096 : 0ull);
+	jw_kstr(w, "dev", dev);
+	jw_kuint(w, "inode", f ? (unsigned long long)f->ino : 0ull);
+	if (name)
+		jw_kstr(w, "name", name); /* file names are anyone's bytes: the writer escapes */
+	else
+		jw_knull(w, "name");
+	jw_kstr(w, "kind", model_kind_name(e->kind));
+	jw_obj_end(w);
+}
+
+/* The VMAs as /proc/PID/maps lines, or as one JSON document of the same fields. */
+static void format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
+			struct strbuf *sb, bool json)
 {
 	struct model_special_name *sp = NULL;
 	size_t nsp = res && res->special_names ? res->special_names(res->ctx, p->tgid, &sp) : 0;
 	char **paths = calloc(m->nfiles, sizeof(*paths));
 	struct vmamap_iter it;
 	struct vma_entry *e;
+	struct jsonw w;
 
+	if (json) {
+		jw_begin(&w, sb);
+		jw_obj(&w);
+		jw_kuint(&w, "pid", p->tgid);
+		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		jw_kuint(&w, "vma_count", model_vma_count(p));
+		jw_kuint(&w, "mapped", model_mapped_bytes(p));
+		jw_karr(&w, "vmas");
+	}
 	vmamap_iter_init(p->map, &it, 0);
 	while (paths && (e = vmamap_iter_next(&it))) {
 		const char *name = vma_name(res, p, e, sp, nsp, paths);
 		struct model_file *f = e->file ? &m->files[e->file] : NULL;
 		size_t line_start = sb->len;
+		char perms[5] = { e->flags & VF_READ ? 'r' : '-', e->flags & VF_WRITE ? 'w' : '-',
+				  e->flags & VF_EXEC ? 'x' : '-',
+				  e->flags & VF_MAYSHARE ? 's' : 'p', 0 };
 
-		sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-			  (unsigned long long)e->start, (unsigned long long)e->end,
-			  e->flags & VF_READ ? 'r' : '-', e->flags & VF_WRITE ? 'w' : '-',
-			  e->flags & VF_EXEC ? 'x' : '-', e->flags & VF_MAYSHARE ? 's' : 'p',
+		if (json) {
+			maps_json_entry(&w, e, f, name, perms);
+			continue;
+		}
+		sb_printf(sb, "%08llx-%08llx %s %08llx %02x:%02x %llu ",
+			  (unsigned long long)e->start, (unsigned long long)e->end, perms,
 			  f ? (unsigned long long)e->pgoff * 4096 : 0ull, f ? f->dev >> 20 : 0,
 			  f ? f->dev & 0xfffff : 0, f ? (unsigned long long)f->ino : 0ull);
 		if (name) {
@@ -73,10 +112,27 @@ void model_format_maps(struct model *m, struct model_proc *p, const struct model
 		}
 		sb_putc(sb, '\n');
 	}
+	if (json) {
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+		sb_putc(sb, '\n');
+	}
 	for (uint32_t i = 0; paths && i < m->nfiles; i++)
 		free(paths[i]);
 	free(paths);
 	free(sp);
+}
+
+void model_format_maps(struct model *m, struct model_proc *p, const struct model_resolver *res,
+		       struct strbuf *sb)
+{
+	format_maps(m, p, res, sb, false);
+}
+
+void model_format_maps_json(struct model *m, struct model_proc *p, const struct model_resolver *res,
+			    struct strbuf *sb)
+{
+	format_maps(m, p, res, sb, true);
 }
 
 /* Size classes of the census. */

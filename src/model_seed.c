@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "hmap.h"
 #include "model.h"
 #include "model_internal.h"
 
@@ -46,6 +47,7 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 	p->need_resync = false;
 	p->suspect_ns = 0;
 	p->skip_before_ns = m->walk_start_ns;
+	p->gone = false; /* read: it runs (a new image after an exec, or a reused pid) */
 	return p;
 }
 
@@ -93,21 +95,58 @@ void model_resync(struct model *m, struct model_proc *p)
 {
 	uint32_t tgid = p->tgid;
 
+	int err;
+
 	m->st.resyncs++;
 	p->resyncs++;
+	if (p->gone) {
+		/* Its records are still coming, its /proc is not: they are the truth now. */
+		m->st.resyncs_gone++;
+		p->need_resync = false;
+		return;
+	}
 	if (!m->cfg.reseed || m->in_reseed) {
 		p->need_resync = false;
 		return;
 	}
 	m->in_reseed = true;
 	model_seed_walk_begin(m);
-	if (m->cfg.reseed(m->cfg.reseed_ctx, tgid))
-		m->st.resync_failures++;
+	err = m->cfg.reseed(m->cfg.reseed_ctx, tgid);
 	model_seed_walk_end(m);
 	m->in_reseed = false;
 	p = model_proc_get(m, tgid);
+	if (err == -ESRCH || err == -ENOENT) {
+		m->st.resyncs_gone++;
+		if (p)
+			p->gone = true;
+	} else if (err) {
+		m->st.resync_failures++;
+	}
 	if (p)
 		p->need_resync = false;
+}
+
+size_t model_forget_gone(struct model *m, uint64_t now_ns, uint64_t quiet_ns)
+{
+	uint32_t victims[64];
+	size_t n = 0, total = 0;
+	uint64_t key;
+	void *val;
+
+	do {
+		n = 0;
+		for (size_t i = 0; n < 64 && (i = hmap_next(&m->procs, i, &key, &val));) {
+			const struct model_proc *p = val;
+			uint64_t last = p->last_ns > p->first_ns ? p->last_ns : p->first_ns;
+
+			if (p->gone && last + quiet_ns < now_ns)
+				victims[n++] = (uint32_t)key;
+		}
+		for (size_t i = 0; i < n; i++)
+			model_proc_drop(m, victims[i]);
+		total += n;
+	} while (n == 64);
+	return total;
 }
 
 void model_settle(struct model *m, struct model_proc *p)

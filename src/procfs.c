@@ -253,6 +253,78 @@ int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx)
 	return 0;
 }
 
+#define PF_EXITING 0x4 /* include/linux/sched.h: set when a task starts to exit */
+
+bool procfs_alive(uint32_t tgid)
+{
+	char path[64], line[1024], *s;
+	unsigned long flags = 0;
+	bool alive = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
+	if (fgets(line, sizeof(line), f) && (s = strrchr(line, ')')) && s[1] == ' ' && s[2])
+		alive = s[2] != 'Z' && s[2] != 'X' &&
+			sscanf(s + 3, " %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+			!(flags & PF_EXITING);
+	fclose(f);
+	return alive;
+}
+
+/* Records of one read, held until it is known to be whole. */
+struct held {
+	struct vmt_iter_rec *v;
+	size_t n, cap;
+};
+
+static int hold(void *ctx, const struct vmt_iter_rec *r)
+{
+	struct held *h = ctx;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 256;
+		struct vmt_iter_rec *v = realloc(h->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n++] = *r;
+	return 0;
+}
+
+int procfs_reseed(struct model *m, uint32_t tgid, procfs_iter_fn iter, void *iter_ctx)
+{
+	struct model_seeder s = { .m = m };
+	struct held h = { 0 };
+	int err = 0;
+
+	if (!procfs_alive(tgid))
+		return -ESRCH;
+	if (!iter || iter(iter_ctx, tgid, hold, &h) <= 0) {
+		h.n = 0; /* the iterator could not: the same records from /proc */
+		err = procfs_seed(tgid, hold, &h);
+	}
+	/*
+	 * A process that exits while it is read loses VMAs in the middle of the read, and one
+	 * that is gone has none to read: either way the events said more than the read can.
+	 */
+	if (!err && !procfs_alive(tgid))
+		err = -ESRCH;
+	if (err == -ENOENT)
+		err = -ESRCH;
+	for (size_t i = 0; !err && i < h.n; i++)
+		model_seed_iter(&s, &h.v[i]);
+	model_seeder_end(&s);
+	free(h.v);
+	return err;
+}
+
 /* ---- names for output ---------------------------------------------------------------------- */
 
 static int proc_file_path(void *ctx, uint32_t tgid, uint64_t start, uint64_t end, char *buf,

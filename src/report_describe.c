@@ -116,9 +116,14 @@ static void generic_fields(struct strbuf *sb, const json_t *o, enum ut_output ou
 static void vma_alert(struct strbuf *sb, const struct report_event *ev)
 {
 	const json_t *j = ev->data;
+	const char *type = jr_str(j, "threshold_type");
 	double d, lim;
 
-	sb_printf(sb, "VMA alert %.0f%%:", ev->threshold);
+	/* An absolute threshold (alert_vma_counts) is a count, not a percentage. */
+	if (type && !strcmp(type, "count"))
+		sb_printf(sb, "VMA alert %.0f VMAs:", ev->threshold);
+	else
+		sb_printf(sb, "VMA alert %.0f%%:", ev->threshold);
 	if (jr_num(j, "vmas", &d)) {
 		sb_printf(sb, " %.0f VMAs", d);
 		if (jr_num(j, "limit", &lim))

@@ -27,7 +27,10 @@ static const char html_style[] =
 	"div.grew{margin:6px 0 2px;color:#374151;font-weight:normal}\n"
 	"div.grew-h{font-size:12px;margin-bottom:2px}\n"
 	"table.grew{font-size:12px;margin:2px 0}table.grew td,table.grew th{padding:1px 8px}\n"
-	"pre.grew-events{margin:2px 0;font-size:11px;white-space:pre-wrap}\n";
+	"pre.grew-events{margin:2px 0;font-size:11px;white-space:pre-wrap}\n"
+	"h3{font-size:14px;margin:16px 0 2px}.muted{color:#6b7280;font-weight:normal}\n"
+	".census p{margin:0 0 4px;font-size:12px}table.kinds{margin-top:4px}\n"
+	".swatch{display:inline-block;width:10px;height:10px}\n";
 
 static void html_row(struct strbuf *sb, const char *label, const char *value)
 {
@@ -76,8 +79,8 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		  (unsigned long long)rs->blocks, rs->blocks == 1 ? "" : "s");
 	html_row(sb, "matched", t.buf);
 	sb_reset(&t);
-	sb_printf(&t, "%llu timeline points of %zu processes", (unsigned long long)r->points,
-		  r->nprocs);
+	sb_printf(&t, "%llu timeline points of %zu process%s", (unsigned long long)r->points,
+		  r->nprocs, r->nprocs == 1 ? "" : "es");
 	html_row(sb, "timelines", t.buf);
 	sb_reset(&t);
 	sb_printf(&t, "%llu", (unsigned long long)r->incidents);
@@ -89,6 +92,23 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	if (r->max_map_count)
 		sb_printf(&t, "; vm.max_map_count %u", r->max_map_count);
 	html_row(sb, "daemon", t.buf);
+	sb_reset(&t);
+	for (int k = 0; k < r->thr.npercents; k++)
+		sb_printf(&t, "%s%g%%", k ? ", " : "", r->thr.percents[k]);
+	if (r->thr.npercents)
+		sb_puts(&t, " of vm.max_map_count");
+	for (int k = 0; k < r->thr.ncounts; k++) {
+		sb_puts(&t, k ? ", " : r->thr.npercents ? "; " : "");
+		report_thousands(&t, r->thr.counts[k]);
+	}
+	if (r->thr.ncounts)
+		sb_puts(&t, " VMAs");
+	if (!r->thr.npercents && !r->thr.ncounts)
+		sb_puts(&t, "none");
+	sb_puts(&t, r->thr.from_journal ?
+			    " (the daemon's configuration)" :
+			    " (the defaults: the journal has no configuration record)");
+	html_row(sb, "alert thresholds", t.buf);
 	sb_puts(sb, "</table>\n");
 	report_journal_warnings(sb, rs, "<p class=\"warn\">", ".</p>\n");
 	if (rs->torn_tails)
@@ -99,6 +119,7 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	so.inline_html = true;
 	sb_puts(sb, "<h2>Timelines</h2>\n");
 	report_svg(r, &so, sb);
+	report_census_html(sb, r);
 
 	sb_printf(sb, "<h2>Incidents (%llu)</h2>\n", (unsigned long long)r->incidents);
 	if (r->incidents) {
@@ -128,8 +149,15 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 	}
 	report_failed_calls(sb, r, UT_HTML);
 
-	sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
-	if (r->nprocs) {
+	if (r->nshown == r->nprocs) {
+		sb_printf(sb, "<h2>Processes (%zu)</h2>\n", r->nprocs);
+	} else {
+		sb_printf(sb, "<h2>Processes (%zu of %zu)</h2>\n<p class=\"note\">", r->nshown,
+			  r->nprocs);
+		report_selection_text(sb, r);
+		sb_puts(sb, ".</p>\n");
+	}
+	if (r->nshown) {
 		sb_puts(sb, "<table>\n<tr><th>pid</th><th>comm</th><th>peak VMAs</th>"
 			    "<th>of limit</th><th>first</th><th>last</th><th>mapped max</th>"
 			    "<th>heap max</th><th>heap hwm</th><th>calls</th><th>failed</th>"
@@ -137,6 +165,8 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		for (size_t i = 0; i < r->nprocs; i++) {
 			const struct report_proc *p = r->procs[i];
 
+			if (!p->shown)
+				continue;
 			sb_printf(sb, "<tr><td class=\"n\">%u</td><td>", p->pid);
 			ut_append(sb, p->comm, sizeof(p->comm), UT_HTML);
 			sb_puts(sb, "</td><td class=\"n\">");

@@ -58,6 +58,7 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "matched", r->matched);
 	jw_kuint(w, "points", r->points);
 	jw_kuint(w, "processes", r->nprocs);
+	jw_kuint(w, "processes_shown", r->nshown);
 	jw_kuint(w, "incidents", r->incidents);
 	jw_kuint(w, "bad_payloads", r->bad_payloads);
 	jw_kuint(w, "daemon_starts", r->daemon_starts);
@@ -65,6 +66,18 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "drops", r->drops);
 	jw_kuint(w, "resyncs", r->resyncs);
 	jw_kuint(w, "max_map_count", r->max_map_count);
+	jw_obj_end(w);
+	/* What the plots draw: the journal's latest config record, or the defaults. */
+	jw_kobj(w, "alert_thresholds");
+	jw_karr(w, "percents");
+	for (int k = 0; k < r->thr.npercents; k++)
+		jw_double(w, r->thr.percents[k]);
+	jw_arr_end(w);
+	jw_karr(w, "counts");
+	for (int k = 0; k < r->thr.ncounts; k++)
+		jw_uint(w, r->thr.counts[k]);
+	jw_arr_end(w);
+	jw_kstr(w, "source", r->thr.from_journal ? "journal" : "defaults");
 	jw_obj_end(w);
 }
 
@@ -147,6 +160,11 @@ void report_json(const struct report *r, struct strbuf *sb)
 		jw_kstr(&w, "comm", r->filter.comm);
 	else
 		jw_knull(&w, "comm");
+	jw_kbool(&w, "all", r->nshown == r->nprocs);
+	if (r->top)
+		jw_kuint(&w, "top", r->top);
+	else
+		jw_knull(&w, "top");
 	jw_obj_end(&w);
 	jw_kobj(&w, "range");
 	ts_member(&w, "since", r->filter.since_ns);
@@ -171,9 +189,11 @@ void report_json(const struct report *r, struct strbuf *sb)
 		if (r->events[i].kind == REV_OTHER)
 			json_event(&w, &r->events[i], true);
 	jw_arr_end(&w);
+	/* The processes the selection shows (stats: how many of how many). */
 	jw_karr(&w, "processes");
 	for (size_t i = 0; i < r->nprocs; i++)
-		process(&w, r->procs[i]);
+		if (r->procs[i]->shown)
+			process(&w, r->procs[i]);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	sb_putc(sb, '\n');

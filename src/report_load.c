@@ -35,6 +35,7 @@ struct loader {
 	struct report_run *runs; /* in journal order; the first may have no start record */
 	size_t nruns, runs_cap;
 	struct hmap carry; /* proc_key -> struct carry: last points before --since */
+	uint64_t cfg_ns;   /* time of the config record r->thr came from */
 };
 
 /* Every record, whatever the filter, says its daemon was alive at its time. */
@@ -476,6 +477,50 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	return 0;
 }
 
+/*
+ * The alert settings in force at the end of the range: the latest config record up to
+ * --until, also one written before --since (the daemon may have started days before).
+ */
+static void load_config(struct loader *l, const struct journal_rec *rec, const void *payload)
+{
+	struct report_thresholds *t = &l->r->thr;
+	const json_t *a;
+	json_t *o, *v;
+	size_t i;
+
+	if ((l->r->filter.until_ns && rec->ts_ns > l->r->filter.until_ns) || rec->ts_ns < l->cfg_ns)
+		return;
+	o = jr_parse((const char *)payload, rec->len);
+	if (!json_is_object(o)) {
+		l->r->bad_payloads++;
+		json_decref(o);
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	t->from_journal = true;
+	a = json_object_get(o, "alert_thresholds");
+	json_array_foreach(a, i, v) if (json_is_number(v) && t->npercents < CONFIG_MAX_LIST)
+		t->percents[t->npercents++] = json_number_value(v);
+	a = json_object_get(o, "alert_vma_counts");
+	json_array_foreach(a, i, v) if (json_is_integer(v) && json_integer_value(v) > 0 &&
+					t->ncounts < CONFIG_MAX_LIST)
+		t->counts[t->ncounts++] = (uint32_t)json_integer_value(v);
+	l->cfg_ns = rec->ts_ns;
+	json_decref(o);
+}
+
+static void default_thresholds(struct report_thresholds *t)
+{
+	struct config c;
+
+	config_defaults(&c);
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < c.n_alert_thresholds && i < CONFIG_MAX_LIST; i++)
+		t->percents[t->npercents++] = c.alert_thresholds[i];
+	for (int i = 0; i < c.n_alert_vma_counts && i < CONFIG_MAX_LIST; i++)
+		t->counts[t->ncounts++] = c.alert_vma_counts[i];
+}
+
 static int cmp_points(const void *a, const void *b)
 {
 	const struct journal_tl *x = a, *y = b;
@@ -538,6 +583,61 @@ static void mark_duplicates(struct report *r)
 	}
 }
 
+static double peak_share(const struct report *r, const struct report_proc *p)
+{
+	uint32_t limit = p->peak_limit ? p->peak_limit : r->max_map_count;
+
+	return limit ? (double)p->peak_vmas / limit : 0;
+}
+
+struct ranked {
+	double share;
+	struct report_proc *p;
+};
+
+static int cmp_share(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return cmp_procs(&x->p, &y->p);
+}
+
+/*
+ * The processes every format shows. A whole host is thousands of processes, and the reader
+ * came for the few near the limit or with an incident (an OOM victim with few VMAs is one).
+ */
+static int select_procs(struct report *r)
+{
+	const struct report_filter *f = &r->filter;
+	struct ranked *by_share;
+	unsigned top = f->top ? f->top : REPORT_DEFAULT_TOP;
+
+	r->nshown = 0;
+	if (f->all || ((f->pid || f->comm) && !f->top) || r->nprocs <= top) {
+		for (size_t i = 0; i < r->nprocs; i++)
+			r->procs[i]->shown = true;
+		r->nshown = r->nprocs;
+		return 0;
+	}
+	r->top = top;
+	by_share = malloc(r->nprocs * sizeof(*by_share));
+	if (!by_share)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nprocs; i++)
+		by_share[i] = (struct ranked){ peak_share(r, r->procs[i]), r->procs[i] };
+	qsort(by_share, r->nprocs, sizeof(*by_share), cmp_share);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct report_proc *p = by_share[i].p;
+
+		p->shown = i < top || p->alerts || p->alloc_failures || p->ooms;
+		r->nshown += p->shown;
+	}
+	free(by_share);
+	return 0;
+}
+
 static int finish(struct loader *l)
 {
 	struct report *r = l->r;
@@ -574,7 +674,9 @@ static int finish(struct loader *l)
 			ev->proc->ooms++;
 	}
 	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
-	return 0;
+	if (!r->thr.from_journal)
+		default_thresholds(&r->thr);
+	return select_procs(r);
 }
 
 int report_load(struct report *r, const struct report_filter *f)
@@ -610,6 +712,9 @@ int report_load(struct report *r, const struct report_filter *f)
 			break;
 		case JREC_RAW:
 		case JREC_HEARTBEAT: /* only says how long values held (run_touch) */
+			break;
+		case JREC_CONFIG:
+			load_config(&l, rec, payload);
 			break;
 		default:
 			if (rec->type < JREC__COUNT)

@@ -19,49 +19,67 @@
 
 #define NS_PER_S REPORT_NS_PER_S
 
-static const double thresholds[] = { 0.80, 0.90, 0.95 };
-
 /* ---- which processes get a panel ---- */
+
+/* Spikes from lo to hi as one path; none when there is no spike (an empty path is no path). */
+static void band(struct strbuf *sb, const struct frame *f, const struct report_proc *p,
+		 point_value lo, point_value hi, const char *color, const char *extra)
+{
+	struct strbuf d;
+
+	sb_init(&d);
+	svg_band_path(&d, f, p, lo, hi);
+	if (d.len)
+		sb_printf(sb, "<path d=\"%s\" stroke=\"%s\" stroke-width=\"2\"%s fill=\"none\"/>\n",
+			  d.buf, color, extra);
+	sb_free(&d);
+}
 
 static bool has_incident(const struct report_proc *p)
 {
 	return p->alerts || p->alloc_failures || p->ooms;
 }
 
-/*
- * With a filter, every process it picked (up to the cap). Without, the top ones by
- * peak VMA count; but a process with an incident (an OOM victim with few VMAs) is
- * what the reader came for, so those take the first places.
- */
-static size_t pick_panels(const struct report *r, unsigned max, const struct report_proc **out)
+/* The processes the report shows (report_load's selection) that have something to draw. */
+static size_t pick_panels(const struct report *r, const struct report_proc **out)
 {
 	size_t n = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < r->nprocs && n < max; i++) {
-			const struct report_proc *p = r->procs[i];
-			bool inc = has_incident(p);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct report_proc *p = r->procs[i];
 
-			if ((pass == 0) != inc)
-				continue;
-			if (!p->npts && !inc)
-				continue;
+		if (p->shown && (p->npts || has_incident(p)))
 			out[n++] = p;
-		}
-	}
-	/* Back to the order of the report: by peak VMA count. */
-	for (size_t i = 1; i < n; i++) {
-		const struct report_proc *p = out[i];
-		size_t j = i;
-
-		while (j > 0 && (out[j - 1]->peak_vmas < p->peak_vmas ||
-				 (out[j - 1]->peak_vmas == p->peak_vmas && out[j - 1] > p))) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = p;
 	}
 	return n;
+}
+
+/* Does a panel draw a threshold line (percentages with the limit; counts up to top)? */
+static bool thresholds_drawn(const struct report_thresholds *thr, bool limit_shown, double top)
+{
+	if (limit_shown && thr->npercents)
+		return true;
+	for (int k = 0; k < thr->ncounts; k++)
+		if (thr->counts[k] <= top)
+			return true;
+	return false;
+}
+
+/* "80 / 90 / 95 %", "50,000 VMAs", "80 / 95 % and 50,000 VMAs": the alert thresholds. */
+static void thresholds_legend(struct strbuf *t, const struct report_thresholds *thr)
+{
+	for (int k = 0; k < thr->npercents; k++)
+		sb_printf(t, "%s%g", k ? " / " : "", thr->percents[k]);
+	if (thr->npercents)
+		sb_puts(t, " %");
+	for (int k = 0; k < thr->ncounts; k++) {
+		sb_puts(t, k ? " / " : thr->npercents ? " and " : "");
+		report_thousands(t, thr->counts[k]);
+	}
+	if (thr->ncounts)
+		sb_puts(t, " VMAs");
+	if (!thr->from_journal)
+		sb_puts(t, " (defaults)");
 }
 
 static double v_vmas(const struct journal_tl *t)
@@ -189,7 +207,7 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 	struct marker_geom g;
 	bool heap_axis;
 	double heap_top;
-	struct label labels[4 + 1];
+	struct label labels[2 * CONFIG_MAX_LIST + 1];
 	size_t nlabels = 0;
 	double lx, peak = p->peak_vmas, top, end_x, bytes_top;
 	uint32_t limit = 0;
@@ -208,10 +226,18 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 	/* Far below the limit, drawing it would flatten the line that matters. */
 	limit_shown = limit && peak >= 0.4 * limit;
 	top = limit_shown ? fmax(peak, limit) * 1.04 : fmax(peak * 1.1, 10);
-	if (limit_shown) {
+	if (limit_shown)
 		lx = svg_legend_item(sb, lx, y + 40, S_DASH, C_LIMIT, "vm.max_map_count");
-		lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, "80 / 90 / 95 %");
-	} else if (limit && p->npts) {
+	if (thresholds_drawn(&r->thr, limit_shown, top)) {
+		struct strbuf t;
+
+		sb_init(&t);
+		sb_puts(&t, "alerts at ");
+		thresholds_legend(&t, &r->thr);
+		lx = svg_legend_item(sb, lx, y + 40, S_DOT, C_THRESH, t.buf ? t.buf : "");
+		sb_free(&t);
+	}
+	if (!limit_shown && limit && p->npts) {
 		struct strbuf t;
 
 		sb_init(&t);
@@ -264,21 +290,40 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 			 "no timeline points in the journal for this process");
 	}
 
-	/* Limit and thresholds across the whole width: they hold before and after the points. */
-	if (limit_shown) {
-		for (size_t k = 0; k < 3; k++) {
-			double v = thresholds[k] * limit, yy = svg_fy(&fa, v);
+	/*
+	 * Limit and thresholds across the whole width: they hold before and after the points.
+	 * The daemon's configured thresholds: percentages of the limit where it is drawn,
+	 * counts wherever they are on the scale.
+	 */
+	for (int k = 0; k < r->thr.npercents + r->thr.ncounts && p->npts; k++) {
+		bool pct = k < r->thr.npercents;
+		double v = pct ? r->thr.percents[k] * limit / 100 :
+				 r->thr.counts[k - r->thr.npercents];
+		double yy = svg_fy(&fa, v);
 
-			sb_printf(sb,
-				  "<path d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
-				  "stroke-dasharray=\"3 3\"/>\n",
-				  fa.x0, yy, fa.x0 + fa.w, C_THRESH);
-			labels[nlabels].y = yy;
-			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%.0f%%",
-				 thresholds[k] * 100);
-			labels[nlabels].color = C_MUTED;
-			labels[nlabels++].bold = false;
+		if (v <= 0 || v > top || (pct && !limit_shown))
+			continue;
+		sb_printf(sb,
+			  "<path class=\"threshold\" d=\"M%.1f %.1fH%.1f\" stroke=\"%s\" "
+			  "stroke-dasharray=\"3 3\"/>\n",
+			  fa.x0, yy, fa.x0 + fa.w, C_THRESH);
+		labels[nlabels].y = yy;
+		if (pct) {
+			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%g%%",
+				 r->thr.percents[k]);
+		} else {
+			struct strbuf t;
+
+			sb_init(&t);
+			report_thousands(&t, (unsigned long long)v);
+			snprintf(labels[nlabels].text, sizeof(labels[0].text), "%s",
+				 t.buf ? t.buf : "");
+			sb_free(&t);
 		}
+		labels[nlabels].color = C_MUTED;
+		labels[nlabels++].bold = false;
+	}
+	if (limit_shown) {
 		if (p->npts) {
 			/* vm.max_map_count can be raised while a process runs: a step line. */
 			sb_puts(sb, "<path d=\"");
@@ -306,24 +351,22 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		}
 		labels[nlabels].color = C_LIMIT;
 		labels[nlabels++].bold = true;
-		svg_spread_labels(labels, nlabels, 13, fa.y0 + 4, fa.y0 + fa.h - 4);
-		for (size_t k = 0; k < nlabels; k++) {
-			double x = fa.x0 + fa.w;
+	}
+	svg_spread_labels(labels, nlabels, 13, fa.y0 + 4, fa.y0 + fa.h - 4);
+	for (size_t k = 0; k < nlabels; k++) {
+		double x = fa.x0 + fa.w;
 
-			sb_printf(sb, "<path d=\"M%.1f %.1fL%.1f %.1f\" stroke=\"%s\"/>\n", x,
-				  labels[k].y, x + 6, labels[k].ly, C_THRESH);
-			svg_text(sb, x + 9, labels[k].ly + 4, 11, "start", labels[k].color,
-				 labels[k].bold ? "font-weight=\"bold\"" : NULL, labels[k].text);
-		}
+		sb_printf(sb, "<path d=\"M%.1f %.1fL%.1f %.1f\" stroke=\"%s\"/>\n", x, labels[k].y,
+			  x + 6, labels[k].ly, C_THRESH);
+		svg_text(sb, x + 9, labels[k].ly + 4, 11, "start", labels[k].color,
+			 labels[k].bold ? "font-weight=\"bold\"" : NULL, labels[k].text);
 	}
 
 	if (p->npts) {
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, true);
 		sb_printf(sb, "\" fill=\"%s\" fill-opacity=\"0.08\"/>\n", C_VMAS);
-		sb_puts(sb, "<path d=\"");
-		svg_band_path(sb, &fa, p, v_vmas_min, v_vmas_max);
-		sb_printf(sb, "\" stroke=\"%s\" stroke-width=\"2\" fill=\"none\"/>\n", C_BAND);
+		band(sb, &fa, p, v_vmas_min, v_vmas_max, C_BAND, "");
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fa, p, v_vmas, -1, end_x, false);
 		sb_printf(sb,
@@ -341,18 +384,8 @@ static double panel(struct strbuf *sb, const struct report *r, const struct repo
 		svg_step_path(sb, &fh, p, v_heap, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_HEAP);
 		/* Peaks between two interval ends (mapped, then unmapped): bars up to them. */
-		sb_puts(sb, "<path d=\"");
-		svg_band_path(sb, &fh, p, v_heap, v_heap_max);
-		sb_printf(sb,
-			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
-			  "fill=\"none\"/>\n",
-			  C_HEAP);
-		sb_puts(sb, "<path d=\"");
-		svg_band_path(sb, &fb, p, v_mapped, v_mapped_max);
-		sb_printf(sb,
-			  "\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.5\" "
-			  "fill=\"none\"/>\n",
-			  C_MAPPED);
+		band(sb, &fh, p, v_heap, v_heap_max, C_HEAP, " stroke-opacity=\"0.5\"");
+		band(sb, &fb, p, v_mapped, v_mapped_max, C_MAPPED, " stroke-opacity=\"0.5\"");
 		sb_puts(sb, "<path d=\"");
 		svg_step_path(sb, &fb, p, v_mapped, -1, end_x, false);
 		sb_printf(sb, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", C_MAPPED);
@@ -430,7 +463,6 @@ static void header(struct strbuf *sb, const struct report *r, size_t shown, uint
 
 void report_svg(const struct report *r, const struct report_svg_opts *o, struct strbuf *sb)
 {
-	unsigned max = o && o->max_panels ? o->max_panels : 10;
 	double width = o && o->width ? o->width : 1000, height, y;
 	const struct report_proc **sel;
 	uint64_t t0 = 0, t1 = 0;
@@ -438,8 +470,8 @@ void report_svg(const struct report *r, const struct report_svg_opts *o, struct 
 
 	if (width < 480)
 		width = 480;
-	sel = calloc(max ? max : 1, sizeof(*sel));
-	n = sel ? pick_panels(r, max, sel) : 0;
+	sel = calloc(r->nprocs ? r->nprocs : 1, sizeof(*sel));
+	n = sel ? pick_panels(r, sel) : 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!t0 || sel[i]->first_ns < t0)
 			t0 = sel[i]->first_ns;

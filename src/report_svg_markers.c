@@ -117,13 +117,16 @@ static void oom_marker(struct strbuf *sb, struct lane *ln, const struct marker_g
 static void alert_marker(struct strbuf *sb, struct lane *ln, const struct marker_geom *g,
 			 const struct report_event *ev, double x)
 {
+	const char *type = jr_str(ev->data, "threshold_type");
 	char label[48];
 
 	sb_puts(sb, "<g>");
 	marker_title(sb, ev);
 	sb_printf(sb, "<path d=\"M%.1f %.1fl-5.5 -9h11z\" fill=\"%s\"/></g>\n", x, g->lane_bottom,
 		  C_ALERT);
-	if (ev->threshold > 0)
+	if (ev->threshold > 0 && type && !strcmp(type, "count"))
+		snprintf(label, sizeof(label), "%g VMAs", ev->threshold);
+	else if (ev->threshold > 0)
 		snprintf(label, sizeof(label), "%g%%", ev->threshold);
 	else
 		svg_label_word(ev->data, "kind", label, sizeof(label));

@@ -123,8 +123,18 @@ void report_text(const struct report *r, struct strbuf *sb)
 		sb_puts(sb, "  none\n");
 	report_failed_calls(sb, r, UT_TEXT);
 
-	sb_printf(sb, "\nProcesses (%zu, by peak VMA count)\n", r->nprocs);
-	if (!r->nprocs)
+	if (r->nshown == r->nprocs) {
+		sb_printf(sb, "\nProcesses (%zu, by peak VMA count)\n", r->nprocs);
+	} else {
+		sb_puts(sb, "\nProcesses (");
+		report_thousands(sb, r->nshown);
+		sb_puts(sb, " of ");
+		report_thousands(sb, r->nprocs);
+		sb_puts(sb, ", by peak VMA count)\n");
+		report_selection_text(sb, r);
+		sb_putc(sb, '\n');
+	}
+	if (!r->nshown)
 		return;
 	sb_printf(sb, "%7s  %-16s %9s %7s  %-14s  %-14s %10s %10s %10s %10s %6s %4s\n", "PID",
 		  "COMM", "PEAK VMAS", "LIMIT%", "FIRST", "LAST", "MAPPED MAX", "HEAP GROW",
@@ -134,6 +144,8 @@ void report_text(const struct report *r, struct strbuf *sb)
 		size_t start;
 		long long grow = 0;
 
+		if (!p->shown)
+			continue;
 		sb_printf(sb, "%7u  ", p->pid);
 		start = sb->len;
 		sb_printable(sb, p->comm, sizeof(p->comm));

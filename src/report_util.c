@@ -189,3 +189,17 @@ bool report_parse_time(const char *s, time_t now, uint64_t *ns)
 	*ns = (uint64_t)t * NS_PER_S;
 	return true;
 }
+
+void report_selection_text(struct strbuf *sb, const struct report *r)
+{
+	if (r->nshown == r->nprocs)
+		return;
+	sb_puts(sb, "showing ");
+	report_thousands(sb, r->nshown);
+	sb_puts(sb, " of ");
+	report_thousands(sb, r->nprocs);
+	sb_printf(sb,
+		  " processes: every one with an incident and the top %u by peak share of "
+		  "vm.max_map_count; --all for all, --top N for more",
+		  r->top);
+}

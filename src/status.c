@@ -116,6 +116,7 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "drops", st[VMT_STAT_DROPS]);
 	jw_kuint(&w, "resyncs", m->st.resyncs);
 	jw_kuint(&w, "resync_failures", m->st.resync_failures);
+	jw_kuint(&w, "resyncs_gone", m->st.resyncs_gone);
 	jw_kuint(&w, "seeds", m->st.seeds);
 	jw_kuint(&w, "model_bytes", model_memory(m));
 	jw_kint(&w, "rss_kib", sys_self_rss_kib());
@@ -188,11 +189,11 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 	sb_printf(out, "vmatrace: %zu processes, vm.max_map_count %lu, up %.0f s\n", m->procs.len,
 		  d->max_map_count, (now - d->started_ns) / 1e9);
 	sb_printf(out,
-		  "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed), %llu seeds, "
-		  "model ",
+		  "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed, %llu of exited "
+		  "processes, not read), %llu seeds, model ",
 		  (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
 		  (unsigned long long)m->st.resyncs, (unsigned long long)m->st.resync_failures,
-		  (unsigned long long)m->st.seeds);
+		  (unsigned long long)m->st.resyncs_gone, (unsigned long long)m->st.seeds);
 	sb_size(out, model_memory(m));
 	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", sys_self_rss_kib(), cpu_seconds());
 	sb_printf(out, "alerts: %llu vma_threshold, %llu alloc_failure, %llu oom_kill",
@@ -319,6 +320,8 @@ int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
 					      clock_mono_ns());
 		else if (census)
 			model_format_census(d->model, p, out, json);
+		else if (json)
+			model_format_maps_json(d->model, p, &procfs_resolver, out);
 		else
 			model_format_maps(d->model, p, &procfs_resolver, out);
 		return 0;

@@ -167,6 +167,45 @@ Test(model_resync, a_failed_read_is_counted)
 	cr_assert_eq(m->st.resync_failures, 1);
 }
 
+/*
+ * A process whose records are read after it exited (trace -m of a short program): the read
+ * finds it gone, and the model keeps what its records said, marked, counted, not read again.
+ */
+Test(model_resync, a_process_gone_keeps_its_model_and_is_not_read_again)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct model_proc *p;
+
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW));
+	seed(k);
+	reseed_result = -ESRCH;
+	/* A count that no record explains: a resync, which finds nothing to read. */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(C, C + P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 3);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	p = model_proc_get(m, TGID);
+	cr_assert_not_null(p, "the process was forgotten");
+	cr_assert(p->gone);
+	cr_assert_eq(model_vma_count(p), 2, "the model lost the VMAs its records gave");
+	cr_assert_eq(m->st.resyncs_gone, 1);
+	cr_assert_eq(m->st.resync_failures, 0);
+	/* Its next records apply; a mismatch does not read /proc again. */
+	CALL(k, VMT_SYS_MMAP, C, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	cr_assert_eq(model_vma_count(model_proc_get(m, TGID)), 3);
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(C, C + P, RW),
+	     anon(C + 2 * P, C + 3 * P, RW));
+	CALL(k, VMT_SYS_MLOCKALL, 0, 3);
+	settle();
+	cr_assert_eq(reseeds, 1);
+	cr_assert_eq(model_vma_count(model_proc_get(m, TGID)), 3);
+	cr_assert_eq(m->st.resyncs_gone, 2);
+	/* Quiet long enough, a gone process whose exit record never came is forgotten. */
+	cr_assert_eq(model_forget_gone(m, now(), 3600 * 1000000000ull), 0);
+	cr_assert_eq(model_forget_gone(m, now() + 10 * 1000000000ull, 1000000000ull), 1);
+	cr_assert_null(model_proc_get(m, TGID));
+}
+
 Test(model_resync, exit_forgets_the_process)
 {
 	struct kernel *k = kernel_new(TGID);

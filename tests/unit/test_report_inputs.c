@@ -218,7 +218,8 @@ Test(report, time_specs)
 
 /*
  * REPORT_EXAMPLE_SVG=docs/report-example.svg ./unit-tests --filter report/example
- * writes the picture (then: rsvg-convert -o docs/report-example.png docs/report-example.svg);
+ * writes the picture of this synthetic journal (docs/report-example.png, in the README, is a
+ * real run instead, made by scripts/report-screenshot.sh);
  * REPORT_EXAMPLE_KEEP=1 keeps the journal and prints where it is, for `vmatrace report`.
  */
 Test(report, example)
