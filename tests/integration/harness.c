@@ -34,6 +34,12 @@ const char *h_tmpdir(void)
 	return tmpdir;
 }
 
+void h_require_tool(const char *tool)
+{
+	if (h_sh("command -v %s >/dev/null 2>&1", tool))
+		cr_skip_test("%s is not installed here", tool);
+}
+
 const char *h_tmpfile(const char *name)
 {
 	char *p;

@@ -17,6 +17,8 @@ struct lines {
 const char *h_path(const char *rel);
 /* A fresh temporary directory for this test, removed by h_cleanup(). */
 const char *h_tmpdir(void);
+/* Skip the running test, saying why, when a tool it needs is not installed (a VM guest). */
+void h_require_tool(const char *tool);
 const char *h_tmpfile(const char *name);
 void h_cleanup(void);
 /* Run a shell command; returns its exit status (128+sig if killed), -1 on error. */

@@ -149,6 +149,7 @@ static void remove_debug_file(void)
 /* Symbols from a separate debug file found by build-id (Debian's -dbgsym packages). */
 Test(stacks, symbols_from_a_debug_file_by_build_id, .fini = remove_debug_file)
 {
+	h_require_tool("readelf");
 	char id[128] = "";
 	struct lines l;
 	int calls, with;

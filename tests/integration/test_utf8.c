@@ -28,6 +28,7 @@ TestSuite(utf8, .init = h_require_root, .fini = fini, .timeout = 120);
 
 Test(utf8, cafe_in_trace_json_read_by_python)
 {
+	h_require_tool("python3");
 	const char *out = h_tmpfile("trace.jsonl"), *py = h_tmpfile("comms.txt");
 
 	cr_assert_eq(h_sh("%s trace --json -o %s -- %s '" CAFE "' >/dev/null 2>&1",
@@ -62,6 +63,7 @@ Test(utf8, cafe_in_the_alert_log_and_the_html_report)
 
 Test(utf8, hostile_name_escaped_alike)
 {
+	h_require_tool("python3");
 	const char *out = h_tmpfile("trace.jsonl"), *txt = h_tmpfile("trace.txt");
 
 	/* A newline and a byte that is not UTF-8: \x0a and \xff in the text, the same in JSON. */
