@@ -233,7 +233,17 @@ static void on_status(void *ctx)
 
 	sb_init(&sb);
 	daemon_status(ctx, &sb, false, 5);
-	log_info("status\n%s", sb.buf ? sb.buf : "");
+	/* One log entry per line of the table: a log message never spans lines. */
+	log_info("status:");
+	for (char *line = sb.buf, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = 0;
+		if (*line)
+			log_info("  %s", line);
+	}
 	sb_free(&sb);
 }
 

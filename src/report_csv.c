@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The report's timeline points as CSV (RFC 4180): one row per point, comm quoted. */
+#include <string.h>
+
 #include "report_util.h"
 #include "untrusted.h"
 
 #define NS_PER_S REPORT_NS_PER_S
 
-/* A cell in double quotes; ut_append doubles the quotes and escapes what is not text. */
+/*
+ * A cell in double quotes; ut_append doubles the quotes and escapes what is not text. A cell
+ * that starts like a formula (=, +, -, @) gets a leading ' so that a spreadsheet shows it as
+ * text instead of evaluating it (a process may name itself "=cmd|' /c calc'!A1").
+ */
 static void csv_field(struct strbuf *sb, const char *s, size_t n)
 {
 	sb_putc(sb, '"');
+	if (n && s[0] && strchr("=+-@", s[0]))
+		sb_putc(sb, '\'');
 	ut_append(sb, s, n, UT_CSV);
 	sb_putc(sb, '"');
 }
