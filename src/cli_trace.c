@@ -431,11 +431,15 @@ static int trace_reseed(void *ctx, uint32_t tgid)
 static int start_targets(struct trace_session *s)
 {
 	for (int i = 0; i < s->a.npids; i++) {
-		pid_t tgid = sys_tgid_of(s->a.pids[i]);
+		pid_t tgid;
+		const char *why = sys_untraceable(s->a.pids[i], &tgid);
 		int err;
 
-		if (tgid < 0) {
-			log_err("no process with pid %d", (int)s->a.pids[i]);
+		if (why) {
+			if (tgid < 0)
+				log_err("no process with pid %d", (int)s->a.pids[i]);
+			else
+				log_err("cannot trace pid %d: %s", (int)s->a.pids[i], why);
 			return -1;
 		}
 		if (tgid == getpid()) {
@@ -637,8 +641,14 @@ int cli_trace(int argc, char **argv)
 	}
 	/* A wrong pid is said first and at once, before loading takes its second. */
 	for (int i = 0; i < s.a.npids; i++) {
-		if (sys_tgid_of(s.a.pids[i]) < 0) {
-			log_err("no process with pid %d", (int)s.a.pids[i]);
+		pid_t tgid;
+		const char *why = sys_untraceable(s.a.pids[i], &tgid);
+
+		if (why) {
+			if (tgid < 0)
+				log_err("no process with pid %d", (int)s.a.pids[i]);
+			else
+				log_err("cannot trace pid %d: %s", (int)s.a.pids[i], why);
 			rc = EXIT_USAGE;
 			goto out;
 		}
