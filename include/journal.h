@@ -34,7 +34,8 @@
 	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */        \
 	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */ \
 	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */      \
-	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */
+	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */            \
+	X(SUPPRESSED, 11, "suppressed")	   /* JSON {"kind","uid","suppressed"}: an alert storm */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */

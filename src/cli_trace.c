@@ -341,6 +341,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void repair_lost(void *ctx, uint32_t tgid)
+{
+	struct trace_session *s = ctx;
+
+	model_repair(s->model, tgid);
+}
+
 static void check_drops(struct trace_session *s)
 {
 	unsigned long long st[VMT_STAT__COUNT];
@@ -348,6 +355,9 @@ static void check_drops(struct trace_session *s)
 	if (tracer_read_stats(s->tracer, st))
 		return;
 	if (st[VMT_STAT_DROPS] > s->drops_reported) {
+		/* The model's processes that lost records are read again (the census, DWARF). */
+		if (s->model)
+			tracer_take_lost(s->tracer, repair_lost, s);
 		format_drops(&s->line, &s->fo, s->last_ts, st[VMT_STAT_DROPS] - s->drops_reported,
 			     st[VMT_STAT_DROPS]);
 		emit_line(s);

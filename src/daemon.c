@@ -115,12 +115,35 @@ static int reseed(void *ctx, uint32_t tgid)
 	return err;
 }
 
+static void repair_lost(void *ctx, uint32_t tgid)
+{
+	struct daemon *d = ctx;
+
+	model_repair(d->model, tgid);
+}
+
+/*
+ * Records were dropped since the last look: every process that lost some is
+ * read again from the kernel (the BPF side marks them), after the records
+ * still in the ring were applied.
+ */
+static void repair_drops(struct daemon *d)
+{
+	unsigned long long st[VMT_STAT__COUNT];
+
+	if (tracer_read_stats(d->tracer, st) || st[VMT_STAT_DROPS] <= d->drops_repaired)
+		return;
+	tracer_take_lost(d->tracer, repair_lost, d);
+	d->drops_repaired = st[VMT_STAT_DROPS];
+}
+
 void daemon_consume(struct daemon *d)
 {
 	if (d->in_consume || !d->tracer)
 		return;
 	d->in_consume = true;
 	tracer_consume(d->tracer);
+	repair_drops(d);
 	d->in_consume = false;
 }
 
@@ -353,6 +376,8 @@ static int start_model(struct daemon *d)
 
 	d->model = model_new(&mcfg);
 	d->alerts = alert_new(d->cfg, daemon_on_alert, d);
+	if (d->alerts)
+		alert_set_summary(d->alerts, daemon_on_alert_summary, d);
 	return d->model && d->alerts ? 0 : -1;
 }
 
@@ -454,6 +479,7 @@ int cli_daemon(int argc, char **argv)
 	if (d->notify)
 		sd_notify(0, "STOPPING=1");
 	daemon_consume(d);
+	alert_storm_end(d->alerts, clock_mono_ns());
 	daemon_journal_stop(d, loop_stop_signal(d->loop));
 out:
 	metrics_free(d->metrics);

@@ -523,6 +523,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 				return;
 		}
 		memcpy(p->comm, h->comm, sizeof(p->comm));
+		p->uid = h->uid;
 		failed = decode_ret_errno(r->sys, r->ret) != 0;
 		p->events++;
 		p->failures += failed;
@@ -542,6 +543,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 			ev.type = VMT_REC_EXEC;
 			ev.map_count = ((const struct vmt_exec_rec *)rec)->map_count;
 			ev.brk = p->brk;
+			p->uid = h->uid;
 			p->first_ns = p->last_ns = h->ts_ns;
 			model_fr_push(m, p, &ev);
 			model_tl_record(m, p, h->ts_ns, false, false);

@@ -110,6 +110,28 @@ void model_resync(struct model *m, struct model_proc *p)
 		p->need_resync = false;
 }
 
+void model_repair(struct model *m, uint32_t tgid)
+{
+	struct model_proc *p = model_proc_get(m, tgid);
+
+	m->st.repairs++;
+	if (p) {
+		p->exec_pending = false;
+		model_resync(m, p);
+		return;
+	}
+	if (!m->cfg.reseed || m->in_reseed)
+		return;
+	/* Unknown (its fork record was lost): the read creates it, or finds it gone. */
+	m->st.resyncs++;
+	m->in_reseed = true;
+	model_seed_walk_begin(m);
+	if (m->cfg.reseed(m->cfg.reseed_ctx, tgid))
+		m->st.resync_failures++;
+	model_seed_walk_end(m);
+	m->in_reseed = false;
+}
+
 void model_settle(struct model *m, struct model_proc *p)
 {
 	if (!p || !p->suspect_ns)
