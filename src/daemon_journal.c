@@ -29,6 +29,7 @@ void daemon_open_journal(struct daemon *d)
 		.retain_seconds = d->cfg->journal_retain_age_s,
 		.fsync = d->cfg->journal_fsync,
 		.on_full = d->cfg->journal_on_full,
+		.note_retention = true,
 	};
 
 	journal_close(d->journal);
