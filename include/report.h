@@ -86,6 +86,8 @@ struct report {
 	uint32_t max_map_count; /* from the latest daemon start or point; 0 if unknown */
 	unsigned daemon_starts, daemon_stops;
 	uint64_t drops, resyncs;
+	uint64_t alerts_suppressed; /* by alert_user_limit and alert_limit ("suppressed" records) */
+	uint64_t retention_segments, retention_bytes; /* deleted, as "retention" records say */
 };
 
 /* 0, or -errno (-ENOENT: no such directory; other: I/O error) with the report freed. */
