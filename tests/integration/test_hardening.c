@@ -240,6 +240,9 @@ Test(hardening, an_alert_storm_of_one_user_is_summarised_and_keeps_history)
 		     0);
 	cr_assert_geq(count_lines(report, "before-storm"), 1, "the storm evicted earlier history");
 	cr_assert_geq(count_lines(report, "\"suppressed\""), 1, "no summary in the journal");
+	cr_assert_eq(h_sh("%s report --journal-dir %s | grep -q '^storms: *%lld alerts suppressed'",
+			  h_path("vmatrace"), jdir, summarised),
+		     0, "the report does not say how many alerts the storm suppressed");
 }
 
 /*
