@@ -16,6 +16,7 @@ extern struct stats_map stats SEC(".maps");
 extern struct ustack_scratch_map ustack_scratch SEC(".maps");
 extern __u64 traced_bits[VMT_TGID_WORDS];  /* the traced set, a bit per tgid */
 extern __u64 follow_bits[VMT_TGID_WORDS];  /* and whether a fork adds the child */
+extern __u64 lost_bits[VMT_TGID_WORDS];	   /* processes whose records were dropped */
 extern const volatile bool trace_all;	   /* every process, not only traced_bits */
 extern __u32 self_tgid;			   /* never trace ourselves: no feedback loop */
 extern const volatile bool capture_stack;  /* append the user stack to syscall records */
@@ -72,16 +73,24 @@ static __always_inline bool is_traced(__u32 tgid)
 	return tgid_bit(traced_bits, tgid);
 }
 
+/* A record of tgid was lost: count it, and mark the process for userspace to read again. */
+static __always_inline void rec_lost(__u32 tgid)
+{
+	/* The bit first: userspace looks for bits once it sees the count grow. */
+	tgid_bit_set(lost_bits, tgid, true);
+	stat_inc(VMT_STAT_DROPS);
+}
+
 /*
- * Reserve a record or count the loss. Every caller fills every byte of what
- * it gets (the header here, the rest itself).
+ * Reserve a record of tgid or count the loss. Every caller fills every byte
+ * of what it gets (the header here, the rest itself).
  */
-static __always_inline void *rec_reserve(__u64 size)
+static __always_inline void *rec_reserve(__u64 size, __u32 tgid)
 {
 	void *rec = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!rec)
-		stat_inc(VMT_STAT_DROPS);
+		rec_lost(tgid);
 	return rec;
 }
 
@@ -109,7 +118,7 @@ static __always_inline void rec_submit(void *rec, __u64 size)
 static __always_inline void rec_output(void *rec, __u64 size)
 {
 	if (bpf_ringbuf_output(&events, rec, size, wake_flags(size)))
-		stat_inc(VMT_STAT_DROPS);
+		rec_lost(((struct vmt_hdr *)rec)->tgid);
 }
 
 /* task: the current task, as a BTF pointer the caller already holds. */
@@ -121,6 +130,8 @@ static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task
 	h->ts_ns = bpf_ktime_get_ns();
 	h->tgid = tgid;
 	h->tid = tid;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->pad = 0;
 	/*
 	 * Two plain loads rather than bpf_get_current_comm()'s call and string
 	 * copy. The kernel keeps comm NUL-terminated within its 16 bytes; a

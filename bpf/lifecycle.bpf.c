@@ -31,9 +31,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		flags |= VMT_F_TRACED_NEW;
 	}
 
-	rec = rec_reserve(sizeof(*rec));
-	if (!rec)
+	rec = rec_reserve(sizeof(*rec), ptgid);
+	if (!rec) {
+		tgid_bit_set(lost_bits, ctgid, true); /* the child is unknown to userspace */
 		return 0;
+	}
 	hdr_fill(&rec->hdr, parent, VMT_REC_FORK, ptgid, BPF_CORE_READ(parent, pid));
 	rec->hdr.flags = flags;
 	rec->child_tgid = ctgid;
@@ -67,7 +69,7 @@ static __always_inline __u32 send_exec_vmas(struct task_struct *task, __u32 tgid
 
 		if (n >= MAX_EXEC_VMAS)
 			break;
-		rec = rec_reserve(sizeof(*rec));
+		rec = rec_reserve(sizeof(*rec), tgid);
 		if (!rec)
 			break;
 		hdr_fill(&rec->hdr, task, VMT_REC_VMA, tgid, tid);
@@ -92,7 +94,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	if (!is_traced(tgid))
 		return 0;
-	rec = rec_reserve(sizeof(*rec));
+	rec = rec_reserve(sizeof(*rec), tgid);
 	if (!rec)
 		return 0;
 	hdr_fill(&rec->hdr, p, VMT_REC_EXEC, tgid, tid);
@@ -134,7 +136,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 		tgid_bit_set(follow_bits, tgid, false);
 	}
 
-	rec = rec_reserve(sizeof(*rec));
+	rec = rec_reserve(sizeof(*rec), tgid);
 	if (!rec)
 		return 0;
 	hdr_fill(&rec->hdr, p, VMT_REC_EXIT, tgid, BPF_CORE_READ(p, pid));

@@ -20,5 +20,11 @@ const volatile __u64 wakeup_backlog = 1 << 20;
 /* The traced set (vmatrace.h), written by userspace through the mmapped .bss. */
 __u64 traced_bits[VMT_TGID_WORDS];
 __u64 follow_bits[VMT_TGID_WORDS];
+/*
+ * Processes that lost records (the ring buffer was full): a bit per tgid,
+ * set by the BPF side when a reserve fails, taken (swapped to 0 word by word)
+ * by userspace, which then reads each such process again from the kernel.
+ */
+__u64 lost_bits[VMT_TGID_WORDS];
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -18,7 +18,7 @@ int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 
 	if (!is_traced(victim) && !is_traced(pid_tgid >> 32))
 		return 0;
-	rec = rec_reserve(sizeof(*rec));
+	rec = rec_reserve(sizeof(*rec), victim);
 	if (!rec)
 		return 0;
 	hdr_fill(&rec->hdr, current, VMT_REC_OOM, pid_tgid >> 32, (__u32)pid_tgid);

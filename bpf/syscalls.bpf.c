@@ -321,12 +321,12 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 			return 0;
 		rec = &urec->rec;
 	} else if (capture_stack) {
-		srec = rec_reserve(sizeof(*srec));
+		srec = rec_reserve(sizeof(*srec), tgid);
 		if (!srec)
 			return 0;
 		rec = &srec->rec;
 	} else {
-		rec = rec_reserve(sizeof(*rec));
+		rec = rec_reserve(sizeof(*rec), tgid);
 		if (!rec)
 			return 0;
 	}

@@ -74,6 +74,17 @@ void alert_tick(struct alert_engine *ae, uint64_t now_mono_ns);
 const char *alert_kind_name(enum alert_kind kind);
 /* Alerts raised so far, by kind. */
 uint64_t alert_count(const struct alert_engine *ae, enum alert_kind kind);
+/* Alerts held back by alert_user_limit and alert_limit so far, by kind. */
+uint64_t alert_suppressed(const struct alert_engine *ae, enum alert_kind kind);
+/*
+ * Where a storm's summary goes besides the log and alert log (the journal):
+ * JSON {"kind","uid","suppressed","sent","window_s"}, once per uid and kind
+ * at the end of each minute that held alerts back.
+ */
+typedef void (*alert_summary_fn)(void *ctx, enum alert_kind kind, uint32_t uid, const char *json);
+void alert_set_summary(struct alert_engine *ae, alert_summary_fn fn, void *ctx);
+/* Summarise the current window now, without waiting for its end (the daemon stops). */
+void alert_storm_end(struct alert_engine *ae, uint64_t now_mono_ns);
 
 /* Pure helpers (unit tested). */
 /*

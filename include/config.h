@@ -54,6 +54,9 @@ struct config {
 	char alert_exec[CONFIG_PATH_MAX]; /* hook program; empty: off */
 	uint64_t alert_exec_timeout_ns;
 	uint64_t alert_failure_interval_ns; /* at most one alloc_failure alert per process/call/errno */
+	uint32_t alert_user_limit;	    /* alerts a minute from one uid (0: no limit) */
+	uint32_t alert_limit;		    /* alerts a minute in all (0: no limit) */
+	uint64_t alert_log_size;	    /* rotate the alert log past this (0: never) */
 	/* call sites */
 	uint64_t stack_window;	    /* bytes of stack per sampled call; 0: no call sites */
 	uint32_t site_sample_every; /* one VMA-changing call in this many gets a stack */

@@ -46,6 +46,8 @@ struct daemon {
 	struct metrics *metrics;
 	long long realtime_offset_ns;
 	unsigned long long drops;
+	unsigned long long drops_repaired; /* the drop count when lost processes were last read */
+	uint64_t repairs_logged;
 	uint64_t resyncs_journaled, ooms;
 	uint64_t journal_records, journal_quiet_since; /* for heartbeats (daemon_journal.c) */
 	/* Events seen, by syscall, and failures by syscall and errno (for metrics). */
@@ -93,6 +95,8 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */
 void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_point *t);
 /* The alert engine's records (alert_new's record function). */
+/* An alert storm's summary (alert_set_summary): into the journal. */
+void daemon_on_alert_summary(void *ctx, enum alert_kind kind, uint32_t uid, const char *json);
 void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *comm,
 		     const char *json, const char *incident);
 

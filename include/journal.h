@@ -24,19 +24,21 @@
  * The record types: X(name, value, payload). Values are on disk: never reuse
  * or renumber one; a new type takes the next value (docs/JOURNAL.md).
  */
-#define JOURNAL_REC_TYPES(X)                                                                   \
-	X(DAEMON_START, 1, "daemon_start") /* JSON {"version","max_map_count","hostname"} */   \
-	X(DAEMON_STOP, 2, "daemon_stop")   /* JSON {"reason"} */                               \
-	X(TIMELINE, 3, "timeline")	   /* binary: struct journal_tl, little-endian */      \
-	X(ALERT, 4, "alert")		   /* JSON: the alert as the alert log has it */       \
-	X(INCIDENT, 5, "incident")	   /* JSON: an alert with its context */               \
-	X(OOM, 6, "oom")		   /* JSON: an OOM kill, victim and trigger */         \
-	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */        \
-	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */ \
-	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */      \
-	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */            \
-	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */    \
-	X(CONFIG, 12, "config")		   /* JSON {"alert_thresholds",...}: start, reload */
+#define JOURNAL_REC_TYPES(X)                                                                      \
+	X(DAEMON_START, 1, "daemon_start") /* JSON {"version","max_map_count","hostname"} */      \
+	X(DAEMON_STOP, 2, "daemon_stop")   /* JSON {"reason"} */                                  \
+	X(TIMELINE, 3, "timeline")	   /* binary: struct journal_tl, little-endian */         \
+	X(ALERT, 4, "alert")		   /* JSON: the alert as the alert log has it */          \
+	X(INCIDENT, 5, "incident")	   /* JSON: an alert with its context */                  \
+	X(OOM, 6, "oom")		   /* JSON: an OOM kill, victim and trigger */            \
+	X(DROPS, 7, "drops")		   /* JSON {"dropped","total"}: records lost */           \
+	X(RESYNC, 8, "resync")		   /* JSON {"resyncs"}: the model re-read a process */    \
+	X(RAW, 9, "raw")		   /* binary: a ring-buffer record, host order */         \
+	X(PROC_EXIT, 10, "proc_exit")	   /* JSON {"exit_code","signal","vmas"} */               \
+	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */       \
+	X(CONFIG, 12, "config")		   /* JSON {"alert_thresholds",...}: start, reload */     \
+	X(SUPPRESSED, 13, "suppressed")	   /* JSON {"kind","uid","suppressed"}: an alert storm */ \
+	X(RETENTION, 14, "retention")	   /* JSON {"segments","bytes",...}: history deleted */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */
@@ -105,6 +107,8 @@ struct journal_config {
 	uint64_t block_bytes;	  /* compress a block when this much is buffered (default 64 KiB) */
 	enum journal_fsync fsync; /* default JOURNAL_FSYNC_FLUSH */
 	enum journal_full on_full; /* default JOURNAL_FULL_DROP_OLDEST */
+	/* Say in the journal what retention deleted (a JREC_RETENTION record after it). */
+	bool note_retention;
 };
 
 struct journal_stats {

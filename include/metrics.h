@@ -33,8 +33,9 @@ struct metrics_view {
 	const struct config *cfg; /* metrics_top, the alert thresholds and errnos */
 	const uint64_t *calls;	  /* events seen, by enum vmt_sys */
 	const uint64_t (*failures)[METRICS_MAX_ERRNO]; /* by enum vmt_sys, then errno */
-	uint64_t drops, resyncs, events, ooms;
+	uint64_t drops, resyncs, repairs, events, ooms;
 	uint64_t alerts[ALERT__COUNT];
+	uint64_t alerts_suppressed[ALERT__COUNT];
 	unsigned long max_map_count;
 	long rss_kib;
 	double cpu_seconds;

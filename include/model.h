@@ -111,6 +111,7 @@ struct model_fail {
 
 struct model_proc {
 	uint32_t tgid;
+	uint32_t uid; /* real uid, from its newest record (alerts are limited per user) */
 	char comm[VMT_COMM_LEN];
 	struct vmamap *map;
 	/*
@@ -196,6 +197,7 @@ struct model_stats {
 	uint64_t resyncs_gone; /* resyncs not done: the process had exited (model kept) */
 	uint64_t fr_lost, tl_dropped;
 	uint64_t detail_bytes; /* timelines + flight recorders */
+	uint64_t repairs; /* processes read again because their records were lost (model_repair) */
 };
 
 struct model {
@@ -348,6 +350,14 @@ uint64_t model_memory(const struct model *m);
 void model_tick(struct model *m, uint64_t now_ns);
 /* Before answering about p: a mismatch still held is resolved now (resync). */
 void model_settle(struct model *m, struct model_proc *p);
+/*
+ * Records of tgid were lost (the ring buffer was full): read the process again
+ * from the kernel, whether the model knows it or not (its fork may be what was
+ * lost), and cancel an exec whose VMA records stopped coming.
+ */
+void model_repair(struct model *m, uint32_t tgid);
+/* How long an exec's VMA records may take before the process is read instead (lost). */
+#define MODEL_EXEC_WAIT_NS 1000000000ull
 /* How long (in the records' time) a count mismatch may wait for records that explain it. */
 #define MODEL_SUSPECT_NS 20000000ull
 

@@ -120,6 +120,8 @@ struct report {
 	unsigned daemon_starts, daemon_stops;
 	uint64_t drops, resyncs;
 	struct report_thresholds thr; /* the latest configuration up to the range's end */
+	uint64_t alerts_suppressed; /* by alert_user_limit and alert_limit ("suppressed" records) */
+	uint64_t retention_segments, retention_bytes; /* deleted, as "retention" records say */
 };
 
 /* Until when point k of p holds: the next point's start, or the series' end. */

@@ -10,6 +10,12 @@
 unsigned long sys_max_map_count(void);
 /* The thread group (process) a pid or tid belongs to, or -ESRCH. */
 pid_t sys_tgid_of(pid_t pid);
+/*
+ * Why pid cannot be traced: "no such process", "is a zombie (it exited; its parent has not
+ * reaped it)", "is a kernel thread (it has no user address space)"; NULL when it can be, with
+ * *tgid set to its process.
+ */
+const char *sys_untraceable(pid_t pid, pid_t *tgid);
 /* This process's resident memory in KiB (/proc/self/statm), 0 if unknown. */
 long sys_self_rss_kib(void);
 /* Parse a positive pid; false if s is not one. */

@@ -40,6 +40,13 @@ int tracer_add_tgid(struct tracer *t, pid_t tgid, bool follow_children);
 void tracer_set_stack_sampling(struct tracer *t, uint32_t every, uint32_t all_above);
 /* An fd that becomes readable when the kernel wakes us (large backlog). */
 int tracer_epoll_fd(struct tracer *t);
+
+/*
+ * Each process that lost records since the last call (the ring buffer was
+ * full when it made them), once: fn(ctx, tgid). Returns how many.
+ */
+typedef void (*tracer_lost_fn)(void *ctx, uint32_t tgid);
+size_t tracer_take_lost(struct tracer *t, tracer_lost_fn fn, void *ctx);
 /* Deliver everything in the ring buffer; returns records consumed or -errno. */
 int tracer_consume(struct tracer *t);
 /* Sums of the per-CPU counters. */

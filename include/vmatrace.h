@@ -58,6 +58,8 @@ struct vmt_hdr {
 	__u32 tgid;
 	__u32 tid;
 	char comm[VMT_COMM_LEN];
+	__u32 uid; /* real uid of the task that made the record (alerts are limited per uid) */
+	__u32 pad;
 };
 
 /* One VMA as bpf_find_vma() (or the exec walk) saw it. */

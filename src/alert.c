@@ -20,6 +20,8 @@
 
 #define MAX_HOOKS 8
 #define FAILURE_KEYS 8
+/* alert_limit and alert_user_limit count alerts in windows of this length. */
+#define STORM_WINDOW_NS 60000000000ull
 
 static const char *const kind_names[ALERT__COUNT] = {
 	[ALERT_VMA_THRESHOLD] = "vma_threshold",
@@ -49,6 +51,12 @@ struct hook {
 	uint64_t deadline_ns;
 };
 
+/* Per uid, in the current storm window: alerts sent, and those held back by kind. */
+struct storm_user {
+	uint32_t sent;
+	uint64_t suppressed[ALERT__COUNT];
+};
+
 struct alert_engine {
 	const struct config *cfg;
 	alert_record_fn record;
@@ -59,6 +67,13 @@ struct alert_engine {
 	struct hook hooks[MAX_HOOKS];
 	uint64_t counts[ALERT__COUNT];
 	uint64_t hooks_dropped;
+	/* The storm limits: one window for all, its alerts by uid (uid -> struct storm_user). */
+	struct hmap storm;
+	uint64_t storm_start_ns;
+	uint32_t storm_sent;
+	uint64_t suppressed[ALERT__COUNT]; /* in all, since the start */
+	alert_summary_fn summary;
+	void *summary_ctx;
 };
 
 int alert_level_update(int level, double value, const double *thresholds, int n, double hysteresis,
@@ -98,6 +113,36 @@ static void open_log(struct alert_engine *ae)
 			ae->log_path, strerror(errno));
 }
 
+/*
+ * One JSON line into the alert log; past alert_log_size the file becomes
+ * FILE.1 (replacing the one before) and a new one starts, so that a storm or
+ * years of alerts cannot fill the disk.
+ */
+static void log_append(struct alert_engine *ae, const char *json)
+{
+	long size;
+
+	if (!ae->log)
+		return;
+	fprintf(ae->log, "%s\n", json);
+	fflush(ae->log);
+	size = ftell(ae->log);
+	if (!ae->cfg->alert_log_size || size < 0 || (uint64_t)size < ae->cfg->alert_log_size)
+		return;
+	{
+		char old[CONFIG_PATH_MAX + 3];
+
+		snprintf(old, sizeof(old), "%s.1", ae->log_path);
+		if (rename(ae->log_path, old))
+			log_warn("cannot rotate the alert log %s to %s: %s (it grows on)",
+				 ae->log_path, old, strerror(errno));
+		else
+			log_info("alert log %s reached %ld bytes: rotated to %s", ae->log_path,
+				 size, old);
+	}
+	open_log(ae);
+}
+
 struct alert_engine *alert_new(const struct config *cfg, alert_record_fn record, void *ctx)
 {
 	struct alert_engine *ae = calloc(1, sizeof(*ae));
@@ -108,6 +153,7 @@ struct alert_engine *alert_new(const struct config *cfg, alert_record_fn record,
 	ae->record = record;
 	ae->record_ctx = ctx;
 	hmap_init(&ae->state);
+	hmap_init(&ae->storm);
 	open_log(ae);
 	return ae;
 }
@@ -122,6 +168,9 @@ void alert_free(struct alert_engine *ae)
 	for (size_t i = 0; (i = hmap_next(&ae->state, i, &k, &v));)
 		free(v);
 	hmap_free(&ae->state);
+	for (size_t i = 0; (i = hmap_next(&ae->storm, i, &k, &v));)
+		free(v);
+	hmap_free(&ae->storm);
 	/* Hooks still running are left to finish; we do not wait on shutdown. */
 	if (ae->log)
 		fclose(ae->log);
@@ -169,6 +218,120 @@ void alert_forget(struct alert_engine *ae, uint32_t pid)
 uint64_t alert_count(const struct alert_engine *ae, enum alert_kind kind)
 {
 	return kind < ALERT__COUNT ? ae->counts[kind] : 0;
+}
+
+uint64_t alert_suppressed(const struct alert_engine *ae, enum alert_kind kind)
+{
+	return kind < ALERT__COUNT ? ae->suppressed[kind] : 0;
+}
+
+void alert_set_summary(struct alert_engine *ae, alert_summary_fn fn, void *ctx)
+{
+	ae->summary = fn;
+	ae->summary_ctx = ctx;
+}
+
+/* ---- storms: alerts limited per uid and in all, the rest counted and summarised ---- */
+
+/* "4999", "4,999": thousands apart, as people read counts. */
+static void put_count(struct strbuf *sb, unsigned long long n)
+{
+	char digits[24];
+	int len = snprintf(digits, sizeof(digits), "%llu", n);
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			sb_putc(sb, ',');
+		sb_putc(sb, digits[i]);
+	}
+}
+
+/* The window ended: say what each user's processes had suppressed, then start a new one. */
+static void storm_flush(struct alert_engine *ae, uint64_t now)
+{
+	double window_s = (now - ae->storm_start_ns) / 1e9;
+	uint64_t k;
+	void *v;
+
+	for (size_t i = 0; (i = hmap_next(&ae->storm, i, &k, &v));) {
+		struct storm_user *u = v;
+
+		for (int kind = 0; kind < ALERT__COUNT; kind++) {
+			struct strbuf msg, js;
+			struct jsonw w;
+
+			if (!u->suppressed[kind])
+				continue;
+			sb_init(&msg);
+			put_count(&msg, u->suppressed[kind]);
+			sb_printf(
+				&msg,
+				" more alerts of this kind (%s) from uid %llu suppressed in %.0f s "
+				"(alert_user_limit %u, alert_limit %u a minute)",
+				kind_names[kind], (unsigned long long)k, window_s,
+				ae->cfg->alert_user_limit, ae->cfg->alert_limit);
+			log_warn("alert %s: %s", kind_names[kind], msg.buf ? msg.buf : "");
+			sb_init(&js);
+			jw_begin(&w, &js);
+			jw_obj(&w);
+			jw_kstr(&w, "kind", kind_names[kind]);
+			jw_kuint(&w, "uid", k);
+			jw_kuint(&w, "suppressed", u->suppressed[kind]);
+			jw_kuint(&w, "sent", u->sent);
+			jw_kfixed(&w, "window_s", window_s, 1);
+			jw_obj_end(&w);
+			if (!js.oom && js.buf)
+				log_append(ae, js.buf);
+			if (!js.oom && js.buf && ae->summary)
+				ae->summary(ae->summary_ctx, kind, (uint32_t)k, js.buf);
+			sb_free(&js);
+			sb_free(&msg);
+		}
+		free(v);
+	}
+	hmap_free(&ae->storm);
+	hmap_init(&ae->storm);
+	ae->storm_sent = 0;
+	ae->storm_start_ns = now;
+}
+
+void alert_storm_end(struct alert_engine *ae, uint64_t now)
+{
+	if (ae && ae->storm_start_ns)
+		storm_flush(ae, now);
+}
+
+/* May an alert of this kind from uid go out now? If not, it is counted for the summary. */
+static bool storm_admit(struct alert_engine *ae, enum alert_kind kind, uint32_t uid, uint64_t now)
+{
+	const struct config *c = ae->cfg;
+	struct storm_user *u;
+
+	if (!c->alert_user_limit && !c->alert_limit)
+		return true;
+	if (!ae->storm_start_ns)
+		ae->storm_start_ns = now;
+	if (now >= ae->storm_start_ns + STORM_WINDOW_NS)
+		storm_flush(ae, now);
+	u = hmap_get(&ae->storm, uid);
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (u && hmap_put(&ae->storm, uid, u)) {
+			free(u);
+			u = NULL;
+		}
+		if (!u)
+			return true; /* out of memory: rather an alert too many than one lost */
+	}
+	if ((c->alert_user_limit && u->sent >= c->alert_user_limit) ||
+	    (c->alert_limit && ae->storm_sent >= c->alert_limit)) {
+		u->suppressed[kind]++;
+		ae->suppressed[kind]++;
+		return false;
+	}
+	u->sent++;
+	ae->storm_sent++;
+	return true;
 }
 
 /* ---- the hook ---- */
@@ -228,6 +391,9 @@ static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid
 
 void alert_tick(struct alert_engine *ae, uint64_t now)
 {
+	/* A storm that ended is summarised without waiting for the next alert. */
+	if (ae->storm_start_ns && now >= ae->storm_start_ns + STORM_WINDOW_NS)
+		storm_flush(ae, now);
 	for (int i = 0; i < MAX_HOOKS; i++) {
 		struct hook *h = &ae->hooks[i];
 		int st;
@@ -264,10 +430,7 @@ static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, co
 	log_warn("alert %s: %s", kind_names[kind], summary->buf ? summary->buf : "");
 	if (json->oom || !json->buf)
 		return;
-	if (ae->log) {
-		fprintf(ae->log, "%s\n", json->buf);
-		fflush(ae->log);
-	}
+	log_append(ae, json->buf);
 	if (ae->record)
 		ae->record(ae->record_ctx, kind, pid, comm, json->buf,
 			   incident->oom ? NULL : incident->buf);
@@ -325,6 +488,7 @@ static void threshold_members(struct jsonw *w, const void *arg)
 	const struct threshold_alert *t = arg;
 
 	head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->now, t->off);
+	jw_kuint(w, "uid", t->p->uid);
 	jw_kuint(w, "vmas", t->vmas);
 	jw_kuint(w, "limit", t->limit);
 	jw_kfixed(w, "percent", 100.0 * t->vmas / t->limit, 2);
@@ -400,7 +564,7 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t li
 		return;
 	s->pct_level = alert_level_update(s->pct_level, 100.0 * vmas / limit, c->alert_thresholds,
 					  c->n_alert_thresholds, c->alert_hysteresis, &crossed);
-	if (crossed >= 0)
+	if (crossed >= 0 && storm_admit(ae, ALERT_VMA_THRESHOLD, p->uid, now))
 		threshold_alert(ae, p, vmas, limit, c->alert_thresholds[crossed], false, now, off);
 	if (c->n_alert_vma_counts) {
 		double counts[CONFIG_MAX_LIST];
@@ -410,7 +574,7 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t li
 		/* Absolute thresholds re-arm after the same share of the limit. */
 		s->abs_level = alert_level_update(s->abs_level, vmas, counts, c->n_alert_vma_counts,
 						  c->alert_hysteresis * limit / 100.0, &crossed);
-		if (crossed >= 0)
+		if (crossed >= 0 && storm_admit(ae, ALERT_VMA_THRESHOLD, p->uid, now))
 			threshold_alert(ae, p, vmas, limit, counts[crossed], true, now, off);
 	}
 }
@@ -435,6 +599,7 @@ static void failure_members(struct jsonw *w, const void *arg)
 
 	head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, r->hdr.ts_ns, f->off);
 	jw_kuint(w, "tid", r->hdr.tid);
+	jw_kuint(w, "uid", r->hdr.uid);
 	jw_kstr(w, "syscall", decode_sys_name(r->sys));
 	jw_kstr(w, "errno", decode_errno_name(f->err) ? decode_errno_name(f->err) : "?");
 	jw_kuint(w, "vmas", r->map_count);
@@ -540,6 +705,9 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 		s->failures[slot].pending = *r;
 		return;
 	}
+	/* Held back for its user's summary: the process's own state is left as it was. */
+	if (!storm_admit(ae, ALERT_ALLOC_FAILURE, r->hdr.uid, r->hdr.ts_ns))
+		return;
 	if (slot < 0) {
 		/* A new kind of failure takes the oldest slot: what it held back is told first. */
 		slot = oldest;

@@ -192,9 +192,12 @@ int cli_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (stat(f.dir, &st) || !S_ISDIR(st.st_mode)) {
+		/* errno only when stat failed: a file that exists is simply not a directory. */
+		int e = stat(f.dir, &st) ? errno : ENOTDIR;
+
 		log_err("cannot read journal directory %s: %s (is the daemon's journal elsewhere? "
 			"use --journal-dir)",
-			f.dir, strerror(S_ISDIR(st.st_mode) || errno != 0 ? errno : ENOTDIR));
+			f.dir, strerror(e));
 		return EXIT_USAGE;
 	}
 	err = report_load(&r, &f);

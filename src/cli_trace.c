@@ -371,6 +371,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void repair_lost(void *ctx, uint32_t tgid)
+{
+	struct trace_session *s = ctx;
+
+	model_repair(s->model, tgid);
+}
+
 static void check_drops(struct trace_session *s)
 {
 	unsigned long long st[VMT_STAT__COUNT];
@@ -378,6 +385,9 @@ static void check_drops(struct trace_session *s)
 	if (tracer_read_stats(s->tracer, st))
 		return;
 	if (st[VMT_STAT_DROPS] > s->drops_reported) {
+		/* The model's processes that lost records are read again (the census, DWARF). */
+		if (s->model)
+			tracer_take_lost(s->tracer, repair_lost, s);
 		format_drops(&s->line, &s->fo, s->last_ts, st[VMT_STAT_DROPS] - s->drops_reported,
 			     st[VMT_STAT_DROPS]);
 		emit_line(s);
@@ -499,11 +509,15 @@ static bool command_runs(const char *file)
 static int start_targets(struct trace_session *s)
 {
 	for (int i = 0; i < s->a.npids; i++) {
-		pid_t tgid = sys_tgid_of(s->a.pids[i]), host;
+		pid_t tgid, host;
+		const char *why = sys_untraceable(s->a.pids[i], &tgid);
 		int err;
 
-		if (tgid < 0) {
-			log_err("no process with pid %d", (int)s->a.pids[i]);
+		if (why) {
+			if (tgid < 0)
+				log_err("no process with pid %d", (int)s->a.pids[i]);
+			else
+				log_err("cannot trace pid %d: %s", (int)s->a.pids[i], why);
 			return -1;
 		}
 		/* Records carry the kernel's tgid: inside a PID namespace, not this one. */
@@ -713,8 +727,14 @@ int cli_trace(int argc, char **argv)
 	}
 	/* A wrong pid is said first and at once, before loading takes its second. */
 	for (int i = 0; i < s.a.npids; i++) {
-		if (sys_tgid_of(s.a.pids[i]) < 0) {
-			log_err("no process with pid %d", (int)s.a.pids[i]);
+		pid_t tgid;
+		const char *why = sys_untraceable(s.a.pids[i], &tgid);
+
+		if (why) {
+			if (tgid < 0)
+				log_err("no process with pid %d", (int)s.a.pids[i]);
+			else
+				log_err("cannot trace pid %d: %s", (int)s.a.pids[i], why);
 			rc = EXIT_USAGE;
 			goto out;
 		}

@@ -84,6 +84,13 @@ static const struct key_def keys[] = {
 	  "kill the hook after this" },
 	{ "alert_failure_interval", T_DURATION, F(alert_failure_interval_ns), 0,
 	  "at most one failure alert per process, call and errno this often" },
+	{ "alert_user_limit", T_U32, F(alert_user_limit), 0,
+	  "at most this many alerts a minute from one user's processes; the rest are counted "
+	  "and summarised (0: no limit)" },
+	{ "alert_limit", T_U32, F(alert_limit), 0,
+	  "at most this many alerts a minute in all (0: no limit)" },
+	{ "alert_log_size", T_SIZE, F(alert_log_size), 0,
+	  "rotate the alert log to FILE.1 past this size (0: never)" },
 	{ "stack_window", T_SIZE, F(stack_window), 0,
 	  "stack bytes copied per sampled call for call sites (0: off; at most 64K)" },
 	{ "site_sample_every", T_U32, F(site_sample_every), 0,
@@ -133,6 +140,9 @@ void config_defaults(struct config *c)
 	c->alert_oom = true;
 	c->alert_exec_timeout_ns = 10000000000ull;
 	c->alert_failure_interval_ns = 10000000000ull;
+	c->alert_user_limit = 10;
+	c->alert_limit = 60;
+	c->alert_log_size = 16 << 20;
 	c->log_level = LOG_LVL_INFO;
 	c->textfile_interval_ns = 15000000000ull;
 	c->metrics_top = 20;

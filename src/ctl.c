@@ -6,14 +6,25 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
 
-#define CTL_MAX_CLIENTS 16
+#define CTL_MAX_CLIENTS 32
+/*
+ * A client has this long to send its request line, and then this long
+ * between two writes of its answer that make progress: one that connects
+ * and stays silent, or stops reading, gives its slot back.
+ */
+#define CTL_CLIENT_TIMEOUT_NS (5 * 1000000000ull)
+#define CTL_SWEEP_NS 1000000000ull
+/* The client waits this long for an answer before it gives up with a message. */
+#define CTL_REPLY_TIMEOUT_S 30
 
 struct ctl_client {
 	int fd;
@@ -21,6 +32,7 @@ struct ctl_client {
 	size_t req_len;
 	struct strbuf out; /* answer being written */
 	size_t out_pos;
+	uint64_t deadline; /* clock_mono_ns() after which the client is dropped */
 	bool answering;
 };
 
@@ -31,9 +43,12 @@ struct ctl_server {
 	ctl_handler_fn fn;
 	void *ctx;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
+	uint64_t sweep_timer;
+	unsigned long long timed_out, evicted; /* clients dropped, for the debug log */
 };
 
 static void on_listen(void *ctx, int fd, uint32_t events);
+static void on_sweep(void *ctx);
 
 struct ctl_server *ctl_server_new(const char *path, struct loop *l, ctl_handler_fn fn, void *ctx)
 {
@@ -83,6 +98,12 @@ struct ctl_server *ctl_server_new(const char *path, struct loop *l, ctl_handler_
 		ctl_server_free(s);
 		return NULL;
 	}
+	s->sweep_timer = loop_add_timer(l, CTL_SWEEP_NS, CTL_SWEEP_NS, on_sweep, s);
+	if (!s->sweep_timer) {
+		log_err("cannot add the control socket's timer to the event loop: out of memory");
+		ctl_server_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -102,6 +123,7 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		client_close(s, &s->clients[i]);
+	loop_cancel_timer(s->loop, s->sweep_timer);
 	loop_del_fd(s->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
@@ -132,11 +154,34 @@ static void accept_client(struct ctl_server *s)
 		if (s->clients[i].fd < 0)
 			c = &s->clients[i];
 	if (!c) {
-		close(fd);
-		return;
+		/*
+		 * Full: the oldest client still silent gives way (idle ones cannot lock
+		 * the others out until their timeout); if all are being answered, the
+		 * newcomer is told why.
+		 */
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+			struct ctl_client *o = &s->clients[i];
+
+			if (!o->answering && (!c || o->deadline < c->deadline))
+				c = o;
+		}
+		if (!c) {
+			static const char busy[] = "error: the daemon is busy answering other "
+						   "clients; try again\n";
+
+			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				log_debug("control client went away");
+			close(fd);
+			return;
+		}
+		s->evicted++;
+		log_debug("control socket full: dropping the oldest idle client (%llu so far)",
+			  s->evicted);
+		client_close(s, c);
 	}
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->deadline = clock_mono_ns() + CTL_CLIENT_TIMEOUT_NS;
 	sb_init(&c->out);
 	if (loop_add_fd(s->loop, fd, EPOLLIN, on_client, s)) {
 		close(fd);
@@ -147,7 +192,8 @@ static void accept_client(struct ctl_server *s)
 static void client_write(struct ctl_server *s, struct ctl_client *c)
 {
 	while (c->out_pos < c->out.len) {
-		ssize_t n = write(c->fd, c->out.buf + c->out_pos, c->out.len - c->out_pos);
+		ssize_t n =
+			send(c->fd, c->out.buf + c->out_pos, c->out.len - c->out_pos, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EAGAIN)
@@ -155,6 +201,7 @@ static void client_write(struct ctl_server *s, struct ctl_client *c)
 			break;
 		}
 		c->out_pos += n;
+		c->deadline = clock_mono_ns() + CTL_CLIENT_TIMEOUT_NS;
 	}
 	client_close(s, c);
 }
@@ -165,16 +212,17 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 	char *nl;
 	struct strbuf body;
 
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	/* A client that half-closed after its request (no newline) is answered still. */
+	if (n < 0 || (n == 0 && !c->req_len)) {
 		client_close(s, c);
 		return;
 	}
 	c->req_len += n;
 	c->req[c->req_len] = 0;
 	nl = strchr(c->req, '\n');
-	if (!nl && c->req_len < sizeof(c->req) - 1)
+	if (n && !nl && c->req_len < sizeof(c->req) - 1)
 		return;
 	if (nl)
 		*nl = 0;
@@ -201,6 +249,24 @@ static void on_listen(void *ctx, int fd, uint32_t events)
 	accept_client(ctx);
 }
 
+static void on_sweep(void *ctx)
+{
+	struct ctl_server *s = ctx;
+	uint64_t now = clock_mono_ns();
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &s->clients[i];
+
+		if (c->fd < 0 || c->deadline > now)
+			continue;
+		s->timed_out++;
+		log_debug("control client %s for %llu s: closing it (%llu so far)",
+			  c->answering ? "stopped reading its answer" : "sent no request",
+			  CTL_CLIENT_TIMEOUT_NS / 1000000000ull, s->timed_out);
+		client_close(s, c);
+	}
+}
+
 static void on_client(void *ctx, int fd, uint32_t events)
 {
 	struct ctl_server *s = ctx;
@@ -225,8 +291,9 @@ int ctl_request(const char *path, const char *request, FILE *out)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	char buf[65536];
 	bool first = true, failed = false;
+	struct timeval timeout = { .tv_sec = CTL_REPLY_TIMEOUT_S };
 	size_t req_len = strlen(request);
-	int fd;
+	int fd, err;
 	ssize_t n;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -243,11 +310,16 @@ int ctl_request(const char *path, const char *request, FILE *out)
 			close(fd);
 		return 2;
 	}
-	if (write(fd, request, req_len) != (ssize_t)req_len || write(fd, "\n", 1) != 1) {
-		log_err("cannot send the request to %s: %s", path, strerror(errno));
+	/* MSG_NOSIGNAL: a daemon that closes early is an error message, not a SIGPIPE. */
+	if (send(fd, request, req_len, MSG_NOSIGNAL) != (ssize_t)req_len ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
+		log_err("cannot send the request to the daemon at %s: %s (it closed the "
+			"connection: see its log)",
+			path, strerror(errno));
 		close(fd);
 		return 2;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		char *p = buf;
 		size_t len = n;
@@ -274,9 +346,20 @@ int ctl_request(const char *path, const char *request, FILE *out)
 		if (len && fwrite(p, 1, len, failed ? stderr : out) != len)
 			break;
 	}
+	err = n < 0 ? errno : 0;
 	close(fd);
+	if (err == EAGAIN || err == EWOULDBLOCK) {
+		log_err("the daemon at %s sent no %s within %d s (is it stuck? see its log)", path,
+			first ? "answer" : "end of its answer", CTL_REPLY_TIMEOUT_S);
+		return 2;
+	}
 	if (first) {
-		log_err("the daemon closed the connection without an answer");
+		log_err("the daemon at %s closed the connection without an answer%s%s", path,
+			err ? ": " : "", err ? strerror(err) : "");
+		return 2;
+	}
+	if (err) {
+		log_err("the answer from the daemon at %s was cut short: %s", path, strerror(err));
 		return 2;
 	}
 	return failed ? 1 : 0;

@@ -116,12 +116,35 @@ static int reseed(void *ctx, uint32_t tgid)
 	return procfs_reseed(d->model, tgid, seed_iter, d);
 }
 
+static void repair_lost(void *ctx, uint32_t tgid)
+{
+	struct daemon *d = ctx;
+
+	model_repair(d->model, tgid);
+}
+
+/*
+ * Records were dropped since the last look: every process that lost some is
+ * read again from the kernel (the BPF side marks them), after the records
+ * still in the ring were applied.
+ */
+static void repair_drops(struct daemon *d)
+{
+	unsigned long long st[VMT_STAT__COUNT];
+
+	if (tracer_read_stats(d->tracer, st) || st[VMT_STAT_DROPS] <= d->drops_repaired)
+		return;
+	tracer_take_lost(d->tracer, repair_lost, d);
+	d->drops_repaired = st[VMT_STAT_DROPS];
+}
+
 void daemon_consume(struct daemon *d)
 {
 	if (d->in_consume || !d->tracer)
 		return;
 	d->in_consume = true;
 	tracer_consume(d->tracer);
+	repair_drops(d);
 	d->in_consume = false;
 }
 
@@ -302,7 +325,17 @@ static void on_status(void *ctx)
 
 	sb_init(&sb);
 	daemon_status(ctx, &sb, false, 5);
-	log_info("status\n%s", sb.buf ? sb.buf : "");
+	/* One log entry per line of the table: a log message never spans lines. */
+	log_info("status:");
+	for (char *line = sb.buf, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = 0;
+		if (*line)
+			log_info("  %s", line);
+	}
 	sb_free(&sb);
 }
 
@@ -413,6 +446,8 @@ static int start_model(struct daemon *d)
 
 	d->model = model_new(&mcfg);
 	d->alerts = alert_new(d->cfg, daemon_on_alert, d);
+	if (d->alerts)
+		alert_set_summary(d->alerts, daemon_on_alert_summary, d);
 	return d->model && d->alerts ? 0 : -1;
 }
 
@@ -517,6 +552,7 @@ int cli_daemon(int argc, char **argv)
 		sd_notify(0, "STOPPING=1");
 	daemon_consume(d);
 	flush_all_failures(d);
+	alert_storm_end(d->alerts, clock_mono_ns());
 	daemon_journal_stop(d, loop_stop_signal(d->loop));
 out:
 	metrics_free(d->metrics);

@@ -29,6 +29,7 @@ void daemon_open_journal(struct daemon *d)
 		.retain_seconds = d->cfg->journal_retain_age_s,
 		.fsync = d->cfg->journal_fsync,
 		.on_full = d->cfg->journal_on_full,
+		.note_retention = true,
 	};
 
 	journal_close(d->journal);
@@ -210,15 +211,29 @@ static void daemon_journal_heartbeat(struct daemon *d)
 void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 {
 	uint64_t resyncs = d->model->st.resyncs;
+	uint64_t repairs = d->model->st.repairs - d->repairs_logged;
 	char msg[256];
 
 	if (st && st[VMT_STAT_DROPS] > d->drops) {
-		log_warn("%llu records dropped (ring buffer full): the model resyncs the processes "
-			 "concerned; raise ringbuf_size",
-			 st[VMT_STAT_DROPS] - d->drops);
-		journal_count(d, JREC_DROPS, "dropped", st[VMT_STAT_DROPS] - d->drops,
-			      st[VMT_STAT_DROPS]);
+		struct strbuf sb;
+		struct jsonw w;
+
+		log_warn(
+			"%llu records dropped (ring buffer full): %llu processes that lost records "
+			"read again from the kernel; raise ringbuf_size",
+			st[VMT_STAT_DROPS] - d->drops, (unsigned long long)repairs);
+		sb_init(&sb);
+		jw_begin(&w, &sb);
+		jw_obj(&w);
+		jw_kuint(&w, "dropped", st[VMT_STAT_DROPS] - d->drops);
+		jw_kuint(&w, "total", st[VMT_STAT_DROPS]);
+		jw_kuint(&w, "repaired", repairs);
+		jw_kuint(&w, "repaired_total", d->model->st.repairs);
+		jw_obj_end(&w);
+		daemon_journal_json(d, JREC_DROPS, 0, "", &sb);
+		sb_free(&sb);
 		d->drops = st[VMT_STAT_DROPS];
+		d->repairs_logged = d->model->st.repairs;
 	}
 	if (resyncs > d->resyncs_journaled) {
 		journal_count(d, JREC_RESYNC, "resyncs", resyncs - d->resyncs_journaled, resyncs);
@@ -250,6 +265,15 @@ void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_poin
 	if (!d->journal || !daemon_selects(d, (struct model_proc *)p))
 		return;
 	journal_put_point(d->journal, p->tgid, p->comm, &jt);
+}
+
+void daemon_on_alert_summary(void *ctx, enum alert_kind kind, uint32_t uid, const char *json)
+{
+	struct daemon *d = ctx;
+
+	(void)kind;
+	(void)uid;
+	append_now(d, JREC_SUPPRESSED, 0, "", json, strlen(json));
 }
 
 void daemon_on_alert(void *ctx, enum alert_kind kind, uint32_t pid, const char *comm,

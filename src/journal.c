@@ -35,6 +35,7 @@
 #include <zlib.h>
 
 #include "clock.h"
+#include "jsonw.h"
 #include "journal_disk.h"
 
 #define DEFAULT_SEGMENT_BYTES (16ull << 20)
@@ -76,6 +77,9 @@ struct journal {
 	bool err_reported, err_pending;
 	char err_msg[512];
 	struct journal_stats stats;
+	/* Deleted by retention and not said yet (note_retention): written before the next record. */
+	uint64_t ret_segments, ret_bytes, ret_newest_s;
+	bool in_note;
 };
 
 /*
@@ -198,6 +202,10 @@ static void retention(struct journal *j)
 			continue;
 		total -= st[i].st_size;
 		j->stats.segments_deleted++;
+		j->ret_segments++;
+		j->ret_bytes += st[i].st_size;
+		if (mtime > j->ret_newest_s)
+			j->ret_newest_s = mtime;
 	}
 	free(st);
 out:
@@ -520,6 +528,33 @@ void journal_close(struct journal *j)
 	journal_free(j);
 }
 
+/*
+ * What retention deleted, as a record of its own, so that a reader of the
+ * journal sees that history before it is gone and how much (not only the
+ * daemon's log). Written before the next record, never from inside a write.
+ */
+static void note_retention(struct journal *j)
+{
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!j->cfg.note_retention || !j->ret_segments || j->in_note)
+		return;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kuint(&w, "segments", j->ret_segments);
+	jw_kuint(&w, "bytes", j->ret_bytes);
+	jw_kuint(&w, "newest_deleted_s", j->ret_newest_s);
+	jw_obj_end(&w);
+	j->ret_segments = j->ret_bytes = j->ret_newest_s = 0;
+	j->in_note = true;
+	if (!sb.oom && sb.buf)
+		journal_append(j, JREC_RETENTION, 0, "", clock_real_ns(), sb.buf, sb.len);
+	j->in_note = false;
+	sb_free(&sb);
+}
+
 int journal_append(struct journal *j, uint16_t type, uint32_t pid, const char *comm, uint64_t ts_ns,
 		   const void *payload, uint32_t len)
 {
@@ -528,6 +563,7 @@ int journal_append(struct journal *j, uint16_t type, uint32_t pid, const char *c
 
 	if (!j || (len && !payload))
 		return -EINVAL;
+	note_retention(j);
 	if (reclen > MAX_RAW)
 		return -EMSGSIZE;
 	if (j->buf_len && j->buf_len + reclen > j->cfg.block_bytes) {

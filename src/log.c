@@ -4,6 +4,7 @@
  * is journald's (it reads the priority), or to syslog when daemonized.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -45,28 +46,86 @@ bool log_enabled(enum log_level lvl)
 	return lvl <= log_max;
 }
 
+/*
+ * One message is one line: a control byte that reached the text (a process
+ * or file name somebody chose, pasted into a message) is written as \xNN,
+ * so that it can neither start a line of its own (which journald would read
+ * as a new entry with the "<N>" priority it carries) nor drive a terminal.
+ * Untrusted names are escaped under untrusted.h's policy where the message is
+ * composed; this is the last guard for every message, whatever its origin.
+ */
+static void put_line(FILE *f, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(msg);
+
+	if (len && msg[len - 1] == '\n')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = msg[i];
+
+		if (c < 0x20 && c != '\t') {
+			fputc('\\', f);
+			fputc('x', f);
+			fputc(hex[c >> 4], f);
+			fputc(hex[c & 15], f);
+		} else if (c == 0x7f) {
+			fputs("\\x7f", f);
+		} else {
+			fputc(c, f);
+		}
+	}
+	fputc('\n', f);
+}
+
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
 	const char *tag = "";
+	char small[1024], *msg = small;
+	va_list copy;
+	int n;
 
 	if (!log_enabled(lvl))
 		return;
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small)) {
+		msg = malloc((size_t)n + 1);
+		if (msg)
+			vsnprintf(msg, (size_t)n + 1, fmt, copy);
+		else
+			msg = small; /* truncated rather than lost */
+	}
+	va_end(copy);
+	if (n < 0)
+		snprintf(small, sizeof(small), "(cannot format the message \"%s\")", fmt);
 	if (log_to_syslog) {
-		vsyslog((int)lvl, fmt, ap);
-		return;
-	}
-	if (log_syslog_prefix) {
-		fprintf(stderr, "<%d>", (int)lvl);
+		char *line = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&line, &len);
+
+		if (f) {
+			put_line(f, msg);
+			fclose(f);
+		}
+		if (line && len)
+			line[len - 1] = 0;
+		syslog((int)lvl, "%s", line ? line : "(out of memory)");
+		free(line);
 	} else {
-		if (lvl == LOG_LVL_ERR)
-			tag = "error: ";
-		else if (lvl == LOG_LVL_WARN)
-			tag = "warning: ";
-		fprintf(stderr, "%s: %s", log_prog, tag);
+		if (log_syslog_prefix) {
+			fprintf(stderr, "<%d>", (int)lvl);
+		} else {
+			if (lvl == LOG_LVL_ERR)
+				tag = "error: ";
+			else if (lvl == LOG_LVL_WARN)
+				tag = "warning: ";
+			fprintf(stderr, "%s: %s", log_prog, tag);
+		}
+		put_line(stderr, msg);
 	}
-	vfprintf(stderr, fmt, ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -115,6 +115,10 @@ static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t 
 	       "Times the model re-read a process's VMAs from the kernel.");
 	put_u64(sb, "vmatrace_model_resyncs_total", v->resyncs);
 
+	family(sb, "vmatrace_model_drop_repairs_total", "counter",
+	       "Processes re-read from the kernel because some of their records were dropped.");
+	put_u64(sb, "vmatrace_model_drop_repairs_total", v->repairs);
+
 	family(sb, "vmatrace_events_total", "counter", "Ring-buffer events applied to the model.");
 	put_u64(sb, "vmatrace_events_total", v->events);
 
@@ -125,6 +129,12 @@ static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t 
 	for (int k = 0; k < ALERT__COUNT; k++)
 		sb_printf(sb, "vmatrace_alerts_total{kind=\"%s\"} %llu\n", alert_kind_name(k),
 			  (unsigned long long)v->alerts[k]);
+	family(sb, "vmatrace_alerts_suppressed_total", "counter",
+	       "Alerts held back by alert_user_limit or alert_limit (summarised each minute), by "
+	       "kind.");
+	for (int k = 0; k < ALERT__COUNT; k++)
+		sb_printf(sb, "vmatrace_alerts_suppressed_total{kind=\"%s\"} %llu\n",
+			  alert_kind_name(k), (unsigned long long)v->alerts_suppressed[k]);
 
 	family(sb, "vmatrace_tracked_processes", "gauge",
 	       "Processes in the live model that the configuration selects.");

@@ -26,12 +26,29 @@
 
 /* A scraper that stalls is dropped after this long; it cannot hold a connection slot forever. */
 #define HTTP_TIMEOUT_S 10
-#define HTTP_MAX_CONNECTIONS 32
+#define HTTP_MAX_CONNECTIONS 64
+/*
+ * Past this many open connections, each new one closes the oldest that has
+ * no answer under way: silent or slow clients (anyone on the host can open
+ * them) give way to new ones instead of filling every slot until their
+ * timeout, so that a scrape always finds room.
+ */
+#define HTTP_SOFT_CONNECTIONS 48
 /* MHD_run() rounds in a row while MHD says it has work left without waiting for a socket. */
 #define HTTP_MAX_ROUNDS 16
 
+/* One open connection, as MHD's notifications tell: its socket, and whether it is answered. */
+struct http_conn {
+	int fd;
+	uint64_t seq; /* order of arrival: the lowest is the oldest */
+	bool answering;
+};
+
 struct metrics_http {
 	struct loop *loop;
+	struct http_conn conns[HTTP_MAX_CONNECTIONS];
+	uint64_t next_seq;
+	unsigned long long evicted;
 	metrics_body_fn body;
 	void *body_ctx;
 	struct MHD_Daemon *httpd;
@@ -159,6 +176,84 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned int status, 
 	return ret;
 }
 
+static struct http_conn *conn_slot(struct metrics_http *m, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (!ci)
+		return NULL;
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++)
+		if (m->conns[i].seq && m->conns[i].fd == ci->connect_fd)
+			return &m->conns[i];
+	return NULL;
+}
+
+/* Past the soft limit: shut the oldest idle connection down (MHD then sees it end, and frees it). */
+static void evict_oldest(struct metrics_http *m)
+{
+	struct http_conn *victim = NULL;
+	int open = 0;
+
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+		struct http_conn *c = &m->conns[i];
+
+		if (!c->seq)
+			continue;
+		open++;
+		if (!c->answering && (!victim || c->seq < victim->seq))
+			victim = c;
+	}
+	if (open <= HTTP_SOFT_CONNECTIONS || !victim)
+		return;
+	shutdown(victim->fd, SHUT_RDWR);
+	victim->answering = true; /* once is enough: it is on its way out */
+	m->evicted++;
+	log_debug("metrics: %d connections open: closed the oldest idle one (%llu so far)", open,
+		  m->evicted);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct metrics_http *m = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct http_conn *c;
+
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		c = conn_slot(m, conn);
+		if (c)
+			memset(c, 0, sizeof(*c));
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !ci)
+		return;
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+		c = &m->conns[i];
+		if (c->seq)
+			continue;
+		c->fd = ci->connect_fd;
+		c->seq = ++m->next_seq;
+		c->answering = false;
+		break;
+	}
+	evict_oldest(m);
+}
+
+/* A request answered: a kept-alive connection is idle again. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct http_conn *c = conn_slot(cls, conn);
+
+	(void)req;
+	(void)code;
+	if (c)
+		c->answering = false;
+}
+
 static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload,
 			       size_t *upload_size, void **req)
@@ -174,6 +269,11 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
 	(void)upload;
 	/* The first call has only the headers; answer on the next, once any body is consumed. */
 	if (!*req) {
+		struct http_conn *c = conn_slot(m, conn);
+
+		/* A request under way: not the one to close when room is needed. */
+		if (c)
+			c->answering = true;
 		*req = &seen;
 		return MHD_YES;
 	}
@@ -213,6 +313,26 @@ static void on_http_fd(void *ctx, int fd, uint32_t events)
 	http_service(ctx);
 }
 
+/*
+ * A client that closed its side before its request was whole can never send
+ * the rest: MHD would keep it (in CLOSE-WAIT) until its timeout. Its socket is
+ * shut down now, so that MHD sees it end at once.
+ */
+static void close_half_closed(struct metrics_http *m)
+{
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+		struct http_conn *c = &m->conns[i];
+		char b;
+
+		if (!c->seq || c->answering)
+			continue;
+		if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->answering = true; /* on its way out */
+		}
+	}
+}
+
 /* Run MHD until it waits on sockets, then set the timer for its next timeout. */
 static void http_service(struct metrics_http *m)
 {
@@ -221,6 +341,7 @@ static void http_service(struct metrics_http *m)
 
 	for (int round = 0; round < HTTP_MAX_ROUNDS; round++) {
 		MHD_run(m->httpd);
+		close_half_closed(m);
 		timed = MHD_get_timeout(m->httpd, &ms) == MHD_YES;
 		if (!timed || ms)
 			break;
@@ -246,6 +367,7 @@ static void listener_stop(struct metrics_http *m)
 		MHD_stop_daemon(m->httpd); /* closes the listening socket too */
 	m->httpd = NULL;
 	m->http_epfd = -1;
+	memset(m->conns, 0, sizeof(m->conns));
 	m->host[0] = 0;
 	m->port = 0;
 }
@@ -294,12 +416,13 @@ static void listener_start(struct metrics_http *m, const char *host, unsigned in
 	if (fd < 0)
 		return;
 	/* MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD: we drive it, no threads. */
-	m->httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-					    (family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				    0, NULL, NULL, on_http, m, MHD_OPTION_LISTEN_SOCKET, fd,
-				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
-				    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	m->httpd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
+		NULL, NULL, on_http, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)HTTP_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_END);
 	info = m->httpd ? MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info || info->epoll_fd < 0) {
 		log_err("metrics: cannot start the HTTP server on %s (serving no metrics)", addr);

@@ -574,6 +574,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		memcpy(p->comm, h->comm, sizeof(p->comm));
 		err = decode_ret_errno(r->sys, r->ret);
 		failed = err != 0;
+		p->uid = h->uid;
 		p->events++;
 		if (failed)
 			count_failure(p, r->sys, err);
@@ -600,6 +601,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 			ev.type = VMT_REC_EXEC;
 			ev.map_count = ((const struct vmt_exec_rec *)rec)->map_count;
 			ev.brk = p->brk;
+			p->uid = h->uid;
 			p->first_ns = p->last_ns = h->ts_ns;
 			model_fr_push(m, p, &ev);
 			if (!p->exec_pending) /* else when its VMAs are in (apply_vma) */

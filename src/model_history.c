@@ -162,6 +162,12 @@ void model_tick(struct model *m, uint64_t now_ns)
 			model_settle(m, p);
 			break; /* the map may have changed under the iteration: the next tick goes on */
 		}
+		/* The rest of an exec's VMA records never came and the process went quiet. */
+		if (p->exec_pending && now_ns > p->kernel_count_ns + MODEL_EXEC_WAIT_NS) {
+			p->exec_pending = false;
+			model_resync(m, p);
+			break;
+		}
 	}
 }
 

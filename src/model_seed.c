@@ -149,6 +149,28 @@ size_t model_forget_gone(struct model *m, uint64_t now_ns, uint64_t quiet_ns)
 	return total;
 }
 
+void model_repair(struct model *m, uint32_t tgid)
+{
+	struct model_proc *p = model_proc_get(m, tgid);
+
+	m->st.repairs++;
+	if (p) {
+		p->exec_pending = false;
+		model_resync(m, p);
+		return;
+	}
+	if (!m->cfg.reseed || m->in_reseed)
+		return;
+	/* Unknown (its fork record was lost): the read creates it, or finds it gone. */
+	m->st.resyncs++;
+	m->in_reseed = true;
+	model_seed_walk_begin(m);
+	if (m->cfg.reseed(m->cfg.reseed_ctx, tgid))
+		m->st.resync_failures++;
+	model_seed_walk_end(m);
+	m->in_reseed = false;
+}
+
 void model_settle(struct model *m, struct model_proc *p)
 {
 	if (!p || !p->suspect_ns)

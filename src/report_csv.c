@@ -12,10 +12,16 @@
 
 #define NS_PER_S REPORT_NS_PER_S
 
-/* A cell in double quotes; ut_append doubles the quotes and escapes what is not text. */
+/*
+ * A cell in double quotes; ut_append doubles the quotes and escapes what is not text. A cell
+ * that starts like a formula (=, +, -, @) gets a leading ' so that a spreadsheet shows it as
+ * text instead of evaluating it (a process may name itself "=cmd|' /c calc'!A1").
+ */
 static void csv_field(struct strbuf *sb, const char *s, size_t n)
 {
 	sb_putc(sb, '"');
+	if (n && s[0] && strchr("=+-@", s[0]))
+		sb_putc(sb, '\'');
 	ut_append(sb, s, n, UT_CSV);
 	sb_putc(sb, '"');
 }

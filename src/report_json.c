@@ -65,6 +65,9 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "daemon_stops", r->daemon_stops);
 	jw_kuint(w, "drops", r->drops);
 	jw_kuint(w, "resyncs", r->resyncs);
+	jw_kuint(w, "alerts_suppressed", r->alerts_suppressed);
+	jw_kuint(w, "retention_segments", r->retention_segments);
+	jw_kuint(w, "retention_bytes", r->retention_bytes);
 	jw_kuint(w, "max_map_count", r->max_map_count);
 	jw_obj_end(w);
 	/* What the plots draw: the journal's latest config record, or the defaults. */

@@ -455,6 +455,16 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	case JREC_RESYNC:
 		r->resyncs++;
 		break;
+	case JREC_SUPPRESSED:
+		if (jr_num(ev->data, "suppressed", &d) && d > 0)
+			r->alerts_suppressed += (uint64_t)d;
+		break;
+	case JREC_RETENTION:
+		if (jr_num(ev->data, "segments", &d) && d > 0)
+			r->retention_segments += (uint64_t)d;
+		if (jr_num(ev->data, "bytes", &d) && d > 0)
+			r->retention_bytes += (uint64_t)d;
+		break;
 	default:
 		break;
 	}

@@ -87,6 +87,15 @@ void report_text(const struct report *r, struct strbuf *sb)
 		sb_printf(sb, ", vm.max_map_count %u", r->max_map_count);
 	sb_printf(sb, ", %llu ring-buffer records lost, %llu resyncs\n",
 		  (unsigned long long)r->drops, (unsigned long long)r->resyncs);
+	if (r->alerts_suppressed)
+		sb_printf(sb, "storms:    %llu alerts suppressed (alert_user_limit, alert_limit)\n",
+			  (unsigned long long)r->alerts_suppressed);
+	if (r->retention_segments) {
+		sb_printf(sb, "retention: %llu segments (",
+			  (unsigned long long)r->retention_segments);
+		sb_size(sb, r->retention_bytes);
+		sb_puts(sb, ") of older history deleted\n");
+	}
 	report_journal_warnings(sb, rs, "WARNING:   ", "\n");
 	if (rs->torn_tails)
 		sb_printf(sb,

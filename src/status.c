@@ -91,10 +91,13 @@ void daemon_metrics_view(void *ctx, struct metrics_view *v)
 	v->failures = (const uint64_t(*)[METRICS_MAX_ERRNO])d->failures;
 	v->drops = d->drops;
 	v->resyncs = d->model->st.resyncs;
+	v->repairs = d->model->st.repairs;
 	v->events = d->model->st.events;
 	v->ooms = d->ooms;
-	for (int k = 0; k < ALERT__COUNT; k++)
+	for (int k = 0; k < ALERT__COUNT; k++) {
 		v->alerts[k] = d->alerts ? alert_count(d->alerts, k) : 0;
+		v->alerts_suppressed[k] = d->alerts ? alert_suppressed(d->alerts, k) : 0;
+	}
 	v->max_map_count = d->max_map_count;
 	v->rss_kib = sys_self_rss_kib();
 	v->cpu_seconds = cpu_seconds();
@@ -117,6 +120,7 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "resyncs", m->st.resyncs);
 	jw_kuint(&w, "resync_failures", m->st.resync_failures);
 	jw_kuint(&w, "resyncs_gone", m->st.resyncs_gone);
+	jw_kuint(&w, "drop_repairs", m->st.repairs);
 	jw_kuint(&w, "seeds", m->st.seeds);
 	jw_kuint(&w, "model_bytes", model_memory(m));
 	jw_kint(&w, "rss_kib", sys_self_rss_kib());
@@ -127,6 +131,10 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "vma_threshold", alert_count(d->alerts, ALERT_VMA_THRESHOLD));
 	jw_kuint(&w, "alloc_failure", alert_count(d->alerts, ALERT_ALLOC_FAILURE));
 	jw_kuint(&w, "oom_kill", alert_count(d->alerts, ALERT_OOM_KILL));
+	jw_kobj(&w, "suppressed");
+	for (int k = 0; k < ALERT__COUNT; k++)
+		jw_kuint(&w, alert_kind_name(k), alert_suppressed(d->alerts, k));
+	jw_obj_end(&w);
 	jw_obj_end(&w);
 	jw_kobj(&w, "journal");
 	jw_kuint(&w, "records", js ? js->records : 0);
@@ -189,17 +197,27 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 	sb_printf(out, "vmatrace: %zu processes, vm.max_map_count %lu, up %.0f s\n", m->procs.len,
 		  d->max_map_count, (now - d->started_ns) / 1e9);
 	sb_printf(out,
-		  "tracer: %llu events, %llu dropped, %llu resyncs (%llu failed, %llu of exited "
-		  "processes, not read), %llu seeds, model ",
+		  "tracer: %llu events, %llu dropped (%llu processes read again), %llu resyncs "
+		  "(%llu failed, %llu of exited processes, not read), %llu seeds, model ",
 		  (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
-		  (unsigned long long)m->st.resyncs, (unsigned long long)m->st.resync_failures,
-		  (unsigned long long)m->st.resyncs_gone, (unsigned long long)m->st.seeds);
+		  (unsigned long long)m->st.repairs, (unsigned long long)m->st.resyncs,
+		  (unsigned long long)m->st.resync_failures, (unsigned long long)m->st.resyncs_gone,
+		  (unsigned long long)m->st.seeds);
 	sb_size(out, model_memory(m));
 	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", sys_self_rss_kib(), cpu_seconds());
 	sb_printf(out, "alerts: %llu vma_threshold, %llu alloc_failure, %llu oom_kill",
 		  (unsigned long long)alert_count(d->alerts, ALERT_VMA_THRESHOLD),
 		  (unsigned long long)alert_count(d->alerts, ALERT_ALLOC_FAILURE),
 		  (unsigned long long)alert_count(d->alerts, ALERT_OOM_KILL));
+	{
+		uint64_t held = 0;
+
+		for (int k = 0; k < ALERT__COUNT; k++)
+			held += alert_suppressed(d->alerts, k);
+		if (held)
+			sb_printf(out, " (%llu more suppressed: alert_user_limit, alert_limit)",
+				  (unsigned long long)held);
+	}
 	if (js)
 		sb_printf(out, "; journal %s: %llu records, %llu bytes, %llu write errors",
 			  d->cfg->journal_dir, (unsigned long long)js->records,

@@ -5,6 +5,7 @@
 #include "decode.h"
 #include "jsonw.h"
 #include "summary.h"
+#include "untrusted.h"
 
 void summary_init(struct summary *s, unsigned long keep_exited)
 {
@@ -228,16 +229,20 @@ void summary_print_text(const struct summary *s, FILE *f, unsigned long max_map_
 		sb_putc(&sb, '\n');
 	}
 	sb_printf(&sb, "%-24s %10llu %10llu\n", "total", total, failed);
-	if (s->peak_vmas)
-		sb_printf(&sb, "peak VMA count: %u of %lu (%.1f%%) in %.*s[%u]\n", s->peak_vmas,
-			  max_map_count, 100.0 * s->peak_vmas / (max_map_count ? max_map_count : 1),
-			  VMT_COMM_LEN, s->peak_comm, s->peak_tgid);
+	if (s->peak_vmas) {
+		sb_printf(&sb, "peak VMA count: %u of %lu (%.1f%%) in ", s->peak_vmas,
+			  max_map_count,
+			  100.0 * s->peak_vmas / (max_map_count ? max_map_count : 1));
+		ut_append(&sb, s->peak_comm, VMT_COMM_LEN, UT_TEXT);
+		sb_printf(&sb, "[%u]\n", s->peak_tgid);
+	}
 	FOR_EACH_PROC(s, p, {
 		if (p->brk_known && p->max_brk != p->first_brk) {
 			long long d = (long long)(p->last_brk - p->first_brk);
 
-			sb_printf(&sb, "heap (brk) of %.*s[%u]: %c", VMT_COMM_LEN, p->comm, p->tgid,
-				  d < 0 ? '-' : '+');
+			sb_puts(&sb, "heap (brk) of ");
+			ut_append(&sb, p->comm, VMT_COMM_LEN, UT_TEXT);
+			sb_printf(&sb, "[%u]: %c", p->tgid, d < 0 ? '-' : '+');
 			sb_size(&sb, d < 0 ? -d : d);
 			sb_puts(&sb, " overall, high-water ");
 			sb_size(&sb, p->max_brk - p->start_brk);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,43 @@ pid_t sys_tgid_of(pid_t pid)
 	}
 	fclose(f);
 	return tgid;
+}
+
+/* PF_KTHREAD in /proc/PID/stat's flags (include/linux/sched.h): stable since 2.6. */
+#define SYS_PF_KTHREAD 0x00200000u
+
+const char *sys_untraceable(pid_t pid, pid_t *tgid)
+{
+	char path[64], buf[1024], state;
+	unsigned long flags, threads;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	*tgid = sys_tgid_of(pid);
+	if (*tgid < 0)
+		return "no such process";
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)*tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "no such process";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return "no such process";
+	buf[n] = 0;
+	/* The comm in parentheses may hold anything, ")" too: the fields follow the last one. */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %lu",
+		   &state, &flags, &threads) != 3)
+		return NULL; /* an unknown layout: let the tracer try */
+	if (flags & SYS_PF_KTHREAD)
+		return "is a kernel thread (it has no user address space to trace)";
+	/* A leader that exited while its threads run is a zombie too: the process lives on. */
+	if ((state == 'Z' || state == 'X') && threads <= 1)
+		return "is a zombie (it has exited; its parent has not reaped it yet)";
+	return NULL;
 }
 
 bool sys_parse_pid(const char *s, pid_t *out)

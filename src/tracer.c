@@ -560,6 +560,30 @@ void tracer_set_stack_sampling(struct tracer *t, uint32_t every, uint32_t all_ab
 	__atomic_store_n(&t->skel->bss->ustack_all_above, all_above, __ATOMIC_RELAXED);
 }
 
+size_t tracer_take_lost(struct tracer *t, tracer_lost_fn fn, void *ctx)
+{
+	__u64 *bits = t->skel->bss->lost_bits;
+	size_t n = 0;
+
+	/* 64 Ki words, read only when records were dropped. */
+	for (uint32_t w = 0; w < VMT_TGID_WORDS; w++) {
+		uint64_t v;
+
+		if (!__atomic_load_n(&bits[w], __ATOMIC_RELAXED))
+			continue;
+		/* Swapped out whole: a bit the BPF side sets meanwhile stays for the next call. */
+		v = __atomic_exchange_n(&bits[w], 0, __ATOMIC_SEQ_CST);
+		while (v) {
+			int b = __builtin_ctzll(v);
+
+			v &= v - 1;
+			fn(ctx, w * 64 + b);
+			n++;
+		}
+	}
+	return n;
+}
+
 int tracer_epoll_fd(struct tracer *t)
 {
 	return t->rb_fd; /* the map itself polls readable on a wakeup */

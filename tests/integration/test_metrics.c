@@ -623,3 +623,88 @@ Test(metrics, failures_by_every_errno_seen)
 	/* Other processes may fail the same way meanwhile: at least ours. */
 	cr_assert_geq(after - before, einval, "%s went from %lld to %lld", series, before, after);
 }
+
+/* Sockets of the daemon's port in CLOSE-WAIT (the peer closed; the server has not), from /proc. */
+static int close_wait_count(int port)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int lport, state;
+
+		/* "  0: 0100007F:1F90 0100007F:D2A4 08 ..." : local address:port, remote, state */
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &state) == 2 &&
+		    (int)lport == port && state == 0x08)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int connect_port(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	return fd;
+}
+
+/*
+ * Any local user can open connections: 40 opened and closed at once (more
+ * than the server's slots; before, every later scrape timed out and sockets
+ * stayed in CLOSE-WAIT until a restart), then 40 that stay open and silent,
+ * then 40 that send half a request and half-close: a scrape answers after
+ * each wave, and the closed ones are all closed by the server too.
+ */
+Test(metrics, a_wave_of_idle_and_closed_connections_never_blocks_a_scrape)
+{
+	enum { WAVE = 40 };
+	int port = free_port(), fds[WAVE], cw = -1;
+	struct http_reply r;
+	char args[128];
+
+	snprintf(args, sizeof(args), "--metrics-listen 127.0.0.1:%d", port);
+	h_daemon_start(&dmn, args);
+
+	for (int i = 0; i < WAVE; i++)
+		fds[i] = connect_port(port);
+	for (int i = 0; i < WAVE; i++)
+		close(fds[i]);
+	cr_assert(http_get(port, "/metrics", &r), "no scrape after %d closed connections", WAVE);
+	cr_assert_eq(r.status, 200);
+	http_free(&r);
+	/* The server closes its ends: none left in CLOSE-WAIT (it may take a moment). */
+	for (int i = 0; i < 50 && (cw = close_wait_count(port)); i++)
+		usleep(100000);
+	cr_assert_eq(cw, 0, "%d sockets of port %d left in CLOSE-WAIT", cw, port);
+
+	/* Silent clients that hold their connections: the newest scrape still gets a slot. */
+	for (int i = 0; i < WAVE; i++)
+		fds[i] = connect_port(port);
+	cr_assert(http_get(port, "/metrics", &r), "no scrape with %d idle connections open", WAVE);
+	cr_assert_eq(r.status, 200);
+	http_free(&r);
+	for (int i = 0; i < WAVE; i++)
+		close(fds[i]);
+
+	/* Half a request, then a half-close: the server must not wait for the rest. */
+	for (int i = 0; i < WAVE; i++) {
+		fds[i] = connect_port(port);
+		cr_assert_eq(write(fds[i], "GET /metr", 9), 9);
+		shutdown(fds[i], SHUT_WR);
+	}
+	cr_assert(http_get(port, "/metrics", &r), "no scrape after %d half-closed requests", WAVE);
+	cr_assert_eq(r.status, 200);
+	http_free(&r);
+	for (int i = 0; i < WAVE; i++)
+		close(fds[i]);
+	for (int i = 0; i < 50 && (cw = close_wait_count(port)); i++)
+		usleep(100000);
+	cr_assert_eq(cw, 0, "%d sockets of port %d left in CLOSE-WAIT", cw, port);
+	cr_assert_eq(kill(dmn.pid, 0), 0, "the daemon died");
+}

@@ -66,6 +66,7 @@ Test(alert, seconds_to_limit)
 
 /* ---- the alerts as documents (jansson reads them back) ---- */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,4 +248,78 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	cr_assert_null(json_object_get(inc, "context"));
 	cr_assert_null(json_object_get(inc, "vmas"));
 	json_decref(inc);
+}
+
+/* ---- storms: limited per uid and in all, summarised ---- */
+
+static char *got_summary;
+static int summaries;
+
+static void on_summary(void *ctx, enum alert_kind kind, uint32_t uid, const char *json)
+{
+	(void)ctx;
+	cr_assert_eq(kind, ALERT_ALLOC_FAILURE);
+	cr_assert_eq(uid, 1001);
+	free(got_summary);
+	got_summary = strdup(json);
+	summaries++;
+}
+
+/* n processes of uid, one failing mmap each, at t_ns apart from each other by 1 ms. */
+static void storm(int first_pid, int n, uint32_t uid, uint64_t t_ns)
+{
+	for (int i = 0; i < n; i++) {
+		struct model_proc *p = proc_with(first_pid + i, "stormy", 3);
+		struct vmt_syscall_rec r = { .sys = VMT_SYS_MMAP, .ret = -ENOMEM, .map_count = 3 };
+
+		r.hdr.type = VMT_REC_SYSCALL;
+		r.hdr.tgid = r.hdr.tid = first_pid + i;
+		r.hdr.uid = uid;
+		r.hdr.ts_ns = t_ns + i * 1000000ull;
+		alert_check_failure(ae, p, &r, 65530, 0);
+	}
+}
+
+Test(alert_docs, a_storm_from_one_user_is_limited_and_summarised, .init = docs_setup,
+     .fini = docs_teardown)
+{
+	json_t *s;
+	long long v;
+
+	acfg.alert_user_limit = 3;
+	acfg.alert_limit = 0;
+	alert_set_summary(ae, on_summary, NULL);
+	storm(1000, 5002, 1001, 1000000000ull);
+	cr_assert_eq(got, 3, "%d alerts: the user's limit is 3", got);
+	cr_assert_eq(alert_suppressed(ae, ALERT_ALLOC_FAILURE), 4999);
+	/* Another user is not held back by the first one's storm. */
+	storm(9000, 1, 1002, 2000000000ull);
+	cr_assert_eq(got, 4, "uid 1002 was held back by uid 1001's storm");
+	cr_assert_eq(summaries, 0, "no summary before the window ends");
+	alert_storm_end(ae, 70000000000ull);
+	cr_assert_eq(summaries, 1);
+	s = parse(got_summary);
+	cr_assert_str_eq(jr_str(s, "kind"), "alloc_failure");
+	cr_assert(jr_int(s, "uid", &v) && v == 1001);
+	cr_assert(jr_int(s, "suppressed", &v) && v == 4999);
+	cr_assert(jr_int(s, "sent", &v) && v == 3);
+	json_decref(s);
+	cr_assert(strstr(stderr_text(),
+			 "4,999 more alerts of this kind (alloc_failure) from uid 1001 suppressed"),
+		  "%s", stderr_text());
+	/* A new window: the user may alert again. */
+	storm(20000, 1, 1001, 80000000000ull);
+	cr_assert_eq(got, 5);
+	free(got_summary);
+	got_summary = NULL;
+}
+
+Test(alert_docs, the_global_limit_holds_many_users, .init = docs_setup, .fini = docs_teardown)
+{
+	acfg.alert_user_limit = 0;
+	acfg.alert_limit = 5;
+	for (int u = 0; u < 20; u++)
+		storm(1000 + u * 10, 2, 2000 + u, 1000000000ull + u * 100000000ull);
+	cr_assert_eq(got, 5, "%d alerts: the global limit is 5", got);
+	cr_assert_eq(alert_suppressed(ae, ALERT_ALLOC_FAILURE), 35);
 }

@@ -458,3 +458,51 @@ Test(journal_retention, stress)
 }
 
 /* ---- API edges ---- */
+
+/* With note_retention, what retention deleted is itself a record: a reader sees history went. */
+Test(journal_retention, retention_says_what_it_deleted_in_the_journal)
+{
+	struct journal_config cfg = {
+		.dir = tdir,
+		.segment_bytes = 4 << 10,
+		.block_bytes = 1 << 10,
+		.retain_bytes = 16 << 10,
+		.fsync = JOURNAL_FSYNC_NEVER,
+		.note_retention = true,
+	};
+	struct journal *j = journal_open(&cfg);
+	struct journal_reader *r;
+	const struct journal_rec *rec;
+	const void *payload;
+	unsigned long long segments = 0, bytes = 0, deleted;
+	char buf[100];
+
+	cr_assert_not_null(j);
+	/* Incompressible payloads, so that segments fill. */
+	for (unsigned int i = 0; i < 3000; i++) {
+		for (size_t k = 0; k < sizeof(buf); k++)
+			buf[k] = (char)((i * 2654435761u) >> (k % 24));
+		cr_assert_eq(journal_append(j, JREC_RAW, 1, "w", 1000 + i, buf, sizeof(buf)), 0);
+	}
+	deleted = journal_get_stats(j)->segments_deleted;
+	journal_close(j);
+	cr_assert_gt(deleted, 0);
+	r = journal_reader_open(tdir);
+	cr_assert_not_null(r);
+	while (journal_reader_next(r, &rec, &payload) == 1) {
+		unsigned long long s, b;
+
+		if (rec->type != JREC_RETENTION)
+			continue;
+		cr_assert_eq(rec->pid, 0);
+		cr_assert_eq(sscanf(payload, "{\"segments\":%llu,\"bytes\":%llu,", &s, &b), 2,
+			     "%.*s", (int)rec->len, (const char *)payload);
+		segments += s;
+		bytes += b;
+	}
+	journal_reader_close(r);
+	/* The notes kept (the oldest ones went with their segments) count no more than deleted. */
+	cr_assert_gt(segments, 0, "no retention record in the journal");
+	cr_assert_leq(segments, deleted);
+	cr_assert_gt(bytes, 0);
+}

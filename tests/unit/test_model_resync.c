@@ -320,3 +320,50 @@ Test(model_resync, a_failed_mremap_to_a_fixed_address_reads_the_kernel)
 	CALL(k, VMT_SYS_MREMAP, -EFAULT, C, 2 * P, 4 * P, 1 /* MAYMOVE */);
 	cr_assert_eq(reseeds, 1);
 }
+
+/* Records of a process were dropped (the BPF side says which): it is read again, known or not. */
+Test(model_resync, a_process_that_lost_records_is_read_again)
+{
+	struct kernel *k = kernel_new(TGID), *unknown = kernel_new(2001);
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	/* The kernel moved on; the records that said so were lost. */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RO));
+	model_repair(m, TGID);
+	cr_assert_eq(reseeds, 1);
+	cr_assert_eq(m->st.repairs, 1);
+	expect_model(k);
+	/* Its fork record was lost: the model learns of it from the read. */
+	KSET(unknown, anon(B, B + 2 * P, RW));
+	model_repair(m, 2001);
+	cr_assert_eq(reseed_tgid, 2001);
+	cr_assert_not_null(model_proc_get(m, 2001));
+	cr_assert_eq(model_vma_count(model_proc_get(m, 2001)), 1);
+	cr_assert_eq(m->st.repairs, 2);
+}
+
+/* An exec's VMA records stop coming and the process goes quiet: it is read after a while. */
+Test(model_resync, an_exec_whose_vma_records_were_cut_is_read_after_a_while)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_exec_rec e = {
+		.hdr = { .type = VMT_REC_EXEC, .ts_ns = now(), .tgid = TGID, .tid = TGID },
+		.map_count = 3,
+		.nvmas = 3
+	};
+	struct vmt_vma_rec v = { .hdr = e.hdr, .index = 0 };
+
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RO), anon(C, C + P, RW));
+	v.hdr.type = VMT_REC_VMA;
+	v.vma = k->v[0];
+	apply(&e, sizeof(e));
+	apply(&v, sizeof(v));
+	cr_assert(model_proc_get(m, TGID)->exec_pending);
+	model_tick(m, e.hdr.ts_ns + MODEL_EXEC_WAIT_NS / 2);
+	cr_assert_eq(reseeds, 0, "read before the wait was over");
+	model_tick(m, e.hdr.ts_ns + 2 * MODEL_EXEC_WAIT_NS);
+	cr_assert_eq(reseeds, 1, "an exec cut short kept the process unread");
+	cr_assert(!model_proc_get(m, TGID)->exec_pending);
+	expect_model(k);
+}

@@ -282,3 +282,58 @@ Test(report, example)
 	else
 		fx_rm(&f);
 }
+
+/* A spreadsheet evaluates a cell that starts with = + - @: such a name is written as text. */
+Test(report, csv_cells_that_look_like_formulas_are_text)
+{
+	struct fx f;
+	char *t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fx_open(&f);
+	fx_point(&f, 31, "=HYPERLINK(\"x\")", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_point(&f, 32, "+1\r\n-2", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_point(&f, 33, "@SUM(A1)", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_point(&f, 34, "-cmd", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_point(&f, 35, "plain=1", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_close(&f);
+	t = run_ok(f.dir, "--format", "csv", NULL);
+	cr_assert(strstr(t, ",31,\"'=HYPERLINK(\"\"x\"\")\","), "%s", t);
+	cr_assert(strstr(t, ",32,\"'+1\\x0d\\x0a-2\","), "control bytes escaped: %s", t);
+	cr_assert(strstr(t, ",33,\"'@SUM(A1)\","), "%s", t);
+	cr_assert(strstr(t, ",34,\"'-cmd\","), "%s", t);
+	cr_assert(strstr(t, ",35,\"plain=1\","), "only a leading sign: %s", t);
+	for (const char *c = t; *c; c++)
+		cr_assert(*c >= 0x20 || *c == '\r' || *c == '\n', "a raw control byte %#x", *c);
+	free(t);
+	fx_rm(&f);
+}
+
+/* A storm's summary and retention's note are said in the report, not only kept as records. */
+Test(report, storm_summaries_and_retention_are_said)
+{
+	struct fx f;
+	char *t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fx_open(&f);
+	fx_json(&f, JREC_RETENTION, 0, "", (T0 + 1) * NS,
+		"{\"segments\":3,\"bytes\":1572864,\"newest_deleted_s\":%llu}",
+		(unsigned long long)T0);
+	fx_point(&f, 40, "db", (T0 + 10) * NS, 5, 5, 5, 1 << 20, 0, 0, 1, 0);
+	fx_json(&f, JREC_SUPPRESSED, 0, "", (T0 + 70) * NS,
+		"{\"kind\":\"alloc_failure\",\"uid\":1001,\"suppressed\":4999,\"sent\":1,"
+		"\"window_s\":60.0}");
+	fx_close(&f);
+	t = run_ok(f.dir, NULL);
+	cr_assert(strstr(t, "storms:    4999 alerts suppressed"), "%s", t);
+	cr_assert(strstr(t, "retention: 3 segments (1.5MiB) of older history deleted"), "%s", t);
+	free(t);
+	t = run_ok(f.dir, "--format", "json", NULL);
+	cr_assert(strstr(t, "\"alerts_suppressed\":4999"), "%s", t);
+	cr_assert(strstr(t, "\"retention_segments\":3"), "%s", t);
+	free(t);
+	fx_rm(&f);
+}
