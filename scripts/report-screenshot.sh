@@ -35,7 +35,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$bin" daemon --foreground --socket "$work/ctl.sock" --journal-dir "$work/journal" \
-	--timeline-resolution 1s 2>"$work/daemon.log" &
+	--timeline-resolution 1s --ringbuf-size 256M 2>"$work/daemon.log" &
 daemon_pid=$!
 i=0
 until "$bin" status --socket "$work/ctl.sock" >/dev/null 2>&1; do
