@@ -137,7 +137,7 @@ setup:
 # alerts, the journal and its reports, the tracer and metrics in ~3.5 minutes. VM_TEST=0
 # leaves it out; `make vm-test` runs everything (or VM_TESTS=...).
 VM_TEST ?= 1
-VM_TEST_SET = model/accuracy_torture model/scenario3_arenas_and_thread_stacks_classified \
+VM_TEST_SET = model/accuracy_torture \
 	model/scenario4_brk_high_water_stays_while_memory_is_freed \
 	daemon/scenario1_threshold_alerts_before_the_enomem_alert \
 	daemon/reports_in_every_format_from_a_recorded_journal \
