@@ -86,6 +86,8 @@ struct report {
 	uint32_t max_map_count; /* from the latest daemon start or point; 0 if unknown */
 	unsigned daemon_starts, daemon_stops;
 	uint64_t drops, resyncs;
+	/* gap records: spans the daemon could not write history, and what it lost */
+	uint64_t gaps, gap_records_lost, gap_ns;
 };
 
 /* 0, or -errno (-ENOENT: no such directory; other: I/O error) with the report freed. */

@@ -29,6 +29,9 @@ prometheus:/usr/bin/prometheus
 qemu-system-x86:/usr/bin/qemu-system-x86_64
 busybox-static:/bin/busybox
 cpio:/usr/bin/cpio
+libcap-ng-dev:/usr/include/cap-ng.h
+debootstrap:/usr/sbin/debootstrap
+systemd-container:/usr/bin/systemd-nspawn
 "
 
 missing=""

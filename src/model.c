@@ -457,9 +457,13 @@ static void apply_vma(struct model *m, const struct vmt_vma_rec *r)
 
 static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 {
-	struct model_proc *parent = model_proc_get(m, r->hdr.tgid);
-	struct model_proc *c = model_proc_new(m, r->child_tgid);
+	struct model_proc *parent, *c;
 
+	/* No process forks itself: making the "child" would free the parent under us. */
+	if (r->child_tgid == r->hdr.tgid || !r->child_tgid)
+		return;
+	parent = model_proc_get(m, r->hdr.tgid);
+	c = model_proc_new(m, r->child_tgid);
 	if (!c)
 		return;
 	memcpy(c->comm, r->child_comm, sizeof(c->comm));

@@ -63,6 +63,8 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "daemon_stops", r->daemon_stops);
 	jw_kuint(w, "drops", r->drops);
 	jw_kuint(w, "resyncs", r->resyncs);
+	jw_kuint(w, "gaps", r->gaps);
+	jw_kuint(w, "gap_records_lost", r->gap_records_lost);
 	jw_kuint(w, "max_map_count", r->max_map_count);
 	jw_obj_end(w);
 }

@@ -253,6 +253,17 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 	case JREC_RESYNC:
 		r->resyncs++;
 		break;
+	case JREC_GAP: {
+		double since, until;
+
+		r->gaps++;
+		if (jr_num(ev->data, "records_lost", &d) && d > 0)
+			r->gap_records_lost += (uint64_t)d;
+		if (jr_num(ev->data, "since_ns", &since) && jr_num(ev->data, "until_ns", &until) &&
+		    until > since)
+			r->gap_ns += (uint64_t)(until - since);
+		break;
+	}
 	default:
 		break;
 	}
@@ -348,7 +359,9 @@ static void finish(struct report *r)
 			}
 		}
 	}
-	qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
+	/* An empty report has no array: qsort(NULL, 0) is undefined. */
+	if (r->nevents > 1)
+		qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
 	mark_duplicates(r);
 	for (size_t i = 0; i < r->nevents; i++) {
 		struct report_event *ev = &r->events[i];
@@ -365,7 +378,8 @@ static void finish(struct report *r)
 		else
 			ev->proc->ooms++;
 	}
-	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
+	if (r->nprocs > 1)
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
 }
 
 int report_load(struct report *r, const struct report_filter *f)
