@@ -374,7 +374,8 @@ done:
 		p->need_resync = true;
 	/* The call's own effect, before a resync (of other calls' order) blurs it. */
 	p->call.vmas = (int64_t)model_vma_count(p) - (int64_t)vmas0;
-	p->call.bytes = (int64_t)model_mapped_bytes(p) - (int64_t)bytes0;
+	/* Unsigned, then signed: a hostile record's VMAs may span nearly 2^64 bytes. */
+	p->call.bytes = (int64_t)(model_mapped_bytes(p) - bytes0);
 	p->call.measured = !rc;
 	if (ts >= p->kernel_count_ns) {
 		p->kernel_count = r->map_count;
