@@ -93,9 +93,6 @@ unsigned long long privs_effective_mask(void)
 unsigned int privs_probe_bpf_caps(int (*fn)(void *ctx), void *ctx)
 {
 	unsigned int needed = 0;
-
-	/* Out of the effective set one at a time (still permitted): keep each without which
-	 * fn fails. */
 	int rc = fn(ctx);
 
 	/* Nothing to learn from a probe that fails with every capability: keep them all. */
@@ -103,6 +100,7 @@ unsigned int privs_probe_bpf_caps(int (*fn)(void *ctx), void *ctx)
 		log_debug("capabilities: the VMA iterator probe fails (%d): keeping its three", rc);
 		return (1u << N(for_bpf)) - 1;
 	}
+	/* Out of the effective set one at a time (still permitted), and left out if fn works. */
 	capng_get_caps_process();
 	for (size_t i = 0; i < N(for_bpf); i++) {
 		capng_update(CAPNG_DROP, CAPNG_EFFECTIVE, for_bpf[i].cap);
