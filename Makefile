@@ -146,14 +146,22 @@ setup:
 
 # Criterion runs tests in parallel by default; the root tests share the kernel's
 # tracepoints and the machine's two cores, so they run one at a time.
-# Under SANITIZE=1 the first report fails the test that made it.
-SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
+# daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
+# fails the run.
+SAN_LOG   := $(abspath $(OUT))/asan
+SAN_ENV   := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:log_path=$(SAN_LOG)/asan \
+	     LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan
 test: setup
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests $(FUZZ_BINS)
 	$(Q)scripts/check-headers.sh $(OUT)
+	$(Q)rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	$(Q)$(SAN_ENV) $(OUT)/unit-tests --jobs 2
 	$(Q)FUZZ_SECONDS=$(FUZZ_BRIEF_SECONDS) scripts/fuzz.sh $(FUZZ_OUT)
 	$(Q)$(SAN_ENV) VMATRACE_BUILD=$(OUT) scripts/run-integration.sh $(OUT)/integration-tests
+	$(Q)if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/* >&2; \
+		echo "sanitizer reports: $(SAN_LOG)" >&2; exit 1; fi
 
 # ---- fuzzing: libFuzzer harnesses under ASan and UBSan (clang), tests/fuzz/ ----
 # The project's modules built again with clang and the sanitizers, in their own directory;

@@ -16,6 +16,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (package systemd-container)"
+ldd "$build/vmatrace" | grep -q 'libasan\|libubsan' &&
+	skip "a sanitizer build (SANITIZE=1) needs its runtime, which the container's tree lacks"
 reason=$("$root/scripts/nspawn-tree.sh" "$tree") || skip "no Debian tree: $reason"
 
 mkdir -p "$work/units/multi-user.target.wants" "$work/units/vmatrace.service.d" \
