@@ -151,7 +151,7 @@ setup:
 # fails the run.
 SAN_LOG   := $(abspath $(OUT))/asan
 SAN_ENV   := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:log_path=$(SAN_LOG)/asan \
-	     LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	     LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan
 test: setup
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests $(FUZZ_BINS)
