@@ -14,11 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "privs.h"
+#include "procfs.h"
 
 static struct h_daemon dmn;
 
@@ -230,6 +233,84 @@ Test(hardening, capabilities_dropped_and_another_users_process_still_resyncs)
 	kill(child, SIGCONT);
 	cr_assert_eq(waitpid(wl, NULL, 0), wl);
 	cr_assert_eq(h_sh("%s status --socket %s >/dev/null", h_path("vmatrace"), dmn.socket), 0);
+}
+
+struct seen {
+	int vmas;
+	uint64_t file_start, file_end; /* the first file-backed VMA */
+};
+
+static int count_vma(void *ctx, const struct vmt_iter_rec *rec)
+{
+	struct seen *s = ctx;
+
+	if (rec->kind != VMT_ITER_VMA)
+		return 0;
+	s->vmas++;
+	if (rec->vma.ino && !s->file_end) {
+		s->file_start = rec->vma.start;
+		s->file_end = rec->vma.end;
+	}
+	return 0;
+}
+
+/*
+ * The resync's fallback when the iterator cannot (/proc/PID/smaps, stat, map_files) still
+ * reads another user's process with the capabilities the daemon keeps. This test's own
+ * process drops them as the daemon does (no BPF needed).
+ */
+Test(hardening, proc_fallback_reads_another_users_process_after_the_drop)
+{
+	struct privs_needs none = { 0 };
+	struct seen s = { 0 };
+	char err[512], path[4096];
+	long long lines = 0;
+	unsigned long long eff;
+	int hold[2], pid, n;
+	char c;
+
+	/* The child waits on a pipe: without CAP_KILL, this process cannot signal uid 65534. */
+	cr_assert_eq(pipe(hold), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(hold[1]);
+		/* After the uid change, which clears it: gone with the test, whatever happens. */
+		if (setgid(65534) || setuid(65534) || prctl(PR_SET_PDEATHSIG, SIGKILL))
+			_exit(1);
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(hold[0]);
+	usleep(100000);
+	cr_assert_eq(privs_drop(&none, err, sizeof(err)), 0, "%s", err);
+	eff = status_hex(getpid(), "CapEff");
+	cr_assert_eq(eff,
+		     BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_CHECKPOINT_RESTORE),
+		     "CapEff %llx", eff);
+	cr_assert_eq(procfs_seed(pid, count_vma, &s), 0, "procfs_seed of uid 65534's process");
+	/* Read here: a program we exec would have none of our capabilities (uid 0 gains none). */
+	{
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+		f = fopen(path, "r");
+		cr_assert(f, "%s: %s", path, strerror(errno));
+		while (fgets(path, sizeof(path), f))
+			lines += !strstr(path, "[vsyscall]");
+		fclose(f);
+	}
+	cr_assert_eq(s.vmas, lines, "%d VMAs read, %lld in /proc/%d/maps", s.vmas, lines, pid);
+	cr_assert_gt(s.file_end, 0);
+	n = procfs_resolver.file_path(NULL, pid, s.file_start, s.file_end, path, sizeof(path));
+	cr_assert_gt(n, 0, "map_files: %s", strerror(-n));
+	cr_assert_eq(path[0], '/', "%s", path);
+	fprintf(stderr,
+		"after the drop (CapEff %llx): %d VMAs of uid 65534's pid %d, its first "
+		"file %s\n",
+		eff, s.vmas, pid, path);
+	cr_assert_neq(kill(pid, SIGKILL), 0, "killed another uid without CAP_KILL");
+	close(hold[1]);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
 }
 
 static unsigned int mode_of(const char *path)
