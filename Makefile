@@ -3,17 +3,32 @@
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
+# SANITIZE=1: everything under ASan and UBSan, in its own build directory.
+ifeq ($(SANITIZE),1)
+OUT       := build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
 OUT       := build
+SAN_FLAGS :=
+endif
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 ARCH      := x86
 PREFIX    ?= /usr/local
 
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0 keeps the rest):
+# what the build itself needs is in the VMT_ ones, always added.
 CFLAGS    ?= -g -O2
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE
-CPPFLAGS  += -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz -lsystemd -lm -lmicrohttpd -ljansson -ldw -lstdc++
+VMT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
+	      $(SAN_FLAGS)
+VMT_CPPFLAGS := -Iinclude -I$(OUT)
+VMT_LDFLAGS := $(SAN_FLAGS)
+VMT_LDLIBS := -lbpf -lelf -lz -lsystemd -lm -lmicrohttpd -ljansson -ldw -lstdc++ -lcap-ng
+override CFLAGS := $(VMT_CFLAGS) $(CFLAGS)
+override CPPFLAGS := $(VMT_CPPFLAGS) $(CPPFLAGS)
+override LDFLAGS := $(VMT_LDFLAGS) $(LDFLAGS)
+override LDLIBS := $(VMT_LDLIBS) $(LDLIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude
 
 # maps.bpf.c defines what the others declare extern: it must be linked first.
@@ -143,13 +158,53 @@ VM_TEST_SET = model/accuracy_torture \
 	daemon/reports_in_every_format_from_a_recorded_journal \
 	trace/mmap_loop_every_call_in_order trace/threads_every_thread_seen \
 	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket
+# Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
+# daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
+# fails the run.
+SAN_LOG   := $(abspath $(OUT))/asan
+SAN_ENV   := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:log_path=$(SAN_LOG)/asan \
+	     LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan
 test: setup
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/unit-tests $(OUT)/integration-tests $(FUZZ_BINS)
 	$(Q)scripts/check-headers.sh $(OUT)
-	$(Q)$(OUT)/unit-tests --jobs 2
-	$(Q)scripts/run-integration.sh $(OUT)/integration-tests
+	$(Q)rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	$(Q)$(SAN_ENV) $(OUT)/unit-tests --jobs 2
+	$(Q)FUZZ_SECONDS=$(FUZZ_BRIEF_SECONDS) scripts/fuzz.sh $(FUZZ_OUT)
+	$(Q)$(SAN_ENV) VMATRACE_BUILD=$(OUT) scripts/run-integration.sh $(OUT)/integration-tests
+	$(Q)if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/* >&2; \
+		echo "sanitizer reports: $(SAN_LOG)" >&2; exit 1; fi
 	$(Q)if [ "$(VM_TEST)" != 0 ]; then \
 		VM_BUILD=$(OUT) VM_TESTS='$(VM_TEST_SET)' tests/vm/run.sh; fi
+
+# ---- fuzzing: libFuzzer harnesses under ASan and UBSan (clang), tests/fuzz/ ----
+# The project's modules built again with clang and the sanitizers, in their own directory;
+# each harness links them. `make fuzz` runs each for FUZZ_SECONDS on its seed corpus (new
+# inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/crashes/); `make test` runs each
+# for FUZZ_BRIEF_SECONDS after replaying tests/fuzz/regress/NAME/, the crashes found so far.
+FUZZ_SECONDS ?= 60
+FUZZ_BRIEF_SECONDS ?= 4
+FUZZ_OUT  := $(OUT)/fuzz
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(VMT_CFLAGS)) $(FUZZ_SAN)
+FUZZ_LIB_OBJS := $(LIB_OBJS:$(OUT)/src/%.o=$(FUZZ_OUT)/src/%.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT)/src:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/src/%.o: src/%.c | $(FUZZ_OUT)/src $(SKEL)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | $(SKEL)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Isrc -Itests $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $< \
+		$(FUZZ_LIB_OBJS) $(VMT_LDLIBS) -o $@
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP=1 scripts/fuzz.sh $(FUZZ_OUT)
 
 unit-test: $(OUT)/unit-tests
 	$(Q)$(OUT)/unit-tests
@@ -197,4 +252,5 @@ install: all
 clean:
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/bpf/*.d $(OUT)/src/*.d $(OUT)/tests/*/*.d $(OUT)/workloads/*.d $(OUT)/bench/*.d)
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/src/*.d $(OUT)/tests/*/*.d $(OUT)/workloads/*.d $(OUT)/bench/*.d \
+	$(FUZZ_OUT)/src/*.d $(FUZZ_OUT)/*.d)

@@ -52,6 +52,7 @@ struct config {
 	bool alert_oom;
 	char alert_log[CONFIG_PATH_MAX];  /* JSON lines; empty: off */
 	char alert_exec[CONFIG_PATH_MAX]; /* hook program; empty: off */
+	char hook_user[CONFIG_PATH_MAX];  /* the hook runs as this user, without capabilities */
 	uint64_t alert_exec_timeout_ns;
 	uint64_t alert_failure_interval_ns; /* at most one alloc_failure alert per process/call/errno */
 	uint32_t alert_user_limit;	    /* alerts a minute from one uid (0: no limit) */

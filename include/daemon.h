@@ -14,8 +14,10 @@
 #include "daemon_sites.h"
 #include "alert.h"
 #include "config.h"
+#include "journal.h"
 #include "metrics.h"
 #include "model.h"
+#include "privs.h"
 #include "strbuf.h"
 #include "vmatrace.h"
 
@@ -48,6 +50,7 @@ struct daemon {
 	unsigned long long drops;
 	unsigned long long drops_repaired; /* the drop count when lost processes were last read */
 	uint64_t repairs_logged;
+	uint64_t malformed; /* records shorter than their type (never from our BPF programs) */
 	uint64_t resyncs_journaled, ooms;
 	uint64_t journal_records, journal_quiet_since; /* for heartbeats (daemon_journal.c) */
 	/* Events seen, by syscall, and failures by syscall and errno (for metrics). */
@@ -57,11 +60,24 @@ struct daemon {
 	uint64_t started_ns, next_flush, next_watchdog;
 	uint64_t status_timer, status_interval_ns;
 	struct daemon_sites sites;
+	/* A journal that cannot open (disk full...) is opened again at each tick. */
+	bool journal_down, journal_start_pending;
+	int journal_start_nprocs;
+	int journal_down_err;
+	uint64_t journal_down_since_ns, journal_down_lost, journal_down_base, journal_open_outages;
+	struct journal_stats journal_past; /* totals of the journals closed so far */
+	struct privs_needs privs;	   /* what the capabilities kept after start-up allow */
+	bool privs_dropped;
+	int probe_pid; /* the process the capability probe reads */
 };
 
 /* daemon.c */
 /* Does the configuration select p (trace_pid, trace_comm, trace_cgroup)? */
 bool daemon_selects(struct daemon *d, struct model_proc *p);
+/* The tracer's callback for each ring-buffer record (any bytes: checked first). */
+int daemon_on_record(void *ctx, void *data, size_t size);
+/* SIGHUP and the control socket's "reload": 0, or -errno with why in err (old one kept). */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
 /* Apply everything in the ring buffer now (not from within a record callback). */
 void daemon_consume(struct daemon *d);
 
@@ -75,7 +91,9 @@ bool daemon_stderr_is_journal(void);
 int daemon_make_socket_dir(const char *sock);
 
 /* daemon_journal.c */
-void daemon_open_journal(struct daemon *d);
+int daemon_open_journal(struct daemon *d);
+/* The journal's totals across reopenings, records lost while it could not open included. */
+void daemon_journal_totals(const struct daemon *d, struct journal_stats *out);
 /* A JSON document as a record of that type, stamped now. */
 void daemon_journal_json(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
 			 const struct strbuf *json);

@@ -10,6 +10,8 @@
 
 /* The size of a whole record of this type; a bare header's for a type we do not know. */
 size_t decode_rec_size(unsigned int type);
+/* Does a record of `size` bytes hold its header and its whole type? (any bytes) */
+bool decode_rec_fits(const void *rec, size_t size);
 
 const char *decode_sys_name(unsigned int sys);
 /* Our syscall id for a name ("mmap" -> VMT_SYS_MMAP), or -1. */

@@ -38,7 +38,8 @@
 	X(HEARTBEAT, 11, "heartbeat")	   /* JSON {"processes"}: alive, nothing changed */       \
 	X(CONFIG, 12, "config")		   /* JSON {"alert_thresholds",...}: start, reload */     \
 	X(SUPPRESSED, 13, "suppressed")	   /* JSON {"kind","uid","suppressed"}: an alert storm */ \
-	X(RETENTION, 14, "retention")	   /* JSON {"segments","bytes",...}: history deleted */
+	X(RETENTION, 14, "retention")	   /* JSON {"segments","bytes",...}: history deleted */   \
+	X(GAP, 15, "gap")		   /* JSON {"where","since_ns","until_ns","records_lost"} */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */
@@ -116,12 +117,31 @@ struct journal_stats {
 	uint64_t segments_created, segments_deleted;
 	uint64_t write_errors; /* failed writes (disk full...): records lost with them */
 	uint64_t records_lost;
-	bool stopped; /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
+	uint64_t outages; /* times writing started failing (each ends at the next good write) */
+	bool stopped;	  /* JOURNAL_FULL_STOP hit: not writing until the next rotation */
+	bool outage;	  /* writes are failing now: records are being lost */
+};
+
+/* The file in a journal directory that its one writer holds a flock on. */
+#define JOURNAL_LOCK_NAME "journal.lock"
+
+/* What the caller logs: an outage beginning, its end, or a one-off failure. */
+struct journal_event {
+	bool recovered;		     /* the end of an outage */
+	int err;		     /* errno of a failure; 0 for a recovery */
+	int cause;		     /* a recovery: the errno that started the outage */
+	uint64_t since_ns, until_ns; /* CLOCK_REALTIME: the outage's span (until: recoveries) */
+	uint64_t records_lost;	     /* a recovery: records lost during the outage */
+	char msg[512];		     /* "<what>: <error> (<remedy>)" */
 };
 
 struct journal;
 
-/* Opens (creating the directory if needed) and starts a new segment. NULL + errno on failure. */
+/*
+ * Opens (creating the directory if needed), takes the directory's lock and starts a new
+ * segment. NULL + errno on failure: EBUSY when another writer holds the lock; ENOSPC on a
+ * full disk, having deleted nothing (open again later).
+ */
 struct journal *journal_open(const struct journal_config *cfg);
 /* Flushes and closes. NULL-safe. */
 void journal_close(struct journal *j);
@@ -141,7 +161,13 @@ int journal_put_json(struct journal *j, uint16_t type, uint32_t pid, const char 
 /* Compress and write what is buffered (an incident, or the flush interval). */
 int journal_flush(struct journal *j);
 const struct journal_stats *journal_get_stats(const struct journal *j);
-/* A one-shot event for the caller to alert on: set once when writing first fails. */
+/*
+ * The next event for the caller to log, oldest first: each outage (blocks lost) when it
+ * begins and when a write succeeds again, and once a failure that deleted old segments to
+ * make room. false when there is none.
+ */
+bool journal_take_event(struct journal *j, struct journal_event *ev);
+/* The same, the message only. */
 bool journal_take_error(struct journal *j, char *msg, size_t len);
 
 /* ---- reading ---- */

@@ -34,6 +34,9 @@ struct metrics_view {
 	const uint64_t *calls;	  /* events seen, by enum vmt_sys */
 	const uint64_t (*failures)[METRICS_MAX_ERRNO]; /* by enum vmt_sys, then errno */
 	uint64_t drops, resyncs, repairs, events, ooms;
+	/* the journal: bytes written, failed writes, records lost, outages, writing or not */
+	uint64_t journal_bytes, journal_write_errors, journal_records_lost, journal_outages;
+	bool journal_on, journal_writing;
 	uint64_t alerts[ALERT__COUNT];
 	uint64_t alerts_suppressed[ALERT__COUNT];
 	unsigned long max_map_count;

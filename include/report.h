@@ -122,6 +122,8 @@ struct report {
 	struct report_thresholds thr; /* the latest configuration up to the range's end */
 	uint64_t alerts_suppressed; /* by alert_user_limit and alert_limit ("suppressed" records) */
 	uint64_t retention_segments, retention_bytes; /* deleted, as "retention" records say */
+	/* gap records: spans the daemon could not write history, and what it lost */
+	uint64_t gaps, gap_records_lost, gap_ns;
 };
 
 /* Until when point k of p holds: the next point's start, or the series' end. */

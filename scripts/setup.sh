@@ -30,6 +30,10 @@ qemu-system-x86:/usr/bin/qemu-system-x86_64
 busybox-static:/bin/busybox
 cpio:/usr/bin/cpio
 chromium:/usr/bin/chromium
+libcap-ng-dev:/usr/include/cap-ng.h
+libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+debootstrap:/usr/sbin/debootstrap
+systemd-container:/usr/bin/systemd-nspawn
 "
 
 missing=""

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "hmap.h"
 #include "jsonw.h"
 #include "log.h"
+#include "privs.h"
 #include "sites.h"
 #include "untrusted.h"
 
@@ -100,6 +102,9 @@ double alert_seconds_to_limit(double count, double limit, double rate)
 
 static void open_log(struct alert_engine *ae)
 {
+	struct stat st;
+	int fd;
+
 	if (ae->log) {
 		fclose(ae->log);
 		ae->log = NULL;
@@ -107,7 +112,13 @@ static void open_log(struct alert_engine *ae)
 	snprintf(ae->log_path, sizeof(ae->log_path), "%s", ae->cfg->alert_log);
 	if (!ae->log_path[0])
 		return;
-	ae->log = fopen(ae->log_path, "ae");
+	/* 0640: it holds other users' addresses and names. */
+	fd = open(ae->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd >= 0 && !fstat(fd, &st) && (st.st_mode & 027))
+		fchmod(fd, st.st_mode & 0750); /* an older, looser log */
+	ae->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!ae->log && fd >= 0)
+		close(fd);
 	if (!ae->log)
 		log_err("cannot open the alert log %s: %s (alerts still go to the log and journal)",
 			ae->log_path, strerror(errno));
@@ -340,8 +351,11 @@ static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid
 		     const char *json)
 {
 	struct hook *slot = NULL;
+	char err[256];
 	int fds[2];
 	pid_t child;
+	uid_t uid;
+	gid_t gid;
 
 	for (int i = 0; i < MAX_HOOKS && !slot; i++)
 		if (!ae->hooks[i].pid)
@@ -350,6 +364,11 @@ static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid
 		if (!ae->hooks_dropped++)
 			log_warn("alert hook %s: %d runs still going, not starting another",
 				 ae->cfg->alert_exec, MAX_HOOKS);
+		return;
+	}
+	/* Looked up at each run (not in the child: getpwnam is not safe after fork). */
+	if (privs_lookup_user(ae->cfg->hook_user, &uid, &gid, err, sizeof(err))) {
+		log_warn("alert hook %s not run: %s", ae->cfg->alert_exec, err);
 		return;
 	}
 	if (pipe2(fds, O_CLOEXEC)) {
@@ -376,6 +395,12 @@ static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		/* Another user, no capabilities: an alert is no reason to run anything as root. */
+		if (privs_become(uid, gid)) {
+			dprintf(2, "vmatrace: alert hook %s: cannot become uid %u: %s\n",
+				ae->cfg->alert_exec, (unsigned)uid, strerror(errno));
+			_exit(126);
+		}
 		execl(ae->cfg->alert_exec, ae->cfg->alert_exec, kind_names[kind], (char *)NULL);
 		_exit(127);
 	}

@@ -35,6 +35,12 @@ static void usage(FILE *f, const char *cmd)
 		fprintf(f,
 			"usage: vmatrace metrics [--socket PATH]\n\n"
 			"The daemon's metrics in Prometheus text format, as /metrics serves them.\n");
+	else if (!strcmp(cmd, "reload"))
+		fprintf(f,
+			"usage: vmatrace reload [--socket PATH]\n\n"
+			"Make the daemon read its configuration again and wait for the answer:\n"
+			"exit status 1 with the reason when it rejects the new configuration (it\n"
+			"keeps the running one), 0 when it took it. systemd's ExecReload.\n");
 	else
 		fprintf(f, "usage: vmatrace timeline -p PID [--json] [--socket PATH]\n\n"
 			   "The consolidated timeline of PID: per interval, VMA count (min, max,\n"
@@ -92,8 +98,8 @@ int cli_query(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!strcmp(cmd, "metrics"))
-		return ctl_request(socket, "metrics", stdout);
+	if (!strcmp(cmd, "metrics") || !strcmp(cmd, "reload"))
+		return ctl_request(socket, cmd, stdout);
 	if (strcmp(cmd, "status") && !pid) {
 		log_err("%s needs -p PID", cmd);
 		usage(stderr, cmd);

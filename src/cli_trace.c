@@ -327,7 +327,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct json_additions add = { .s = s, .r = data, .size = size };
 	bool show = true;
 
-	if (size < sizeof(*h))
+	/* Checked against its type's size before any field is read. */
+	if (!decode_rec_fits(data, size))
 		return 0;
 	s->last_ts = h->ts_ns;
 	summary_add(&s->sum, data, size, &ex.prev_brk, &ex.prev_brk_known);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "privs.h"
 
 enum key_type {
 	T_PATH,	      /* a string up to CONFIG_PATH_MAX; may be empty */
@@ -80,6 +81,8 @@ static const struct key_def keys[] = {
 	{ "alert_oom", T_BOOL, F(alert_oom), 0, "alert on OOM kills" },
 	{ "alert_log", T_PATH, F(alert_log), 0, "append alerts as JSON lines here (empty: off)" },
 	{ "alert_exec", T_PATH, F(alert_exec), 0, "run this program for each alert (empty: off)" },
+	{ "hook_user", T_PATH, F(hook_user), 0,
+	  "run alert_exec as this user (name or uid), without capabilities" },
 	{ "alert_exec_timeout", T_DURATION, F(alert_exec_timeout_ns), 0,
 	  "kill the hook after this" },
 	{ "alert_failure_interval", T_DURATION, F(alert_failure_interval_ns), 0,
@@ -139,6 +142,7 @@ void config_defaults(struct config *c)
 	c->n_alert_errnos = 1;
 	c->alert_oom = true;
 	c->alert_exec_timeout_ns = 10000000000ull;
+	snprintf(c->hook_user, sizeof(c->hook_user), "%s", PRIVS_DEFAULT_HOOK_USER);
 	c->alert_failure_interval_ns = 10000000000ull;
 	c->alert_user_limit = 10;
 	c->alert_limit = 60;

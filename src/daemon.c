@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "model.h"
+#include "privs.h"
 #include "procfs.h"
 #include "sysinfo.h"
 #include "tracer.h"
@@ -47,13 +49,98 @@
  */
 static int build_config(struct daemon *d, struct config *c, char *err, size_t errlen)
 {
+	uid_t uid;
+	gid_t gid;
+
 	config_defaults(c);
+	/* Settings and hooks decide what runs as root: only root may change them. */
+	if (!access(d->config_path, F_OK) &&
+	    privs_check_file(d->config_path, "configuration", err, errlen))
+		return -EPERM;
 	if (config_load_file(c, d->config_path, d->config_explicit, err, errlen))
 		return -EINVAL;
 	for (int i = 0; i < d->nflags; i++)
 		if (config_set(c, d->flags[i].key, d->flags[i].value, d->flags[i].where, err,
 			       errlen))
 			return -EINVAL;
+	if (c->alert_exec[0] && (privs_check_file(c->alert_exec, "alert_exec", err, errlen) ||
+				 privs_lookup_user(c->hook_user, &uid, &gid, err, errlen)))
+		return -EPERM;
+	return 0;
+}
+
+/* ---- least privilege ---- */
+
+static int count_procs(void *ctx, const struct vmt_iter_rec *rec)
+{
+	(void)ctx;
+	(void)rec;
+	return 0;
+}
+
+/* Does the VMA iterator read a process (a resync's first step)? A child of ours that waits:
+ * the iterator leaves the tracer itself out. */
+static int probe_seed(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return tracer_seed(d->tracer, d->probe_pid, count_procs, NULL);
+}
+
+static bool metrics_low_port(const struct config *c)
+{
+	char host[CONFIG_PATH_MAX];
+	unsigned int port;
+	bool on;
+
+	return c->metrics_listen[0] &&
+	       !metrics_parse_listen(c->metrics_listen, &on, host, sizeof(host), &port) && on &&
+	       port < 1024;
+}
+
+/* Everything is loaded, attached and bound: keep only what the running features need. */
+static int drop_privileges(struct daemon *d)
+{
+	char err[512];
+
+	d->privs.hooks = d->cfg->alert_exec[0];
+	d->privs.low_port = metrics_low_port(d->cfg);
+	d->probe_pid = fork();
+	if (d->probe_pid == 0) {
+		pause();
+		_exit(0);
+	}
+	d->privs.bpf_runtime = d->probe_pid > 0 ? privs_probe_bpf_caps(probe_seed, d) : ~0u;
+	if (d->probe_pid > 0) {
+		kill(d->probe_pid, SIGKILL);
+		waitpid(d->probe_pid, NULL, 0);
+	}
+	if (privs_drop(&d->privs, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->privs_dropped = true;
+	return 0;
+}
+
+/* A reload may not ask for what the start-up gave away. */
+static int reload_within_privileges(struct daemon *d, const struct config *c, char *err,
+				    size_t errlen)
+{
+	if (!d->privs_dropped)
+		return 0;
+	if (c->alert_exec[0] && !d->privs.hooks) {
+		snprintf(err, errlen,
+			 "alert_exec: a hook added by a reload needs a restart (the daemon dropped "
+			 "CAP_SETUID, CAP_SETGID and CAP_KILL at start, having no hook)");
+		return -EPERM;
+	}
+	if (metrics_low_port(c) && !d->privs.low_port) {
+		snprintf(err, errlen,
+			 "metrics_listen: a port below 1024 added by a reload needs a restart (the "
+			 "daemon dropped CAP_NET_BIND_SERVICE at start)");
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -230,12 +317,18 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL);
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+int daemon_on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
 	const struct vmt_hdr *h = data;
 	struct site_before before;
 	struct model_proc *p;
+
+	/* Checked against its type's size before any field is read. */
+	if (!decode_rec_fits(data, size)) {
+		d->malformed++;
+		return 0;
+	}
 
 	if (d->cfg->journal_raw_events && d->journal && h->type != VMT_REC_VMA)
 		journal_append(d->journal, JREC_RAW, h->tgid, h->comm,
@@ -353,23 +446,24 @@ static void schedule_status(struct daemon *d)
 
 /* ---- reload ---- */
 
-static void on_hup(void *ctx, int sig)
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
-	struct daemon *d = ctx;
-	struct config *fresh = malloc(sizeof(*fresh));
-	char err[512];
+	struct config *fresh = malloc(sizeof(*fresh)), *old = d->cfg;
+	bool journal_changed;
 
-	(void)sig;
-	if (!fresh)
-		return;
+	if (!fresh) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	if (d->notify)
 		sd_notify(0, "RELOADING=1");
-	if (build_config(d, fresh, err, sizeof(err))) {
+	if (build_config(d, fresh, err, errlen) ||
+	    reload_within_privileges(d, fresh, err, errlen)) {
 		log_err("reload: %s; keeping the running configuration", err);
 		free(fresh);
 		if (d->notify)
 			sd_notify(0, "READY=1\nSTATUS=reload failed: kept the old configuration");
-		return;
+		return -EINVAL;
 	}
 	if (strcmp(fresh->socket, d->cfg->socket) || fresh->ringbuf_size != d->cfg->ringbuf_size ||
 	    fresh->stack_window != d->cfg->stack_window)
@@ -377,28 +471,33 @@ static void on_hup(void *ctx, int sig)
 			"reload: socket, ringbuf_size and stack_window take effect at the next start");
 	log_set_max_level(d->verbosity > 0 ? LOG_LVL_DEBUG : fresh->log_level);
 	/* Swap: the alert engine and the journal follow the new settings. */
-	{
-		struct config *old = d->cfg;
-		bool journal_changed = strcmp(old->journal_dir, fresh->journal_dir) ||
-				       old->journal_segment_size != fresh->journal_segment_size ||
-				       old->journal_retain_size != fresh->journal_retain_size ||
-				       old->journal_retain_age_s != fresh->journal_retain_age_s ||
-				       old->journal_fsync != fresh->journal_fsync ||
-				       old->journal_on_full != fresh->journal_on_full;
-
-		d->cfg = fresh;
-		alert_reconfigure(d->alerts, fresh);
-		if (journal_changed)
-			daemon_open_journal(d);
-		metrics_reconfigure(d->metrics, fresh);
-		daemon_sites_configure(d);
-		free(old);
-	}
+	journal_changed = strcmp(old->journal_dir, fresh->journal_dir) ||
+			  old->journal_segment_size != fresh->journal_segment_size ||
+			  old->journal_retain_size != fresh->journal_retain_size ||
+			  old->journal_retain_age_s != fresh->journal_retain_age_s ||
+			  old->journal_fsync != fresh->journal_fsync ||
+			  old->journal_on_full != fresh->journal_on_full;
+	d->cfg = fresh;
+	alert_reconfigure(d->alerts, fresh);
+	if (journal_changed || d->journal_down)
+		daemon_open_journal(d);
+	metrics_reconfigure(d->metrics, fresh);
+	daemon_sites_configure(d);
+	free(old);
 	daemon_journal_config(d); /* the report draws the thresholds in force */
 	schedule_status(d);
 	log_info("configuration reloaded from %s", d->config_path);
 	if (d->notify)
 		sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
+	return 0;
+}
+
+static void on_hup(void *ctx, int sig)
+{
+	char err[512];
+
+	(void)sig;
+	daemon_reload(ctx, err, sizeof(err));
 }
 
 /* ---- start-up ---- */
@@ -467,6 +566,8 @@ int cli_daemon(int argc, char **argv)
 		goto out;
 	}
 	log_init("vmatrace", d->verbosity);
+	/* What it creates holds other users' layouts: 0640 at most (the socket sets its own). */
+	umask(027);
 	if (build_config(d, d->cfg, err, sizeof(err))) {
 		log_err("%s", err);
 		rc = EXIT_USAGE;
@@ -504,7 +605,7 @@ int cli_daemon(int argc, char **argv)
 	topts.trace_all = true;
 	topts.ringbuf_bytes = d->cfg->ringbuf_size;
 	topts.ustack_window = d->cfg->stack_window;
-	topts.on_record = on_record;
+	topts.on_record = daemon_on_record;
 	topts.ctx = d;
 	d->tracer = tracer_new(&topts);
 	if (!d->tracer) {
@@ -532,10 +633,13 @@ int cli_daemon(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	daemon_open_journal(d);
+	if (daemon_open_journal(d) && !d->journal_down) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	/* Metrics that cannot listen are logged; the daemon runs on without them. */
 	d->metrics = metrics_new(d->loop, d->cfg, daemon_metrics_view, d);
-	if (watch_ringbuf(d))
+	if (drop_privileges(d) || watch_ringbuf(d))
 		goto out;
 	daemon_journal_start(d, nprocs);
 	log_info("tracing all processes: %d seeded in %.0f ms; control socket %s; journal %s",

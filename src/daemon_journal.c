@@ -20,7 +20,58 @@
 #include "untrusted.h"
 #include "version.h"
 
-void daemon_open_journal(struct daemon *d)
+static void add_stats(struct journal_stats *to, const struct journal_stats *s)
+{
+	to->records += s->records;
+	to->blocks += s->blocks;
+	to->bytes_raw += s->bytes_raw;
+	to->bytes_written += s->bytes_written;
+	to->segments_created += s->segments_created;
+	to->segments_deleted += s->segments_deleted;
+	to->write_errors += s->write_errors;
+	to->records_lost += s->records_lost;
+	to->outages += s->outages;
+}
+
+void daemon_journal_totals(const struct daemon *d, struct journal_stats *out)
+{
+	*out = d->journal_past;
+	if (d->journal)
+		add_stats(out, journal_get_stats(d->journal));
+	out->records_lost += d->journal_down_lost;
+	out->outages += d->journal_open_outages;
+	out->outage = d->journal_down || (d->journal && journal_get_stats(d->journal)->outage);
+}
+
+/* A gap marker: the span without history and what was lost in it (docs/JOURNAL.md). */
+static void put_gap(struct daemon *d, uint64_t since_ns, uint64_t until_ns, uint64_t lost,
+		    int cause, const char *where)
+{
+	struct strbuf sb;
+	struct jsonw w;
+
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	jw_kstr(&w, "where", where);
+	jw_kuint(&w, "since_ns", since_ns);
+	jw_kuint(&w, "until_ns", until_ns);
+	jw_kuint(&w, "records_lost", lost);
+	jw_kstr(&w, "error", cause ? strerror(cause) : "");
+	jw_obj_end(&w);
+	if (!sb.oom)
+		journal_put_json(d->journal, JREC_GAP, 0, "", until_ns, sb.buf);
+	sb_free(&sb);
+	journal_flush(d->journal);
+}
+
+/*
+ * (Re)open the journal as configured. A journal that cannot open leaves the daemon running
+ * without history, counting what it loses, and on_tick opens it again. The start-up
+ * refuses the errors that are no outage: -EBUSY (another daemon writes there) and a path
+ * that is no directory (the journal is then off, not down).
+ */
+int daemon_open_journal(struct daemon *d)
 {
 	struct journal_config jc = {
 		.dir = d->cfg->journal_dir,
@@ -31,21 +82,78 @@ void daemon_open_journal(struct daemon *d)
 		.on_full = d->cfg->journal_on_full,
 		.note_retention = true,
 	};
+	bool was_down = d->journal_down;
+	int err;
 
-	journal_close(d->journal);
-	d->journal = NULL;
-	if (!d->cfg->journal_dir[0])
-		return;
+	if (d->journal) {
+		add_stats(&d->journal_past, journal_get_stats(d->journal));
+		journal_close(d->journal);
+		d->journal = NULL;
+	}
+	if (!d->cfg->journal_dir[0]) {
+		d->journal_down = false;
+		return 0;
+	}
 	d->journal = journal_open(&jc);
-	if (!d->journal)
-		log_err("cannot open the journal in %s: %s (running without history)",
-			d->cfg->journal_dir, strerror(errno));
+	if (d->journal) {
+		if (was_down) {
+			uint64_t now = clock_real_ns();
+			uint64_t lost = d->journal_down_lost - d->journal_down_base;
+
+			d->journal_down = false;
+			log_warn(
+				"journal: opened %s again after %.0f s without it: %llu records lost "
+				"(a gap record marks them)",
+				d->cfg->journal_dir, (now - d->journal_down_since_ns) / 1e9,
+				(unsigned long long)lost);
+			/* A daemon that started without its journal says it started, late. */
+			if (d->journal_start_pending)
+				daemon_journal_start(d, d->journal_start_nprocs);
+			put_gap(d, d->journal_down_since_ns, now, lost, d->journal_down_err,
+				"open");
+		}
+		return 0;
+	}
+	err = errno;
+	if (err == EBUSY) {
+		log_err("journal %s is in use by another vmatrace daemon (it holds %s/%s): one "
+			"daemon per journal directory; give this one another journal_dir",
+			d->cfg->journal_dir, d->cfg->journal_dir, JOURNAL_LOCK_NAME);
+		return -EBUSY;
+	}
+	/* A path that can never be a journal is a configuration error, not an outage. */
+	if (err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP || err == EINVAL) {
+		log_err("journal_dir %s: %s (give a directory, or '' for no journal)",
+			d->cfg->journal_dir, strerror(err));
+		return -err;
+	}
+	if (!was_down) {
+		d->journal_down = true;
+		d->journal_open_outages++;
+		d->journal_down_err = err;
+		d->journal_down_since_ns = clock_real_ns();
+		d->journal_down_base = d->journal_down_lost;
+		log_err("cannot open the journal in %s: %s (running without history, opening it "
+			"again every second; nothing is deleted to make room)",
+			d->cfg->journal_dir, strerror(err));
+	}
+	return -err;
+}
+
+/* A record for a journal that cannot open: counted as lost. */
+static bool journal_up(struct daemon *d)
+{
+	if (d->journal)
+		return true;
+	if (d->journal_down)
+		d->journal_down_lost++;
+	return false;
 }
 
 static void append_now(struct daemon *d, uint16_t type, uint32_t pid, const char *comm,
 		       const char *json, size_t len)
 {
-	if (!d->journal || !json)
+	if (!json || !journal_up(d))
 		return;
 	(void)len;
 	journal_put_json(d->journal, type, pid, comm, clock_real_ns(), json);
@@ -64,7 +172,9 @@ void daemon_journal_start(struct daemon *d, int nprocs)
 	struct strbuf sb;
 	struct jsonw w;
 
-	if (!d->journal)
+	d->journal_start_pending = !d->journal;
+	d->journal_start_nprocs = nprocs;
+	if (!journal_up(d))
 		return;
 	gethostname(host, sizeof(host) - 1);
 	sb_init(&sb);
@@ -130,7 +240,7 @@ void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 	struct strbuf sb;
 	struct jsonw w;
 
-	if (!d->journal)
+	if (!journal_up(d))
 		return;
 	sb_init(&sb);
 	jw_begin(&w, &sb);
@@ -212,7 +322,7 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 {
 	uint64_t resyncs = d->model->st.resyncs;
 	uint64_t repairs = d->model->st.repairs - d->repairs_logged;
-	char msg[256];
+	struct journal_event ev;
 
 	if (st && st[VMT_STAT_DROPS] > d->drops) {
 		struct strbuf sb;
@@ -240,8 +350,18 @@ void daemon_journal_tick(struct daemon *d, const unsigned long long *st)
 		d->resyncs_journaled = resyncs;
 	}
 	daemon_journal_heartbeat(d);
-	if (d->journal && journal_take_error(d->journal, msg, sizeof(msg)))
-		log_err("journal: %s", msg);
+	if (!d->journal && d->journal_down)
+		daemon_open_journal(d);
+	while (d->journal && journal_take_event(d->journal, &ev)) {
+		if (!ev.recovered) {
+			log_err("journal: %s", ev.msg);
+			continue;
+		}
+		log_warn("journal: %s after %.0f s: %llu records lost (a gap record marks them)",
+			 ev.msg, (ev.until_ns - ev.since_ns) / 1e9,
+			 (unsigned long long)ev.records_lost);
+		put_gap(d, ev.since_ns, ev.until_ns, ev.records_lost, ev.cause, "write");
+	}
 }
 
 void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_point *t)
@@ -262,7 +382,7 @@ void daemon_on_point(void *ctx, const struct model_proc *p, const struct tl_poin
 		.heap_max = t->brk_max,
 	};
 
-	if (!d->journal || !daemon_selects(d, (struct model_proc *)p))
+	if (!daemon_selects(d, (struct model_proc *)p) || !journal_up(d))
 		return;
 	journal_put_point(d->journal, p->tgid, p->comm, &jt);
 }

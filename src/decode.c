@@ -54,6 +54,12 @@ size_t decode_rec_size(unsigned int type)
 								     sizeof(struct vmt_hdr);
 }
 
+bool decode_rec_fits(const void *rec, size_t size)
+{
+	return size >= sizeof(struct vmt_hdr) &&
+	       size >= decode_rec_size(((const struct vmt_hdr *)rec)->type);
+}
+
 const char *decode_sys_name(unsigned int sys)
 {
 	return sys < VMT_SYS__COUNT ? sys_table[sys].name : "unknown";

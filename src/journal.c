@@ -18,7 +18,8 @@
  *
  * Writer stats: `records` counts records on disk, `records_lost` those dropped with a failed
  * block (or while stopped); what is still buffered is neither. JOURNAL_FULL_STOP resumes at
- * the first flush that writes. The error message is one-shot for the journal's lifetime.
+ * the first flush that writes. Each outage (blocks lost) is an event when it begins and when a
+ * write succeeds again (journal_take_event); a failure that only deleted old segments, once.
  */
 #define ZLIB_CONST
 #include <dirent.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,7 +58,8 @@ struct journal {
 	struct journal_config cfg; /* defaults applied; cfg.dir is our own copy */
 	char *dir;
 	int dirfd;
-	int fd; /* current segment */
+	int lockfd; /* holds the directory's flock */
+	int fd;	    /* current segment */
 	char seg_name[SEG_NAME_SIZE];
 	uint64_t last_seg_ns; /* name of the newest segment seen: the next one sorts after */
 	uint64_t seg_size;    /* where the next block starts */
@@ -74,34 +77,88 @@ struct journal {
 	z_stream zs;
 	bool zs_ready;
 
-	bool err_reported, err_pending;
-	char err_msg[512];
+	bool err_reported; /* the one-shot "deleting the oldest segments" message */
+	uint64_t outage_since_ns, outage_lost_base;
+	int outage_err;
+	struct journal_event events[2]; /* not yet taken: an outage, its recovery */
+	int nevents;
 	struct journal_stats stats;
 	/* Deleted by retention and not said yet (note_retention): written before the next record. */
 	uint64_t ret_segments, ret_bytes, ret_newest_s;
 	bool in_note;
 };
 
-/*
- * One message for the caller to alert on, for the first failure only: the counters tell
- * the rest. "<what>: <error> (<remedy>)".
- */
+static void __attribute__((format(printf, 4, 0)))
+push_event(struct journal *j, const struct journal_event *ev, const char *remedy, const char *fmt,
+	   va_list ap)
+{
+	struct journal_event *e;
+	size_t n;
+
+	/* Untaken: an outage and its recovery are kept; a newer pair replaces them. */
+	if (j->nevents == 2)
+		j->nevents = 0;
+	e = &j->events[j->nevents++];
+	*e = *ev;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	n = strlen(e->msg);
+	if (ev->err)
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s%s%s%s", strerror(ev->err),
+			 remedy ? " (" : "", remedy ? remedy : "", remedy ? ")" : "");
+}
+
+/* A failure that loses nothing (old segments made room): said once in the journal's life. */
 static void __attribute__((format(printf, 4, 5)))
 report_error(struct journal *j, int err, const char *remedy, const char *fmt, ...)
 {
-	size_t n;
+	struct journal_event ev = { .err = err };
 	va_list ap;
 
-	if (j->err_reported)
+	if (j->err_reported || j->stats.outage)
 		return;
 	j->err_reported = true;
-	j->err_pending = true;
 	va_start(ap, fmt);
-	vsnprintf(j->err_msg, sizeof(j->err_msg), fmt, ap);
+	push_event(j, &ev, remedy, fmt, ap);
 	va_end(ap);
-	n = strlen(j->err_msg);
-	snprintf(j->err_msg + n, sizeof(j->err_msg) - n, ": %s%s%s%s", strerror(err),
-		 remedy ? " (" : "", remedy ? remedy : "", remedy ? ")" : "");
+}
+
+/* Records are being lost: the start of an outage, said once until it ends. */
+static void __attribute__((format(printf, 4, 5)))
+outage_begin(struct journal *j, int err, const char *remedy, const char *fmt, ...)
+{
+	struct journal_event ev = { .err = err };
+	va_list ap;
+
+	if (j->stats.outage)
+		return;
+	j->stats.outage = true;
+	j->outage_since_ns = clock_real_ns();
+	j->outage_lost_base = j->stats.records_lost;
+	j->outage_err = err;
+	j->stats.outages++;
+	ev.since_ns = j->outage_since_ns;
+	va_start(ap, fmt);
+	push_event(j, &ev, remedy, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+outage_end(struct journal *j, const char *fmt, ...)
+{
+	struct journal_event ev = { .recovered = true,
+				    .since_ns = j->outage_since_ns,
+				    .until_ns = clock_real_ns(),
+				    .records_lost = j->stats.records_lost - j->outage_lost_base,
+				    .err = 0 };
+	va_list ap;
+
+	if (!j->stats.outage)
+		return;
+	j->stats.outage = false;
+	ev.cause = j->outage_err;
+	va_start(ap, fmt);
+	push_event(j, &ev, NULL, fmt, ap);
+	va_end(ap);
 }
 
 static ssize_t write_once(int fd, const void *buf, size_t len)
@@ -259,7 +316,7 @@ static void segment_close(struct journal *j)
 		return;
 	if (j->cfg.fsync != JOURNAL_FSYNC_NEVER && j->dirty && fsync(j->fd)) {
 		j->stats.write_errors++;
-		report_error(j, errno, NULL, "cannot fsync %s/%s", j->dir, j->seg_name);
+		outage_begin(j, errno, NULL, "cannot fsync %s/%s", j->dir, j->seg_name);
 	}
 	close(j->fd);
 	j->fd = -1;
@@ -311,12 +368,12 @@ static int out_reserve(struct journal *j, size_t need)
 
 static void report_write_error(struct journal *j, int err)
 {
-	report_error(j, err,
+	outage_begin(j, err,
 		     j->cfg.on_full == JOURNAL_FULL_STOP ?
 			     "journal stopped: new records are dropped until a flush can write; "
 			     "free space" :
-			     "deleting the oldest segments to make room; free space or lower "
-			     "the retention",
+			     "records are lost until space returns; free space or lower the "
+			     "retention",
 		     "cannot write a block of %u records to %s/%s", j->buf_recs, j->dir,
 		     j->seg_name);
 }
@@ -361,14 +418,21 @@ static int block_write(struct journal *j)
 
 	err = write_out(j, j->out, total);
 	if (err) {
-		/* Reported even if the retry works: old history is going. */
-		report_write_error(j, -err);
+		int first = err;
+
 		/* One retry, and only if deleting something could have made room. */
 		if (j->cfg.on_full == JOURNAL_FULL_DROP_OLDEST && drop_oldest(j, total) > 0)
 			err = write_out(j, j->out, total);
 		if (err)
 			goto lost;
+		/* Said even though nothing new was lost: old history went. */
+		report_error(j, -first, "free space or lower the retention",
+			     "cannot write a block of %u records to %s/%s; deleted the oldest "
+			     "segments to make room",
+			     j->buf_recs, j->dir, j->seg_name);
 	}
+	if (j->stats.outage)
+		outage_end(j, "writing to %s again", j->dir);
 
 	j->stats.records += j->buf_recs;
 	j->stats.blocks++;
@@ -381,10 +445,10 @@ static int block_write(struct journal *j)
 	return 0;
 
 lost:
+	report_write_error(j, -err);
 	j->stats.records_lost += j->buf_recs;
 	if (j->cfg.on_full == JOURNAL_FULL_STOP)
 		j->stats.stopped = true;
-	report_write_error(j, -err);
 	buffer_reset(j);
 	return err;
 }
@@ -436,8 +500,25 @@ static void find_last_segment(struct journal *j)
 	seg_list_free(&l);
 }
 
+/*
+ * One writer per directory: two daemons appending to one journal would interleave their
+ * histories. A flock on a file in it, released by the kernel when the daemon dies.
+ */
+static int journal_lock(struct journal *j)
+{
+	j->lockfd = openat(j->dirfd, JOURNAL_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			   0640);
+	if (j->lockfd < 0)
+		return -errno;
+	if (flock(j->lockfd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return 0;
+}
+
 static void journal_free(struct journal *j)
 {
+	if (j->lockfd >= 0)
+		close(j->lockfd);
 	if (j->fd >= 0)
 		close(j->fd);
 	if (j->dirfd >= 0)
@@ -465,6 +546,7 @@ struct journal *journal_open(const struct journal_config *cfg)
 		return NULL;
 	j->fd = -1;
 	j->dirfd = -1;
+	j->lockfd = -1;
 	j->cfg = *cfg;
 	/* Zero means "default"; retain_seconds is the exception: 0 keeps segments of any age. */
 	if (!j->cfg.segment_bytes)
@@ -495,12 +577,15 @@ struct journal *journal_open(const struct journal_config *cfg)
 	}
 	j->zs_ready = true;
 
+	err = journal_lock(j);
+	if (err)
+		goto fail;
 	find_last_segment(j);
+	/*
+	 * A full disk at start-up deletes nothing: the history is what a restart must keep.
+	 * The caller opens again when space returns.
+	 */
 	err = segment_create(j, &j->fd, j->seg_name);
-	/* A full disk at startup: the policy that frees room while running frees it now. */
-	if ((err == -ENOSPC || err == -EDQUOT) && j->cfg.on_full == JOURNAL_FULL_DROP_OLDEST &&
-	    drop_oldest(j, SEG_HDR_LEN) > 0)
-		err = segment_create(j, &j->fd, j->seg_name);
 	if (err)
 		goto fail;
 	j->seg_size = SEG_HDR_LEN;
@@ -642,7 +727,7 @@ int journal_flush(struct journal *j)
 		if (fsync(j->fd)) {
 			err = -errno;
 			j->stats.write_errors++;
-			report_error(j, -err, NULL, "cannot fsync %s/%s", j->dir, j->seg_name);
+			outage_begin(j, -err, NULL, "cannot fsync %s/%s", j->dir, j->seg_name);
 			return err;
 		}
 		j->dirty = false;
@@ -655,12 +740,23 @@ const struct journal_stats *journal_get_stats(const struct journal *j)
 	return &j->stats;
 }
 
+bool journal_take_event(struct journal *j, struct journal_event *ev)
+{
+	if (!j || !j->nevents)
+		return false;
+	*ev = j->events[0];
+	memmove(&j->events[0], &j->events[1], (size_t)(j->nevents - 1) * sizeof(j->events[0]));
+	j->nevents--;
+	return true;
+}
+
 bool journal_take_error(struct journal *j, char *msg, size_t len)
 {
-	if (!j || !j->err_pending)
+	struct journal_event ev;
+
+	if (!journal_take_event(j, &ev))
 		return false;
-	j->err_pending = false;
 	if (msg && len)
-		snprintf(msg, len, "%s", j->err_msg);
+		snprintf(msg, len, "%s", ev.msg);
 	return true;
 }

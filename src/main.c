@@ -23,6 +23,7 @@ static void usage(FILE *f)
 		"  timeline   a process's VMA count, mapped bytes and heap over time\n"
 		"  sites      the call sites behind a process's VMAs (by VMAs made, by bytes, failures)\n"
 		"  metrics    the daemon's Prometheus metrics (also served on metrics_listen)\n"
+		"  reload     make the daemon read its configuration again; fails if it is rejected\n"
 		"  report     history from the journal: incidents, OOM kills, timelines (text, json, csv, svg, html)\n"
 		"  version    print the version\n"
 		"\n"
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 		return cli_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "snapshot") ||
 	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics") ||
-	    !strcmp(argv[1], "sites"))
+	    !strcmp(argv[1], "sites") || !strcmp(argv[1], "reload"))
 		return cli_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vmatrace %s\n", VMATRACE_VERSION);

@@ -136,6 +136,24 @@ static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t 
 		sb_printf(sb, "vmatrace_alerts_suppressed_total{kind=\"%s\"} %llu\n",
 			  alert_kind_name(k), (unsigned long long)v->alerts_suppressed[k]);
 
+	if (v->journal_on) {
+		family(sb, "vmatrace_journal_written_bytes_total", "counter",
+		       "Bytes written to the journal (compressed).");
+		put_u64(sb, "vmatrace_journal_written_bytes_total", v->journal_bytes);
+		family(sb, "vmatrace_journal_write_errors_total", "counter",
+		       "Failed writes to the journal (a full disk...).");
+		put_u64(sb, "vmatrace_journal_write_errors_total", v->journal_write_errors);
+		family(sb, "vmatrace_journal_records_lost_total", "counter",
+		       "Records that never reached the journal (failed writes, or no journal open).");
+		put_u64(sb, "vmatrace_journal_records_lost_total", v->journal_records_lost);
+		family(sb, "vmatrace_journal_outages_total", "counter",
+		       "Times the journal stopped taking history (each ends with a gap record).");
+		put_u64(sb, "vmatrace_journal_outages_total", v->journal_outages);
+		family(sb, "vmatrace_journal_writing", "gauge",
+		       "1 while the journal takes history, 0 during an outage.");
+		put_u64(sb, "vmatrace_journal_writing", v->journal_writing);
+	}
+
 	family(sb, "vmatrace_tracked_processes", "gauge",
 	       "Processes in the live model that the configuration selects.");
 	put_u64(sb, "vmatrace_tracked_processes", tracked);
@@ -319,8 +337,12 @@ int metrics_write_textfile(const char *dir, const char *text, size_t len)
 
 	if ((size_t)snprintf(dst, sizeof(dst), "%s/" METRICS_TEXTFILE, dir) >= sizeof(dst))
 		return -ENAMETOOLONG;
-	/* node_exporter runs as another user: readable whatever our umask is. */
-	return atomic_write_file(dst, text, len, 0644, AW_EXACT_MODE);
+	/*
+	 * 0640: it names other users' processes. node_exporter (another user) reads it through
+	 * the directory's group: a setgid directory (install -d -g prometheus -m 2750) gives the
+	 * file that group without our keeping CAP_CHOWN.
+	 */
+	return atomic_write_file(dst, text, len, 0640, AW_EXACT_MODE);
 }
 
 static void textfile_remove(struct metrics *m)

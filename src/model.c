@@ -415,7 +415,8 @@ done:
 		p->need_resync = true;
 	/* The call's own effect, before a resync (of other calls' order) blurs it. */
 	p->call.vmas = (int64_t)model_vma_count(p) - (int64_t)vmas0;
-	p->call.bytes = (int64_t)model_mapped_bytes(p) - (int64_t)bytes0;
+	/* Unsigned, then signed: a hostile record's VMAs may span nearly 2^64 bytes. */
+	p->call.bytes = (int64_t)(model_mapped_bytes(p) - bytes0);
 	p->call.measured = !rc;
 	if (ts >= p->kernel_count_ns) {
 		p->kernel_count = r->map_count;
@@ -505,9 +506,13 @@ static void apply_vma(struct model *m, const struct vmt_vma_rec *r)
 
 static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 {
-	struct model_proc *parent = model_proc_get(m, r->hdr.tgid);
-	struct model_proc *c = model_proc_new(m, r->child_tgid);
+	struct model_proc *parent, *c;
 
+	/* No process forks itself: making the "child" would free the parent under us. */
+	if (r->child_tgid == r->hdr.tgid || !r->child_tgid)
+		return;
+	parent = model_proc_get(m, r->hdr.tgid);
+	c = model_proc_new(m, r->child_tgid);
 	if (!c)
 		return;
 	memcpy(c->comm, r->child_comm, sizeof(c->comm));

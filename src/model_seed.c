@@ -33,8 +33,9 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 		p = model_proc_new(m, tgid);
 	if (!p)
 		return NULL;
+	/* A record's comm fills its 16 bytes with no NUL when the name is 16 bytes long. */
 	if (comm)
-		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+		snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, comm);
 	model_proc_clear_map(p);
 	/* The same heap read again keeps its high-water; another heap, or none known, starts anew.
 	 */

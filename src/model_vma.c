@@ -107,7 +107,10 @@ enum vma_kind model_classify(const struct model_proc *p, const struct vma_entry 
 
 void model_account(struct model_proc *p, const struct vma_entry *e, int sign)
 {
-	p->bytes[e->kind] += sign * (int64_t)(e->end - e->start);
+	uint64_t len = e->end - e->start;
+
+	/* Unsigned throughout: a VMA (from a hostile record) may span 2^63 bytes or more. */
+	p->bytes[e->kind] += sign > 0 ? len : -len;
 	p->count[e->kind] += sign;
 }
 

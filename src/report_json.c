@@ -68,6 +68,8 @@ static void stats(struct jsonw *w, const struct report *r)
 	jw_kuint(w, "alerts_suppressed", r->alerts_suppressed);
 	jw_kuint(w, "retention_segments", r->retention_segments);
 	jw_kuint(w, "retention_bytes", r->retention_bytes);
+	jw_kuint(w, "gaps", r->gaps);
+	jw_kuint(w, "gap_records_lost", r->gap_records_lost);
 	jw_kuint(w, "max_map_count", r->max_map_count);
 	jw_obj_end(w);
 	/* What the plots draw: the journal's latest config record, or the defaults. */

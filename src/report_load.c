@@ -465,6 +465,17 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 		if (jr_num(ev->data, "bytes", &d) && d > 0)
 			r->retention_bytes += (uint64_t)d;
 		break;
+	case JREC_GAP: {
+		double since, until;
+
+		r->gaps++;
+		if (jr_num(ev->data, "records_lost", &d) && d > 0)
+			r->gap_records_lost += (uint64_t)d;
+		if (jr_num(ev->data, "since_ns", &since) && jr_num(ev->data, "until_ns", &until) &&
+		    until > since)
+			r->gap_ns += (uint64_t)(until - since);
+		break;
+	}
 	default:
 		break;
 	}
@@ -666,7 +677,9 @@ static int finish(struct loader *l)
 	}
 	if (report_series_finish(r, l->runs, l->nruns))
 		return -ENOMEM;
-	qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
+	/* An empty report has no array: qsort(NULL, 0) is undefined. */
+	if (r->nevents > 1)
+		qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
 	mark_duplicates(r);
 	for (size_t i = 0; i < r->nevents; i++) {
 		struct report_event *ev = &r->events[i];
@@ -683,7 +696,8 @@ static int finish(struct loader *l)
 		else
 			ev->proc->ooms++;
 	}
-	qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
+	if (r->nprocs > 1)
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
 	if (!r->thr.from_journal)
 		default_thresholds(&r->thr);
 	return select_procs(r);

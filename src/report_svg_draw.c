@@ -330,7 +330,8 @@ static int cmp_label_y(const void *a, const void *b)
 /* Right-margin labels at their lines' heights, pushed apart to min_gap, kept in [top, bottom]. */
 void svg_spread_labels(struct label *l, size_t n, double min_gap, double top, double bottom)
 {
-	qsort(l, n, sizeof(*l), cmp_label_y);
+	if (n > 1)
+		qsort(l, n, sizeof(*l), cmp_label_y);
 	for (size_t i = 0; i < n; i++) {
 		l[i].ly = l[i].y;
 		if (i && l[i].ly < l[i - 1].ly + min_gap)

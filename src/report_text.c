@@ -96,6 +96,12 @@ void report_text(const struct report *r, struct strbuf *sb)
 		sb_size(sb, r->retention_bytes);
 		sb_puts(sb, ") of older history deleted\n");
 	}
+	if (r->gaps)
+		sb_printf(sb,
+			  "WARNING:   %llu gap%s in the history (the daemon could not write its "
+			  "journal): %.0f s without history, %llu records lost\n",
+			  (unsigned long long)r->gaps, r->gaps == 1 ? "" : "s", r->gap_ns / 1e9,
+			  (unsigned long long)r->gap_records_lost);
 	report_journal_warnings(sb, rs, "WARNING:   ", "\n");
 	if (rs->torn_tails)
 		sb_printf(sb,

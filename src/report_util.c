@@ -114,17 +114,22 @@ static bool take_digits(const char **pp, int n, int *out)
 }
 
 /* "-2h": that long before now, in the durations' one grammar (cli_parse_seconds). */
+/* Seconds since the epoch as nanoseconds, if they fit 64 bits (until the year 2554). */
+static bool seconds_to_ns(double secs, uint64_t *ns)
+{
+	if (!(secs >= 0) || secs * NS_PER_S >= 18446744073709551615.0)
+		return false;
+	*ns = (uint64_t)(secs * NS_PER_S);
+	return true;
+}
+
 static bool parse_relative(const char *s, time_t now, uint64_t *ns)
 {
 	double v;
 
 	if (!cli_parse_seconds(s, &v))
 		return false;
-	v = (double)now - v;
-	if (v < 0)
-		return false;
-	*ns = (uint64_t)(v * NS_PER_S);
-	return true;
+	return seconds_to_ns((double)now - v, ns);
 }
 
 bool report_parse_time(const char *s, time_t now, uint64_t *ns)
@@ -149,10 +154,9 @@ bool report_parse_time(const char *s, time_t now, uint64_t *ns)
 
 		errno = 0;
 		d = strtod(s, &end);
-		if (errno || *end || !isfinite(d) || d < 0 || s[0] < '0' || s[0] > '9')
+		if (errno || *end || !isfinite(d) || s[0] < '0' || s[0] > '9')
 			return false;
-		*ns = (uint64_t)(d * NS_PER_S);
-		return true;
+		return seconds_to_ns(d, ns);
 	}
 	if (!take_digits(&p, 4, &v) || *p++ != '-')
 		return false;
@@ -184,7 +188,8 @@ bool report_parse_time(const char *s, time_t now, uint64_t *ns)
 	want = tm;
 	t = utc ? timegm(&tm) : mktime(&tm);
 	/* mktime() would turn February 30 into March 2 without a word. */
-	if (t == (time_t)-1 || tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon || t < 0)
+	if (t == (time_t)-1 || tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon || t < 0 ||
+	    (uint64_t)t > UINT64_MAX / NS_PER_S)
 		return false;
 	*ns = (uint64_t)t * NS_PER_S;
 	return true;

@@ -73,7 +73,8 @@ static size_t ranked(struct daemon *d, struct model_proc ***out)
 		r[n].vmas = model_vma_count(val);
 		n++;
 	}
-	qsort(r, n, sizeof(*r), rank_cmp);
+	if (n > 1)
+		qsort(r, n, sizeof(*r), rank_cmp);
 	for (size_t i = 0; i < n; i++)
 		v[i] = r[i].p;
 	free(r);
@@ -94,6 +95,17 @@ void daemon_metrics_view(void *ctx, struct metrics_view *v)
 	v->repairs = d->model->st.repairs;
 	v->events = d->model->st.events;
 	v->ooms = d->ooms;
+	{
+		struct journal_stats js;
+
+		daemon_journal_totals(d, &js);
+		v->journal_bytes = js.bytes_written;
+		v->journal_write_errors = js.write_errors;
+		v->journal_records_lost = js.records_lost;
+		v->journal_outages = js.outages;
+		v->journal_on = d->cfg->journal_dir[0];
+		v->journal_writing = d->journal && !js.outage;
+	}
 	for (int k = 0; k < ALERT__COUNT; k++) {
 		v->alerts[k] = d->alerts ? alert_count(d->alerts, k) : 0;
 		v->alerts_suppressed[k] = d->alerts ? alert_suppressed(d->alerts, k) : 0;
@@ -108,9 +120,10 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 			const unsigned long long *st, uint64_t now)
 {
 	const struct model *m = d->model;
-	const struct journal_stats *js = d->journal ? journal_get_stats(d->journal) : NULL;
+	struct journal_stats jt;
 	struct jsonw w;
 
+	daemon_journal_totals(d, &jt);
 	jw_begin(&w, out);
 	jw_obj(&w);
 	jw_kuint(&w, "max_map_count", d->max_map_count);
@@ -136,10 +149,14 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 		jw_kuint(&w, alert_kind_name(k), alert_suppressed(d->alerts, k));
 	jw_obj_end(&w);
 	jw_obj_end(&w);
+	jw_kuint(&w, "malformed_records", d->malformed);
 	jw_kobj(&w, "journal");
-	jw_kuint(&w, "records", js ? js->records : 0);
-	jw_kuint(&w, "bytes", js ? js->bytes_written : 0);
-	jw_kuint(&w, "write_errors", js ? js->write_errors : 0);
+	jw_kuint(&w, "records", jt.records);
+	jw_kuint(&w, "bytes", jt.bytes_written);
+	jw_kuint(&w, "write_errors", jt.write_errors);
+	jw_kuint(&w, "records_lost", jt.records_lost);
+	jw_kuint(&w, "outages", jt.outages);
+	jw_kbool(&w, "writing", d->journal && !jt.outage);
 	jw_obj_end(&w);
 	jw_kfixed(&w, "growth_window_s", d->cfg->growth_window_ns / 1e9, 1);
 	jw_karr(&w, "top");
@@ -192,7 +209,6 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 			const unsigned long long *st, uint64_t now)
 {
 	const struct model *m = d->model;
-	const struct journal_stats *js = d->journal ? journal_get_stats(d->journal) : NULL;
 
 	sb_printf(out, "vmatrace: %zu processes, vm.max_map_count %lu, up %.0f s\n", m->procs.len,
 		  d->max_map_count, (now - d->started_ns) / 1e9);
@@ -218,11 +234,17 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 			sb_printf(out, " (%llu more suppressed: alert_user_limit, alert_limit)",
 				  (unsigned long long)held);
 	}
-	if (js)
-		sb_printf(out, "; journal %s: %llu records, %llu bytes, %llu write errors",
-			  d->cfg->journal_dir, (unsigned long long)js->records,
-			  (unsigned long long)js->bytes_written,
-			  (unsigned long long)js->write_errors);
+	if (d->cfg->journal_dir[0]) {
+		struct journal_stats jt;
+
+		daemon_journal_totals(d, &jt);
+		sb_printf(out,
+			  "; journal %s%s: %llu records, %llu bytes, %llu write errors, %llu "
+			  "records lost",
+			  d->cfg->journal_dir, d->journal && !jt.outage ? "" : " (NOT WRITING)",
+			  (unsigned long long)jt.records, (unsigned long long)jt.bytes_written,
+			  (unsigned long long)jt.write_errors, (unsigned long long)jt.records_lost);
+	}
 	sb_printf(out, "\ngrowth: VMAs per second over the last %.0f s; TO LIMIT at that rate\n\n",
 		  d->cfg->growth_window_ns / 1e9);
 	sb_printf(out, "%8s %-16s %8s %7s %9s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS",
@@ -357,6 +379,16 @@ int daemon_handle_request(void *ctx, char *req, struct strbuf *out)
 		} else {
 			sites_write_text(out, p->sites, top ? top : SIZE_MAX, decode_errno_name);
 		}
+		return 0;
+	}
+	if (!strcmp(cmd, "reload")) {
+		char err[512];
+
+		if (daemon_reload(d, err, sizeof(err))) {
+			sb_puts(out, err);
+			return -1;
+		}
+		sb_printf(out, "configuration reloaded from %s\n", d->config_path);
 		return 0;
 	}
 	if (!strcmp(cmd, "metrics") && d->metrics) {

@@ -122,7 +122,8 @@ static void load_symbols(struct elf_file *f)
 			}
 		}
 	}
-	qsort(f->syms, f->nsyms, sizeof(*f->syms), sym_cmp);
+	if (f->nsyms > 1)
+		qsort(f->syms, f->nsyms, sizeof(*f->syms), sym_cmp);
 	elf_end(e);
 	close(fd);
 }

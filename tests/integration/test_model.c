@@ -91,7 +91,7 @@ static void torture_stop(void *ctx, int pid, int k)
 
 Test(model, accuracy_torture)
 {
-	char *argv[] = { strdup(h_path("workloads/torture")), "42", "12000", "200", NULL };
+	char *argv[] = { (char *)h_path("workloads/torture"), "42", "12000", "200", NULL };
 	struct torture_ctx t = { 0 };
 	long long before, after;
 	int rc;
@@ -131,7 +131,7 @@ static void explode_stop(void *ctx, int pid, int k)
 
 Test(model, scenario1_vma_count_follows_kernel_to_the_limit)
 {
-	char *argv[] = { strdup(h_path("workloads/vma_explode")), NULL };
+	char *argv[] = { (char *)h_path("workloads/vma_explode"), NULL };
 	struct explode_ctx e = { 0 };
 
 	h_daemon_start(&daemon_, "--ringbuf-size 64M");
@@ -160,7 +160,7 @@ static void census_stop(void *ctx, int pid, int k)
 
 Test(model, scenario1_malloc_129k_grows_heap_not_vmas)
 {
-	char *argv[] = { strdup(h_path("workloads/malloc_129k")), "4000", NULL };
+	char *argv[] = { (char *)h_path("workloads/malloc_129k"), "4000", NULL };
 	static struct census_ctx c;
 	long long vmas = 0;
 
@@ -176,7 +176,7 @@ Test(model, scenario1_malloc_129k_grows_heap_not_vmas)
 
 Test(model, scenario3_arenas_and_thread_stacks_classified)
 {
-	char *argv[] = { strdup(h_path("workloads/arenas")), NULL };
+	char *argv[] = { (char *)h_path("workloads/arenas"), NULL };
 	static struct census_ctx c;
 
 	h_daemon_start(&daemon_, NULL);
@@ -192,7 +192,7 @@ Test(model, scenario3_arenas_and_thread_stacks_classified)
 
 Test(model, scenario4_brk_high_water_stays_while_memory_is_freed)
 {
-	char *argv[] = { strdup(h_path("workloads/brk_frag")), NULL };
+	char *argv[] = { (char *)h_path("workloads/brk_frag"), NULL };
 	static struct census_ctx c;
 	long long heap[3], hwm[3];
 
@@ -237,7 +237,7 @@ Test(model, seeded_process_matches_proc)
 
 Test(model, timeline_and_status)
 {
-	char *argv[] = { strdup(h_path("workloads/brk_frag")), NULL };
+	char *argv[] = { (char *)h_path("workloads/brk_frag"), NULL };
 	static struct census_ctx c;
 	char line[8192];
 	long long drops;

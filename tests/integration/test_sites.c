@@ -142,8 +142,10 @@ Test(sites, alerts_carry_the_top_sites)
 		for (size_t k = 0; k < l.n && !found; k++) {
 			json_t *a = h_json(l.v[k]);
 			const json_t *s = a ? json_object_get(a, "sites") : NULL;
+			char *text = s ? json_dumps(s, 0) : NULL;
 
-			found = s && strstr(json_dumps(s, 0) ?: "", "(alpha_maps+");
+			found = text && strstr(text, "(alpha_maps+");
+			free(text);
 			json_decref(a);
 		}
 		h_free_lines(&l);

@@ -228,8 +228,12 @@ Test(journal, nested_directory_and_empty_segments)
 	cr_assert_not_null(j, "journal_open %s: %s", path, strerror(errno));
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0750 & ~mask);
-	/* Nothing written: closing leaves no empty segment behind. */
+	/* Nothing written: closing leaves no empty segment behind, only the lock's file
+	 * (removing it would let a second writer lock a new file while one holds the old). */
 	journal_close(j);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", JOURNAL_LOCK_NAME);
+	cr_assert_eq(unlink(path), 0, "no lock file: %s", strerror(errno));
+	*strrchr(path, '/') = 0;
 	cr_assert_eq(rmdir(path), 0, "a/b is empty");
 	snprintf(path, sizeof(path), "%s/a", tdir);
 	cr_assert_eq(rmdir(path), 0);
@@ -435,4 +439,21 @@ Test(journal, a_segment_of_another_version_is_skipped_and_named)
 	cr_assert_eq(st.damaged_blocks, 0);
 	cr_assert_eq(st.torn_tails, 0);
 	free(exp);
+}
+
+/* One writer per directory: a second one is refused while the first holds the lock. */
+Test(journal, one_writer_per_directory)
+{
+	struct journal_config cfg = { .dir = tdir, .fsync = JOURNAL_FSYNC_NEVER };
+	struct journal *a = journal_open(&cfg), *b;
+
+	cr_assert_not_null(a, "journal_open: %s", strerror(errno));
+	errno = 0;
+	b = journal_open(&cfg);
+	cr_assert_null(b, "a second writer opened the same journal");
+	cr_assert_eq(errno, EBUSY);
+	journal_close(a);
+	b = journal_open(&cfg);
+	cr_assert_not_null(b, "the lock outlived its writer: %s", strerror(errno));
+	journal_close(b);
 }

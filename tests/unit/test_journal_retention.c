@@ -178,6 +178,7 @@ Test(journal_retention, full_disk_drop_oldest)
 	struct journal_reader_stats st;
 	struct journal_stats ws;
 	const struct journal_stats *live;
+	struct journal_event ev;
 	size_t *seqs, got, i;
 	struct journal *j;
 	char msg[512];
@@ -212,13 +213,25 @@ Test(journal_retention, full_disk_drop_oldest)
 	}
 	cr_assert_gt(live->records_lost, 0);
 	cr_assert_eq(count_segments(), 1, "the current segment stays");
+	/* Records are lost now: an outage, said once while it lasts. */
+	cr_assert(live->outage);
+	cr_assert(journal_take_event(j, &ev));
+	cr_assert_not(ev.recovered);
+	cr_assert(strstr(ev.msg, "records are lost"), "message: %s", ev.msg);
 	cr_assert_not(journal_take_error(j, msg, sizeof(msg)));
 
-	/* Space again: writing resumes. */
+	/* Space again: writing resumes, and the outage's end says what it lost. */
 	fs_capacity = 1ull << 30;
 	for (; i < n; i++)
 		append_random(j, &exp[i]);
 	cr_assert_eq(journal_flush(j), 0);
+	cr_assert_not(live->outage);
+	cr_assert(journal_take_event(j, &ev));
+	cr_assert(ev.recovered, "message: %s", ev.msg);
+	cr_assert_eq(ev.records_lost, live->records_lost);
+	cr_assert_eq(ev.cause, ENOSPC);
+	cr_assert_geq(ev.until_ns, ev.since_ns);
+	cr_assert_eq(live->outages, 1);
 	ws = *live;
 	journal_close(j);
 	journal_write_hook = NULL;
@@ -283,6 +296,8 @@ Test(journal_retention, full_disk_stop)
 	cr_assert(live->stopped);
 	cr_assert_eq(journal_flush(j), 0);
 	cr_assert_not(live->stopped, "a flush that writes resumes the journal");
+	cr_assert(journal_take_error(j, msg, sizeof(msg)), "the recovery is said too");
+	cr_assert(strstr(msg, "again"), "message: %s", msg);
 	for (; i < n; i++)
 		append_random(j, &exp[i]);
 	cr_assert_eq(journal_flush(j), 0);
@@ -329,14 +344,22 @@ Test(journal_retention, full_disk_at_open)
 	cr_assert_eq(errno, ENOSPC);
 	cr_assert_eq(count_segments(), before, "a failed open leaves nothing behind");
 
-	/* DROP_OLDEST makes room the way it does while running. */
+	/* DROP_OLDEST neither: a restart on a full disk must keep the history it restarts on. */
 	cfg.on_full = JOURNAL_FULL_DROP_OLDEST;
+	errno = 0;
+	cr_assert_null(journal_open(&cfg));
+	cr_assert_eq(errno, ENOSPC);
+	cr_assert_eq(count_segments(), before, "nothing deleted to open");
+
+	/* Space again: it opens, beside the history. */
+	fs_capacity = 1ull << 30;
 	j = journal_open(&cfg);
 	cr_assert_not_null(j, "journal_open: %s", strerror(errno));
 	ws = journal_get_stats(j);
-	cr_assert_eq(ws->segments_deleted, 1);
-	cr_assert_eq(count_segments(), before);
+	cr_assert_eq(ws->segments_deleted, 0);
+	cr_assert_eq(count_segments(), before + 1);
 	journal_close(j);
+	journal_write_hook = NULL;
 	free(exp);
 }
 
@@ -355,7 +378,7 @@ Test(journal_retention, file_size_limit)
 	size_t *seqs, got;
 	struct journal *j;
 	int errors_taken = 0;
-	char msg[256];
+	char msg[256], first[256] = "";
 
 	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
 	small = saved_fsize;
@@ -371,7 +394,8 @@ Test(journal_retention, file_size_limit)
 		if (i % 8 == 7)
 			journal_flush(j);
 		while (journal_take_error(j, msg, sizeof(msg)))
-			errors_taken++;
+			if (!errors_taken++)
+				snprintf(first, sizeof(first), "%s", msg);
 	}
 	cr_assert_eq(journal_flush(j), 0);
 	ws = *journal_get_stats(j);
@@ -381,9 +405,10 @@ Test(journal_retention, file_size_limit)
 	cr_assert_gt(ws.write_errors, 0);
 	cr_assert_gt(ws.records_lost, 0);
 	cr_assert_eq(ws.records + ws.records_lost, n);
-	cr_assert_eq(errors_taken, 1);
-	cr_assert(strstr(msg, strerror(EFBIG)) || strstr(msg, strerror(ENOSPC)), "message: %s",
-		  msg);
+	cr_assert_eq(errors_taken, 2, "the outage and its end");
+	cr_assert(strstr(first, strerror(EFBIG)) || strstr(first, strerror(ENOSPC)), "message: %s",
+		  first);
+	cr_assert(strstr(msg, "again"), "message: %s", msg);
 
 	got = read_all(exp, n, &seqs, &st);
 	cr_assert_eq(got, ws.records);

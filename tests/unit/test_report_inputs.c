@@ -212,6 +212,11 @@ Test(report, time_specs)
 	cr_assert_not(report_parse_time("26-11-22", now, &ns));
 	cr_assert_not(report_parse_time("1e9", now, &ns));
 	cr_assert_not(report_parse_time("12abc", now, &ns));
+	/* Past 64-bit nanoseconds (the year 2554): refused, not wrapped (UBSan: an overflow). */
+	cr_assert_not(report_parse_time("77777777777", now, &ns));
+	cr_assert_not(report_parse_time("9999-12-31 23:59", now, &ns));
+	cr_assert(report_parse_time("18446744073", now, &ns));
+	cr_assert_not(report_parse_time("18446744074", now, &ns));
 }
 
 /* ---- the example in docs/ ---- */
