@@ -224,8 +224,8 @@ static const json_t *nonempty(const json_t *o, const char *key)
 Test(daemon, scenario2_oom_kill_what_grew_in_every_output)
 {
 	const char *alerts = h_tmpfile("alerts.jsonl"), *jdir = h_tmpfile("journal");
-	const char *hook = h_tmpfile("hook.sh"), *hook_in = h_tmpfile("hook.stdin");
-	const char *hook_env = h_tmpfile("hook.env"), *text = h_tmpfile("report.txt");
+	const char *hook = h_tmpfile("hook.sh"), *hook_in = h_tmpfile("out/hook.stdin");
+	const char *hook_env = h_tmpfile("out/hook.env"), *text = h_tmpfile("report.txt");
 	const char *json = h_tmpfile("report.json");
 	char args[1024], cmd[512], row[128], mapped_s[32], heap_s[32];
 	const json_t *grew, *pts, *last, *kinds;
@@ -243,6 +243,8 @@ Test(daemon, scenario2_oom_kill_what_grew_in_every_output)
 	snprintf(memcg, sizeof(memcg), "/sys/fs/cgroup/memory/vmatrace-dtest-%d", (int)getpid());
 	cr_assert_eq(mkdir(memcg, 0755), 0);
 	cr_assert_eq(h_sh("echo 64M > %s/memory.limit_in_bytes", memcg), 0);
+	/* The hook runs as nobody: it must reach the hook and a place to write. */
+	cr_assert_eq(h_sh("chmod 0755 %s && mkdir -m 1777 %s/out", h_tmpdir(), h_tmpdir()), 0);
 	hf = fopen(hook, "w");
 	cr_assert(hf);
 	fprintf(hf, "#!/bin/sh\ncat >> %s\nprintf '%%s\\n' \"$VMATRACE_ALERT_JSON\" >> %s\n",
