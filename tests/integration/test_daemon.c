@@ -31,7 +31,7 @@ static void fini(void)
 	h_cleanup();
 }
 
-TestSuite(daemon, .init = h_require_root, .fini = fini, .timeout = 240);
+TestSuite(daemon, .init = h_require_root, .fini = fini, .timeout = H_TIMEOUT(240));
 
 /* Run a workload to completion, its output into out (NULL: none); returns its pid. */
 static int run_workload_out(const char *cmd, const char *out)

@@ -38,7 +38,7 @@ static void fini(void)
 	h_cleanup();
 }
 
-TestSuite(hardening, .init = h_require_root, .fini = fini, .timeout = 240);
+TestSuite(hardening, .init = h_require_root, .fini = fini, .timeout = H_TIMEOUT(240));
 
 static pid_t track(pid_t pid)
 {

@@ -24,7 +24,7 @@ static void fini(void)
 	h_cleanup();
 }
 
-TestSuite(history, .init = h_require_root, .fini = fini, .timeout = 240);
+TestSuite(history, .init = h_require_root, .fini = fini, .timeout = H_TIMEOUT(240));
 
 /* The timeline resolution of these tests: plateaus are measured to within one interval. */
 #define RES_S 0.25

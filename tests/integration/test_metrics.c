@@ -65,7 +65,7 @@ static void suite_fini(void)
 	h_cleanup();
 }
 
-TestSuite(metrics, .init = h_require_root, .fini = suite_fini, .timeout = 240);
+TestSuite(metrics, .init = h_require_root, .fini = suite_fini, .timeout = H_TIMEOUT(240));
 
 /* ---- a tiny HTTP/1.0 client (curl is not guaranteed) ---- */
 

@@ -29,7 +29,7 @@ static void suite_fini(void)
 	h_cleanup();
 }
 
-TestSuite(model, .init = h_require_root, .fini = suite_fini, .timeout = 300);
+TestSuite(model, .init = h_require_root, .fini = suite_fini, .timeout = H_TIMEOUT(300));
 
 /* Ask the daemon; the answer's first line into buf. */
 static bool query(char *buf, size_t len, const char *fmt, ...)

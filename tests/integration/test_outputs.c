@@ -23,7 +23,7 @@ static void suite_fini(void)
 	h_cleanup();
 }
 
-TestSuite(outputs, .init = h_require_root, .fini = suite_fini, .timeout = 240);
+TestSuite(outputs, .init = h_require_root, .fini = suite_fini, .timeout = H_TIMEOUT(240));
 
 static long long kind_count(json_t *census, const char *kind)
 {

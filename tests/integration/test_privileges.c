@@ -31,7 +31,7 @@ static void suite_fini(void)
 	h_cleanup();
 }
 
-TestSuite(privileges, .init = h_require_root, .fini = suite_fini, .timeout = 180);
+TestSuite(privileges, .init = h_require_root, .fini = suite_fini, .timeout = H_TIMEOUT(180));
 
 /* A hex field of /proc/PID/status (CapEff, CapBnd...); -1 if absent. */
 static unsigned long long status_hex(int pid, const char *field)
@@ -492,7 +492,7 @@ Test(privileges, disk_full_restart_keeps_history_and_marks_the_gaps, .fini = unm
 
 /* ---- the unit under a real systemd (tests/nspawn/unit.sh) ---- */
 
-Test(privileges, systemd_unit_under_nspawn, .timeout = 900)
+Test(privileges, systemd_unit_under_nspawn, .timeout = H_TIMEOUT(900))
 {
 	const char *out = h_tmpfile("nspawn.out");
 	char work[300], reason[512] = "";

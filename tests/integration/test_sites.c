@@ -23,7 +23,7 @@ static void fini(void)
 	h_cleanup();
 }
 
-TestSuite(sites, .init = h_require_root, .fini = fini, .timeout = 180);
+TestSuite(sites, .init = h_require_root, .fini = fini, .timeout = H_TIMEOUT(180));
 
 /* Net VMAs of the sites (by_vmas) whose frames name `fn`. */
 static long long net_vmas_of(const json_t *sites, const char *fn)

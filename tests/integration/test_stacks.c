@@ -15,7 +15,7 @@
 
 #include "harness.h"
 
-TestSuite(stacks, .init = h_require_root, .fini = h_cleanup, .timeout = 120);
+TestSuite(stacks, .init = h_require_root, .fini = h_cleanup, .timeout = H_TIMEOUT(120));
 
 /* Trace a workload with extra options into a file; its lines. */
 static void trace(const char *opts, const char *workload, struct lines *l)

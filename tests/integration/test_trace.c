@@ -14,7 +14,7 @@
 
 #include "harness.h"
 
-TestSuite(trace, .init = h_require_root, .fini = h_cleanup, .timeout = 180);
+TestSuite(trace, .init = h_require_root, .fini = h_cleanup, .timeout = H_TIMEOUT(180));
 
 struct run {
 	struct lines trace; /* JSON lines from vmatrace */

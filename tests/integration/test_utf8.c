@@ -22,7 +22,7 @@ static void fini(void)
 	h_cleanup();
 }
 
-TestSuite(utf8, .init = h_require_root, .fini = fini, .timeout = 120);
+TestSuite(utf8, .init = h_require_root, .fini = fini, .timeout = H_TIMEOUT(120));
 
 #define CAFE "caf\xc3\xa9"
 
