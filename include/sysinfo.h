@@ -18,6 +18,8 @@ pid_t sys_tgid_of(pid_t pid);
 const char *sys_untraceable(pid_t pid, pid_t *tgid);
 /* This process's resident memory in KiB (/proc/self/statm), 0 if unknown. */
 long sys_self_rss_kib(void);
+/* The running kernel's release (uname -r), "?" if unknown; a static buffer. */
+const char *sys_kernel_release(void);
 /* Parse a positive pid; false if s is not one. */
 bool sys_parse_pid(const char *s, pid_t *out);
 

@@ -10,6 +10,7 @@
 #include "vmatrace.h"
 
 struct tracer;
+struct kfeatures;
 
 /* Called for every record, in ring-buffer order. Return 0 to go on. */
 typedef int (*tracer_record_fn)(void *ctx, void *data, size_t size);
@@ -66,6 +67,12 @@ int tracer_seed(struct tracer *t, pid_t tgid, tracer_seed_fn fn, void *ctx);
  */
 bool tracer_in_pidns(const struct tracer *t);
 pid_t tracer_self_tgid(const struct tracer *t);
+
+/* What this kernel offers and what the tracer does without it (probed at tracer_new). */
+const struct kfeatures *tracer_kfeatures(const struct tracer *t);
+
+/* Probe the running kernel (its BTF and tracefs) without loading anything; false if no BTF. */
+bool tracer_probe_kernel(struct kfeatures *kf);
 pid_t tracer_host_tgid(struct tracer *t, pid_t tgid);
 pid_t tracer_ns_tgid(struct tracer *t, pid_t host);
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vmatrace: one binary, subcommands. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "kfeatures.h"
 #include "log.h"
-
+#include "strbuf.h"
+#include "sysinfo.h"
+#include "tracer.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -25,9 +29,29 @@ static void usage(FILE *f)
 		"  metrics    the daemon's Prometheus metrics (also served on metrics_listen)\n"
 		"  reload     make the daemon read its configuration again; fails if it is rejected\n"
 		"  report     history from the journal: incidents, OOM kills, timelines (text, json, csv, svg, html)\n"
-		"  version    print the version\n"
+		"  version    print the version (-v: the kernel's features and vmatrace's fallbacks)\n"
 		"\n"
 		"Run 'vmatrace COMMAND --help' for a command's options.\n");
+}
+
+/* -v: the kernel's features that vmatrace uses, and what it does without each. */
+static int print_version(bool verbose)
+{
+	struct kfeatures kf;
+	struct strbuf sb;
+
+	printf("vmatrace %s\n", VMATRACE_VERSION);
+	if (!verbose)
+		return 0;
+	sb_init(&sb);
+	if (!tracer_probe_kernel(&kf))
+		sb_puts(&sb,
+			"no kernel BTF (/sys/kernel/btf/vmlinux): vmatrace cannot load here\n");
+	printf("kernel %s, features:\n", sys_kernel_release());
+	kfeatures_format(&kf, &sb);
+	sb_write(&sb, stdout);
+	sb_free(&sb);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -47,10 +71,9 @@ int main(int argc, char **argv)
 	    !strcmp(argv[1], "timeline") || !strcmp(argv[1], "metrics") ||
 	    !strcmp(argv[1], "sites") || !strcmp(argv[1], "reload"))
 		return cli_query(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-		printf("vmatrace %s\n", VMATRACE_VERSION);
-		return 0;
-	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))
+		return print_version(argc > 2 &&
+				     (!strcmp(argv[2], "-v") || !strcmp(argv[2], "--verbose")));
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

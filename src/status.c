@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "hmap.h"
 #include "journal.h"
+#include "kfeatures.h"
 #include "jsonw.h"
 #include "loop.h"
 #include "metrics.h"
@@ -140,6 +141,9 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kfixed(&w, "cpu_s", cpu_seconds(), 2);
 	jw_kuint(&w, "flight_lost", m->st.fr_lost);
 	jw_kfixed(&w, "uptime_s", (now - d->started_ns) / 1e9, 1);
+	jw_kstr(&w, "kernel", sys_kernel_release());
+	if (d->tracer)
+		kfeatures_write_json(tracer_kfeatures(d->tracer), &w);
 	jw_kobj(&w, "alerts");
 	jw_kuint(&w, "vma_threshold", alert_count(d->alerts, ALERT_VMA_THRESHOLD));
 	jw_kuint(&w, "alloc_failure", alert_count(d->alerts, ALERT_ALLOC_FAILURE));
@@ -205,6 +209,20 @@ static void pad_size(struct strbuf *out, unsigned long long v, size_t width)
 	pad_from(out, before, width);
 }
 
+/* The kernel, and the features it lacks (each one's fallback: vmatrace --version -v). */
+static void status_kernel_line(const struct kfeatures *kf, struct strbuf *out)
+{
+	size_t before;
+
+	sb_printf(out, "\nkernel %s: ", sys_kernel_release());
+	before = out->len;
+	kfeatures_missing_list(kf, out);
+	if (out->len == before)
+		sb_puts(out, "every feature vmatrace uses");
+	else
+		sb_puts(out, " missing, with fallbacks (vmatrace --version -v says each)");
+}
+
 static void status_text(struct daemon *d, struct strbuf *out, struct model_proc **r, size_t n,
 			const unsigned long long *st, uint64_t now)
 {
@@ -245,6 +263,8 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 			  (unsigned long long)jt.records, (unsigned long long)jt.bytes_written,
 			  (unsigned long long)jt.write_errors, (unsigned long long)jt.records_lost);
 	}
+	if (d->tracer)
+		status_kernel_line(tracer_kfeatures(d->tracer), out);
 	sb_printf(out, "\ngrowth: VMAs per second over the last %.0f s; TO LIMIT at that rate\n\n",
 		  d->cfg->growth_window_ns / 1e9);
 	sb_printf(out, "%8s %-16s %8s %7s %9s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS",

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "tracer.h"
 #include "vmatrace_bpf.skel.h"
@@ -34,7 +35,7 @@ struct tracer {
 	size_t data_size, mapped_size;
 	size_t chase_bytes; /* read on past the snapshot only when this far behind */
 	int rb_fd;
-	unsigned long missing_syscalls;
+	struct kfeatures kf; /* what this kernel offers (probed in tracer_new) */
 	int ncpus;
 	pid_t self_host, self_ns; /* our tgid in the kernel's terms and in our PID namespace */
 };
@@ -101,16 +102,7 @@ int tracer_ensure_tracefs(void)
 	return 0;
 }
 
-static bool tracepoint_exists(const char *category, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/id", category, name);
-	if (path_exists(path))
-		return true;
-	snprintf(path, sizeof(path), DEBUGFS_TRACING "/events/%s/%s/id", category, name);
-	return path_exists(path);
-}
+static const char *const tracing_roots[] = { TRACEFS, DEBUGFS_TRACING, NULL };
 
 /* The BPF program of each traced syscall and its tracepoint, from vmt_syscalls.h. */
 static const struct syscall_prog {
@@ -131,7 +123,7 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 	for (size_t i = 0; i < sizeof(syscall_progs) / sizeof(syscall_progs[0]); i++) {
 		const struct syscall_prog *sp = &syscall_progs[i];
 
-		if (tracepoint_exists("syscalls", sp->tracepoint))
+		if (!(t->kf.missing_syscalls & (1ul << sp->sys)))
 			continue;
 		if (decode_sys_required(sp->sys)) {
 			log_err("this kernel has no tracepoint syscalls/%s: vmatrace cannot "
@@ -141,7 +133,6 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 		}
 		log_warn("this kernel has no tracepoint syscalls/%s: %s calls are not traced",
 			 sp->tracepoint, decode_sys_name(sp->sys));
-		t->missing_syscalls |= 1ul << sp->sys;
 		prog = bpf_object__find_program_by_name(t->skel->obj, sp->prog);
 		if (!prog) {
 			log_err("BPF program %s is not in the object (rebuild vmatrace)", sp->prog);
@@ -155,7 +146,7 @@ static int disable_missing(struct tracer *t, struct btf *vmlinux)
 		const char *name;
 
 		if (!strcmp(sec, "tracepoint/oom/mark_victim")) {
-			if (tracepoint_exists("oom", "mark_victim"))
+			if (t->kf.has[KF_OOM_TRACEPOINT])
 				continue;
 			log_warn("this kernel has no tracepoint oom/mark_victim: OOM kills are not "
 				 "recorded");
@@ -363,6 +354,23 @@ pid_t tracer_self_tgid(const struct tracer *t)
 	return t->self_host;
 }
 
+const struct kfeatures *tracer_kfeatures(const struct tracer *t)
+{
+	return &t->kf;
+}
+
+bool tracer_probe_kernel(struct kfeatures *kf)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool have_btf = vmlinux != NULL;
+
+	if (geteuid() == 0)
+		tracer_ensure_tracefs(); /* as tracer_new would: its errors are said there */
+	kfeatures_probe(kf, vmlinux, tracing_roots);
+	btf__free(vmlinux);
+	return have_btf;
+}
+
 pid_t tracer_host_tgid(struct tracer *t, pid_t tgid)
 {
 	struct pid_lookup l = { .want = tgid, .by_ns = true };
@@ -424,15 +432,15 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 	t->skel->rodata->wakeup_backlog = opts->wakeup_backlog ? opts->wakeup_backlog :
 								 rb_bytes / 8;
 	t->chase_bytes = t->skel->rodata->wakeup_backlog / 2;
+	kfeatures_probe(&t->kf, vmlinux, tracing_roots);
 	/* Without these, VMAs are looked up the locked way only (syscalls.bpf.c). */
-	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0 ||
-	    btf__find_by_name_kind(vmlinux, "bpf_iter_num_new", BTF_KIND_FUNC) <= 0) {
-		log_debug(
-			"this kernel lacks bpf_rdonly_cast or bpf_iter_num: VMA lookups take mmap_lock");
+	if (!t->kf.has[KF_VMA_WALK]) {
+		log_debug("this kernel lacks bpf_rdonly_cast, bpf_iter_num or mm_lock_seq: VMA "
+			  "lookups take mmap_lock");
 		t->skel->rodata->vma_walk = false;
 	}
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
-	if (btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) <= 0) {
+	if (!t->kf.has[KF_EXEC_VMAS]) {
 		log_warn("this kernel lacks bpf_iter_task_vma_new: VMAs of exec'd processes are "
 			 "read from /proc instead");
 		t->skel->rodata->exec_walk_vmas = false;
