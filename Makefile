@@ -157,7 +157,9 @@ VM_TEST_SET = model/accuracy_torture \
 	daemon/scenario1_threshold_alerts_before_the_enomem_alert \
 	daemon/reports_in_every_format_from_a_recorded_journal \
 	trace/mmap_loop_every_call_in_order trace/threads_every_thread_seen \
-	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket
+	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket \
+	kernel/version_v_lists_each_feature_as_the_kernel_has_it \
+	kernel/status_lists_the_fallbacks_and_exec_takes_them
 # Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
 # daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
 # fails the run.
