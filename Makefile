@@ -204,6 +204,9 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | $(SKEL)
 	$(Q)$(CLANG) $(CPPFLAGS) -Isrc -Itests $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP $< \
 		$(FUZZ_LIB_OBJS) $(VMT_LDLIBS) -o $@
 
+# Made by a pattern rule only for the harnesses: kept, or each make would build them again.
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP=1 scripts/fuzz.sh $(FUZZ_OUT)
