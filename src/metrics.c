@@ -61,6 +61,14 @@ static void put_u64(struct strbuf *sb, const char *name, uint64_t v)
 	sb_printf(sb, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* A family with one unlabelled sample. */
+static void scalar_u64(struct strbuf *sb, const char *name, const char *type, const char *help,
+		       uint64_t v)
+{
+	family(sb, name, type, help);
+	put_u64(sb, name, v);
+}
+
 static void errno_label(struct strbuf *sb, int err)
 {
 	const char *name = err ? decode_errno_name(err) : "unknown";
@@ -107,23 +115,23 @@ static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t 
 		}
 	}
 
-	family(sb, "vmatrace_ringbuf_dropped_records_total", "counter",
-	       "Records lost because the BPF ring buffer was full (the model resyncs after them).");
-	put_u64(sb, "vmatrace_ringbuf_dropped_records_total", v->drops);
+	scalar_u64(
+		sb, "vmatrace_ringbuf_dropped_records_total", "counter",
+		"Records lost because the BPF ring buffer was full (the model resyncs after them).",
+		v->drops);
 
-	family(sb, "vmatrace_model_resyncs_total", "counter",
-	       "Times the model re-read a process's VMAs from the kernel.");
-	put_u64(sb, "vmatrace_model_resyncs_total", v->resyncs);
+	scalar_u64(sb, "vmatrace_model_resyncs_total", "counter",
+		   "Times the model re-read a process's VMAs from the kernel.", v->resyncs);
 
-	family(sb, "vmatrace_model_drop_repairs_total", "counter",
-	       "Processes re-read from the kernel because some of their records were dropped.");
-	put_u64(sb, "vmatrace_model_drop_repairs_total", v->repairs);
+	scalar_u64(sb, "vmatrace_model_drop_repairs_total", "counter",
+		   "Processes re-read from the kernel because some of their records were dropped.",
+		   v->repairs);
 
-	family(sb, "vmatrace_events_total", "counter", "Ring-buffer events applied to the model.");
-	put_u64(sb, "vmatrace_events_total", v->events);
+	scalar_u64(sb, "vmatrace_events_total", "counter",
+		   "Ring-buffer events applied to the model.", v->events);
 
-	family(sb, "vmatrace_oom_kills_total", "counter", "OOM kills seen, on the whole host.");
-	put_u64(sb, "vmatrace_oom_kills_total", v->ooms);
+	scalar_u64(sb, "vmatrace_oom_kills_total", "counter", "OOM kills seen, on the whole host.",
+		   v->ooms);
 
 	family(sb, "vmatrace_alerts_total", "counter", "Alerts raised, by kind.");
 	for (int k = 0; k < ALERT__COUNT; k++)
@@ -137,36 +145,35 @@ static void render_host(const struct metrics_view *v, struct strbuf *sb, size_t 
 			  alert_kind_name(k), (unsigned long long)v->alerts_suppressed[k]);
 
 	if (v->journal_on) {
-		family(sb, "vmatrace_journal_written_bytes_total", "counter",
-		       "Bytes written to the journal (compressed).");
-		put_u64(sb, "vmatrace_journal_written_bytes_total", v->journal_bytes);
-		family(sb, "vmatrace_journal_write_errors_total", "counter",
-		       "Failed writes to the journal (a full disk...).");
-		put_u64(sb, "vmatrace_journal_write_errors_total", v->journal_write_errors);
-		family(sb, "vmatrace_journal_records_lost_total", "counter",
-		       "Records that never reached the journal (failed writes, or no journal open).");
-		put_u64(sb, "vmatrace_journal_records_lost_total", v->journal_records_lost);
-		family(sb, "vmatrace_journal_outages_total", "counter",
-		       "Times the journal stopped taking history (each ends with a gap record).");
-		put_u64(sb, "vmatrace_journal_outages_total", v->journal_outages);
-		family(sb, "vmatrace_journal_writing", "gauge",
-		       "1 while the journal takes history, 0 during an outage.");
-		put_u64(sb, "vmatrace_journal_writing", v->journal_writing);
+		scalar_u64(sb, "vmatrace_journal_written_bytes_total", "counter",
+			   "Bytes written to the journal (compressed).", v->journal_bytes);
+		scalar_u64(sb, "vmatrace_journal_write_errors_total", "counter",
+			   "Failed writes to the journal (a full disk...).",
+			   v->journal_write_errors);
+		scalar_u64(
+			sb, "vmatrace_journal_records_lost_total", "counter",
+			"Records that never reached the journal (failed writes, or no journal open).",
+			v->journal_records_lost);
+		scalar_u64(
+			sb, "vmatrace_journal_outages_total", "counter",
+			"Times the journal stopped taking history (each ends with a gap record).",
+			v->journal_outages);
+		scalar_u64(sb, "vmatrace_journal_writing", "gauge",
+			   "1 while the journal takes history, 0 during an outage.",
+			   v->journal_writing);
 	}
 
-	family(sb, "vmatrace_tracked_processes", "gauge",
-	       "Processes in the live model that the configuration selects.");
-	put_u64(sb, "vmatrace_tracked_processes", tracked);
+	scalar_u64(sb, "vmatrace_tracked_processes", "gauge",
+		   "Processes in the live model that the configuration selects.", tracked);
 
 	/* Not *_max_map_count: promtool's lint reserves the _count suffix for histograms. */
-	family(sb, "vmatrace_vma_limit", "gauge",
-	       "vm.max_map_count: the most VMAs a process may have before mmap, munmap and brk "
-	       "fail with ENOMEM.");
-	put_u64(sb, "vmatrace_vma_limit", v->max_map_count);
+	scalar_u64(sb, "vmatrace_vma_limit", "gauge",
+		   "vm.max_map_count: the most VMAs a process may have before mmap, munmap and brk "
+		   "fail with ENOMEM.",
+		   v->max_map_count);
 
-	family(sb, "vmatrace_daemon_resident_memory_bytes", "gauge",
-	       "Resident memory of the vmatrace daemon.");
-	put_u64(sb, "vmatrace_daemon_resident_memory_bytes", (uint64_t)v->rss_kib * 1024);
+	scalar_u64(sb, "vmatrace_daemon_resident_memory_bytes", "gauge",
+		   "Resident memory of the vmatrace daemon.", (uint64_t)v->rss_kib * 1024);
 
 	family(sb, "vmatrace_daemon_cpu_seconds_total", "counter",
 	       "CPU time used by the vmatrace daemon (user and system).");
