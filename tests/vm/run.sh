@@ -147,6 +147,14 @@ for elf in vmatrace/build/vmatrace vmatrace/build/integration-tests vmatrace/bui
 done | sort -u | while read -r lib; do
 	mkdir -p ".$(dirname "$lib")"
 	cp -L "$lib" ".$lib"
+	# Its detached debug file (libc6-dbg, by build-id), as on the host: the stack tests
+	# name frames such as libc's start_thread, a symbol that only the debug file has.
+	id=$(readelf -n "$lib" 2>/dev/null | awk '/Build ID:/ {print $3; exit}')
+	dbg=/usr/lib/debug/.build-id/$(printf %s "$id" | cut -c1-2)/$(printf %s "$id" | cut -c3-).debug
+	if [ -n "$id" ] && [ -f "$dbg" ]; then
+		mkdir -p ".$(dirname "$dbg")"
+		cp -L "$dbg" ".$dbg"
+	fi
 done
 
 initrd=$work/initramfs.cpio.gz
