@@ -364,12 +364,14 @@ static int start_targets(struct trace_session *s)
 			return -1;
 		}
 		live_add(s, host);
-		trace_stacks_attach(&s->stacks, tgid);
+		/* The model and /proc reads go by the kernel's tgid (sys_proc_pid translates). */
+		trace_stacks_attach(&s->stacks, host);
 		if (s->model)
-			trace_reseed(s, tgid);
+			trace_reseed(s, host);
 		if (tgid != s->a.pids[i])
 			log_info("pid %d is a thread of process %d: tracing the whole process",
 				 (int)s->a.pids[i], (int)tgid);
+		log_info("process %d attached", (int)tgid); /* as strace says it */
 	}
 	if (s->a.command) {
 		int go_fd, err_fd, e = 0, err;
@@ -426,7 +428,7 @@ static void forget_vanished(struct trace_session *s)
 		FILE *f;
 		bool gone;
 
-		snprintf(stat, sizeof(stat), "/proc/%llu/stat", (unsigned long long)key);
+		snprintf(stat, sizeof(stat), "/proc/%u/stat", sys_proc_pid((unsigned int)key));
 		f = fopen(stat, "re");
 		gone = !f;
 		if (f) {

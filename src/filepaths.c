@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "filepaths.h"
+#include "sysinfo.h"
 
 static uint64_t id_key(uint32_t dev, uint64_t ino)
 {
@@ -132,7 +133,7 @@ int filepaths_learn_pid(struct filepaths *fp, pid_t pid)
 	int added = 0;
 	FILE *f;
 
-	snprintf(name, sizeof(name), "/proc/%d/maps", (int)pid);
+	snprintf(name, sizeof(name), "/proc/%u/maps", sys_proc_pid(pid));
 	f = fopen(name, "re");
 	if (!f)
 		return -errno;
@@ -158,10 +159,10 @@ int filepaths_learn_pid(struct filepaths *fp, pid_t pid)
 			continue;
 		if (!same_file(path, dev, ino)) {
 			/* In the process's own root (a container), else through the mapping itself. */
-			snprintf(there, sizeof(there), "/proc/%d/root%s", (int)pid, path);
+			snprintf(there, sizeof(there), "/proc/%u/root%s", sys_proc_pid(pid), path);
 			if (!same_file(there, dev, ino))
-				snprintf(there, sizeof(there), "/proc/%d/map_files/%llx-%llx",
-					 (int)pid, start, end);
+				snprintf(there, sizeof(there), "/proc/%u/map_files/%llx-%llx",
+					 sys_proc_pid(pid), start, end);
 			if (!same_file(there, dev, ino))
 				continue;
 			open = there;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "sysinfo.h"
 
 #define VSYSCALL_START 0xffffffffff600000ull /* the gate page: not a VMA of the mm */
 #define STAT_START_BRK 47
@@ -126,7 +127,7 @@ static void read_comm(uint32_t tgid, char comm[VMT_COMM_LEN])
 	char path[64];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/comm", sys_proc_pid(tgid));
 	f = fopen(path, "r");
 	if (!f)
 		return;
@@ -141,7 +142,7 @@ static uint64_t read_start_brk(uint32_t tgid)
 	uint64_t start_brk = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/stat", sys_proc_pid(tgid));
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -157,7 +158,7 @@ uint32_t procfs_tgid_of(uint32_t tid)
 	unsigned int tgid = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", tid);
+	snprintf(path, sizeof(path), "/proc/%u/status", sys_proc_pid(tid));
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -165,7 +166,7 @@ uint32_t procfs_tgid_of(uint32_t tid)
 		if (sscanf(line, "Tgid: %u", &tgid) != 1)
 			tgid = 0;
 	fclose(f);
-	return tgid;
+	return sys_kernel_pid(tgid); /* Tgid: is in /proc's PID namespace */
 }
 
 static uint64_t dir_ino(const char *path)
@@ -182,7 +183,7 @@ uint64_t procfs_memcg_id(uint32_t tgid)
 	bool v1 = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", sys_proc_pid(tgid));
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -222,7 +223,7 @@ int procfs_seed(uint32_t tgid, procfs_seed_fn fn, void *ctx)
 	FILE *f;
 	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u/smaps", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/smaps", sys_proc_pid(tgid));
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
@@ -262,7 +263,7 @@ bool procfs_alive(uint32_t tgid)
 	bool alive = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/stat", sys_proc_pid(tgid));
 	f = fopen(path, "re");
 	if (!f)
 		return false;
@@ -334,7 +335,7 @@ static int proc_file_path(void *ctx, uint32_t tgid, uint64_t start, uint64_t end
 	ssize_t n;
 
 	(void)ctx;
-	snprintf(link, sizeof(link), "/proc/%u/map_files/%llx-%llx", tgid,
+	snprintf(link, sizeof(link), "/proc/%u/map_files/%llx-%llx", sys_proc_pid(tgid),
 		 (unsigned long long)start, (unsigned long long)end);
 	n = readlink(link, buf, size - 1);
 	if (n <= 0)
@@ -352,7 +353,7 @@ static size_t proc_special_names(void *ctx, uint32_t tgid, struct model_special_
 
 	(void)ctx;
 	*out = NULL;
-	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
+	snprintf(path, sizeof(path), "/proc/%u/maps", sys_proc_pid(tgid));
 	f = fopen(path, "r");
 	if (!f)
 		return 0;

@@ -16,6 +16,7 @@
 
 #include "hmap.h"
 #include "symbolize.h"
+#include "sysinfo.h"
 
 struct sym {
 	uint64_t addr;
@@ -167,7 +168,7 @@ static struct proc_maps *maps_read(struct symbolizer *s, uint32_t pid)
 			return NULL;
 		}
 	}
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	snprintf(path, sizeof(path), "/proc/%u/maps", sys_proc_pid(pid));
 	fp = fopen(path, "r");
 	if (!fp)
 		return pm;

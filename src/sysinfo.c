@@ -114,3 +114,33 @@ const char *sys_kernel_release(void)
 		snprintf(u.release, sizeof(u.release), "?");
 	return u.release;
 }
+
+static sys_pid_map_fn pid_to_proc, pid_to_kernel;
+static void *pid_map_ctx;
+
+void sys_set_proc_pid_map(sys_pid_map_fn to_proc, sys_pid_map_fn to_kernel, void *ctx)
+{
+	pid_to_proc = to_proc;
+	pid_to_kernel = to_kernel;
+	pid_map_ctx = ctx;
+}
+
+static unsigned int map_pid(sys_pid_map_fn fn, unsigned int pid)
+{
+	pid_t p;
+
+	if (!fn || !pid)
+		return pid;
+	p = fn(pid_map_ctx, (pid_t)pid);
+	return p > 0 ? (unsigned int)p : 0;
+}
+
+unsigned int sys_proc_pid(unsigned int kernel_pid)
+{
+	return map_pid(pid_to_proc, kernel_pid);
+}
+
+unsigned int sys_kernel_pid(unsigned int proc_pid)
+{
+	return map_pid(pid_to_kernel, proc_pid);
+}

@@ -16,9 +16,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "decode.h"
 #include "kfeatures.h"
 #include "log.h"
+#include "sysinfo.h"
 #include "tracer.h"
 #include "vmatrace_bpf.skel.h"
 
@@ -35,7 +37,11 @@ struct tracer {
 	size_t data_size, mapped_size;
 	size_t chase_bytes; /* read on past the snapshot only when this far behind */
 	int rb_fd;
-	struct kfeatures kf; /* what this kernel offers (probed in tracer_new) */
+	struct kfeatures kf;	   /* what this kernel offers (probed in tracer_new) */
+	struct vmt_pid_pair *pids; /* (kernel, our namespace's) tgids, for /proc in a PID ns */
+	size_t npids, cap_pids;
+	uint64_t pids_ns;  /* when pids was last filled (CLOCK_MONOTONIC) */
+	bool proc_pid_map; /* sys_proc_pid() translates through pids */
 	int ncpus;
 	pid_t self_host, self_ns; /* our tgid in the kernel's terms and in our PID namespace */
 };
@@ -344,6 +350,71 @@ static int match_pair(void *ctx, const struct vmt_pid_pair *p)
 	return 1;
 }
 
+/*
+ * The translation that sys_proc_pid() uses inside a PID namespace with its own /proc: one
+ * walk of pid_map fills a table, looked up until a pid is missing, then walked again (at most
+ * ten times a second: a process outside our namespace is missing for good).
+ */
+#define PID_TABLE_REFRESH_NS 100000000ull
+
+static int collect_pair(void *ctx, const struct vmt_pid_pair *p)
+{
+	struct tracer *t = ctx;
+
+	if (t->npids == t->cap_pids) {
+		size_t cap = t->cap_pids ? 2 * t->cap_pids : 256;
+		struct vmt_pid_pair *v = realloc(t->pids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->pids = v;
+		t->cap_pids = cap;
+	}
+	t->pids[t->npids++] = *p;
+	return 0;
+}
+
+static pid_t pid_table_find(struct tracer *t, pid_t pid, bool by_ns)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t now;
+
+		for (size_t i = 0; i < t->npids; i++)
+			if ((pid_t)(by_ns ? t->pids[i].ns : t->pids[i].host) == pid)
+				return (pid_t)(by_ns ? t->pids[i].host : t->pids[i].ns);
+		now = clock_mono_ns();
+		if (pass || (t->pids_ns && now - t->pids_ns < PID_TABLE_REFRESH_NS))
+			break;
+		t->pids_ns = now;
+		t->npids = 0;
+		if (pid_map_walk(t, collect_pair, t) < 0)
+			t->npids = 0;
+	}
+	return -ESRCH;
+}
+
+static pid_t kernel_to_proc(void *ctx, pid_t pid)
+{
+	return pid_table_find(ctx, pid, false);
+}
+
+static pid_t proc_to_kernel(void *ctx, pid_t pid)
+{
+	return pid_table_find(ctx, pid, true);
+}
+
+/* Our own /proc shows our PID namespace (its /proc/self is getpid()), not the host's. */
+static bool proc_is_ours(const struct tracer *t)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return atoi(buf) == t->self_ns && t->self_ns != t->self_host;
+}
+
 bool tracer_in_pidns(const struct tracer *t)
 {
 	return t->self_host != t->self_ns;
@@ -472,6 +543,11 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 		goto fail;
 	}
 	learn_self(t); /* before the tracepoints: not one of our own calls is traced */
+	if (proc_is_ours(t)) {
+		log_info("in a PID namespace: /proc is read by this namespace's pids");
+		sys_set_proc_pid_map(kernel_to_proc, proc_to_kernel, t);
+		t->proc_pid_map = true;
+	}
 	err = vmatrace_bpf__attach(t->skel);
 	if (err) {
 		log_err("cannot attach the BPF programs: %s (run with -v for the failing tracepoint)",
@@ -530,6 +606,9 @@ void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	if (t->proc_pid_map)
+		sys_set_proc_pid_map(NULL, NULL, NULL);
+	free(t->pids);
 	if (t->skel)
 		detach_parallel(t->skel);
 	if (t->consumer_pos)

@@ -107,6 +107,26 @@ Test(stacks, a_binary_seen_only_in_its_own_mount_namespace)
 	h_free_lines(&l);
 }
 
+/*
+ * Inside a PID namespace with its own /proc, /proc names processes by that namespace's pids,
+ * the records by the kernel's: the files behind the frames are found through the right
+ * /proc/PID (vmatrace translates), so the workload's frames are named.
+ */
+Test(stacks, in_a_pid_namespace_proc_is_read_by_its_pids)
+{
+	const char *out = h_tmpfile("pidns.out");
+	struct lines l;
+	int calls, alpha;
+
+	cr_assert_eq(h_sh("unshare -pf --mount-proc %s trace -k -o %s -- %s >/dev/null 2>&1",
+			  h_path("vmatrace"), out, h_path("workloads/deb_two_sites")),
+		     0);
+	cr_assert_eq(h_read_lines(out, &l), 0);
+	alpha = calls_with_frame(&l, "] mprotect(", "/deb_two_sites(alpha_maps+", &calls);
+	cr_assert_geq(alpha, 300, "mprotect under alpha_maps: %d of %d", alpha, calls);
+	h_free_lines(&l);
+}
+
 Test(stacks, cxx_names_demangled)
 {
 	struct lines l;
