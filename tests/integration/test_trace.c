@@ -390,7 +390,7 @@ Test(trace, fork_not_followed_without_f)
 
 Test(trace, attach_by_pid_and_exit_with_it)
 {
-	const char *t = h_tmpfile("trace.json"), *fifo = h_tmpfile("go");
+	const char *t = h_tmpfile("trace.json"), *fifo = h_tmpfile("go"), *err = h_tmpfile("err");
 	struct lines tr;
 	long long pid = 0, mmaps = 0;
 	FILE *p;
@@ -403,9 +403,14 @@ Test(trace, attach_by_pid_and_exit_with_it)
 	p = popen(cmd, "r");
 	cr_assert(p && fscanf(p, "%lld", &pid) == 1 && pid > 0);
 	pclose(p);
-	/* vmatrace must exit by itself when the process does: timeout fails the test. */
-	cr_assert_eq(h_sh("(sleep 1.5; echo go > %s) & timeout 30 %s trace --json -p %lld -o %s",
-			  fifo, h_path("vmatrace"), pid, t),
+	/*
+	 * Go once vmatrace says it attached (loading takes seconds under QEMU's TCG), and
+	 * vmatrace must exit by itself when the process does: timeout fails the test.
+	 */
+	cr_assert_eq(h_sh("(for i in $(seq 300); do grep -q 'process %lld attached' %s && break; "
+			  "sleep 0.1; done; echo go > %s) & "
+			  "timeout 60 %s trace --json -p %lld -o %s 2> %s",
+			  pid, err, fifo, h_path("vmatrace"), pid, t, err),
 		     0);
 	cr_assert_eq(h_read_lines(t, &tr), 0);
 	for (size_t i = 0; i < tr.n; i++)
