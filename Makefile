@@ -159,7 +159,9 @@ VM_TEST_SET = model/accuracy_torture \
 	trace/mmap_loop_every_call_in_order trace/threads_every_thread_seen \
 	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket \
 	kernel/version_v_lists_each_feature_as_the_kernel_has_it \
-	kernel/status_lists_the_fallbacks_and_exec_takes_them
+	kernel/status_lists_the_fallbacks_and_exec_takes_them \
+	trace/attach_by_pid_and_exit_with_it trace/in_a_pid_namespace_never_itself_and_p_takes_its_pids \
+	stacks/stripped_binary_gives_module_and_offset stacks/in_a_pid_namespace_proc_is_read_by_its_pids
 # Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
 # daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
 # fails the run.
