@@ -12,6 +12,8 @@ const struct cgroup_fs cgroup_fs_host = {
 	.proc = "/proc",
 	.v1 = "/sys/fs/cgroup/memory",
 	.v2 = "/sys/fs/cgroup",
+	.docker = "/var/lib/docker",
+	.podman = "/var/lib/containers/storage",
 };
 
 char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
