@@ -29,10 +29,11 @@ struct alert_engine;
 
 /* What the daemon knows about an OOM kill beyond the ring-buffer record. */
 struct alert_oom_info {
-	char memcg[256];      /* the victim's memory cgroup path, "" if unknown */
-	char oom_type[16];    /* "cgroup" or "global" */
-	uint64_t memcg_limit; /* bytes, 0 when none */
-	uint32_t victim_tid;  /* the thread the kernel marked, when not the process (0) */
+	char memcg[256];	    /* the victim's memory cgroup path, "" if unknown */
+	char oom_type[16];	    /* "cgroup" or "global" */
+	uint64_t memcg_limit;	    /* bytes, 0 when none */
+	uint32_t victim_tid;	    /* the thread the kernel marked, when not the process (0) */
+	struct container container; /* the victim's (CTR_NONE: none) */
 };
 
 struct alert_engine *alert_new(const struct config *cfg, alert_record_fn record, void *ctx);

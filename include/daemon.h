@@ -19,6 +19,8 @@
 #include "model.h"
 #include "privs.h"
 #include "strbuf.h"
+
+struct cgroup_fs;
 #include "vmatrace.h"
 
 #define DAEMON_MAX_FLAGS 64
@@ -68,12 +70,18 @@ struct daemon {
 	struct journal_stats journal_past; /* totals of the journals closed so far */
 	struct privs_needs privs;	   /* what the capabilities kept after start-up allow */
 	bool privs_dropped;
-	int probe_pid; /* the process the capability probe reads */
+	int probe_pid;			   /* the process the capability probe reads */
+	const struct cgroup_fs *cgroup_fs; /* where containers are read from (NULL: the host) */
 };
 
 /* daemon.c */
 /* Does the configuration select p (trace_pid, trace_comm, trace_cgroup)? */
 bool daemon_selects(struct daemon *d, struct model_proc *p);
+/*
+ * p's container, read the first time it is asked for (from its cgroup file, else from the
+ * path read at its exec when it is gone); NULL when it is in none.
+ */
+const struct container *daemon_container(struct daemon *d, struct model_proc *p);
 /* The tracer's callback for each ring-buffer record (any bytes: checked first). */
 int daemon_on_record(void *ctx, void *data, size_t size);
 /* SIGHUP and the control socket's "reload": 0, or -errno with why in err (old one kept). */

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "alert.h"
 #include "cgroup.h"
+#include "container_read.h"
 #include "cli.h"
 #include "config.h"
 #include "ctl.h"
@@ -166,6 +167,22 @@ bool daemon_selects(struct daemon *d, struct model_proc *p)
 	return false;
 }
 
+const struct container *daemon_container(struct daemon *d, struct model_proc *p)
+{
+	const struct cgroup_fs *fs = d->cgroup_fs ? d->cgroup_fs : &cgroup_fs_host;
+	struct container c;
+
+	if (p->container_read)
+		return p->container;
+	p->container_read = true;
+	if (!container_of_pid(fs, p->tgid, &c) && !container_of_path(fs, p->cgroup, &c))
+		return NULL;
+	p->container = malloc(sizeof(c));
+	if (p->container)
+		*p->container = c;
+	return p->container;
+}
+
 /* ---- records ---- */
 
 /* Read one process (tgid) or all (0) with the BPF iterator; returns processes read. */
@@ -268,6 +285,10 @@ static void on_oom(struct daemon *d, const struct vmt_oom_rec *rec)
 	d->ooms++;
 	cgroup_oom_info(&cgroup_fs_host, &r, victim ? victim->memcg_id : 0,
 			victim ? victim->cgroup : NULL, &info);
+	if (victim && daemon_container(d, victim))
+		info.container = *victim->container;
+	else
+		container_of_path(&cgroup_fs_host, info.memcg, &info.container);
 	info.victim_tid = tgid != rec->victim_pid ? rec->victim_pid : 0;
 	alert_oom(d->alerts, victim, &r, &info, d->realtime_offset_ns);
 }
@@ -283,6 +304,7 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	}
 	if (!p || !daemon_selects(d, p))
 		return;
+	daemon_container(d, p); /* once per process: what its alerts say */
 	if (err)
 		alert_check_failure(d->alerts, p, r, d->max_map_count, d->realtime_offset_ns);
 	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns, d->realtime_offset_ns);
@@ -303,9 +325,11 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 	if (p) {
 		/* What the count was made of, for the journal's exit record. */
 		memcpy(census, p->count, sizeof(census));
-		if (daemon_selects(d, p))
+		if (daemon_selects(d, p)) {
+			daemon_container(d, p);
 			alert_flush_failures(d->alerts, p, d->max_map_count, p->last_ns, true,
 					     d->realtime_offset_ns);
+		}
 		nfails = p->nfails;
 		if (nfails)
 			memcpy(fails, p->fails, nfails * sizeof(*fails));
@@ -354,6 +378,10 @@ int daemon_on_record(void *ctx, void *data, size_t size)
 		if (p) {
 			free(p->cgroup);
 			p->cgroup = cgroup_of_pid(&cgroup_fs_host, h->tgid);
+			/* Read again when asked: it may have moved before this exec. */
+			free(p->container);
+			p->container = NULL;
+			p->container_read = false;
 		}
 		break;
 	}
