@@ -149,7 +149,7 @@ setup:
 # Then root tests again on Debian 12's own kernel (6.1, cgroup v2) in QEMU: the kernel matrix
 # (tests/vm/README.md). Under TCG the whole suite takes ~9 minutes there; make test runs a set
 # that covers the four scenarios (2 is tests/vm/oom-v2.sh: memory.max), the model's accuracy,
-# alerts, the journal and its reports, the tracer and metrics in ~3.5 minutes. VM_TEST=0
+# alerts, the journal and its reports, the tracer, metrics and containers in ~3.5 minutes. VM_TEST=0
 # leaves it out; `make vm-test` runs everything (or VM_TESTS=...).
 VM_TEST ?= 1
 VM_TEST_SET = model/accuracy_torture \
@@ -157,7 +157,9 @@ VM_TEST_SET = model/accuracy_torture \
 	daemon/scenario1_threshold_alerts_before_the_enomem_alert \
 	daemon/reports_in_every_format_from_a_recorded_journal \
 	trace/mmap_loop_every_call_in_order trace/threads_every_thread_seen \
-	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket
+	trace/nonexistent_pid_is_a_clear_error metrics/endpoint_textfile_and_control_socket \
+	containers/docker_and_kubepods_named_in_status_and_alerts \
+	containers/oom_kill_in_a_pod_names_its_container
 # Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
 # daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
 # fails the run.
