@@ -804,6 +804,21 @@ struct oom_alert {
 	long long off;
 };
 
+/* How the OOM was classified: the hierarchy, the file that said it, the counts there. */
+static void oom_memcg_members(struct jsonw *w, const struct alert_oom_info *info)
+{
+	if (!info->memcg_version)
+		return;
+	jw_kint(w, "memcg_version", info->memcg_version);
+	if (info->oom_evidence[0])
+		jw_kstr(w, "oom_evidence", info->oom_evidence);
+	if (info->limit_memcg[0])
+		jw_kstrn(w, "limit_memcg", info->limit_memcg, sizeof(info->limit_memcg));
+	jw_kuint(w, "memcg_oom_kills", info->memcg_oom_kills);
+	if (info->memcg_high)
+		jw_kuint(w, "memcg_high", info->memcg_high);
+}
+
 static void oom_members(struct jsonw *w, const void *arg)
 {
 	const struct oom_alert *o = arg;
@@ -831,6 +846,7 @@ static void oom_members(struct jsonw *w, const void *arg)
 	jw_kstrn(w, "memcg", o->info->memcg, sizeof(o->info->memcg));
 	jw_kstr(w, "oom_type", o->info->oom_type);
 	jw_kuint(w, "memcg_limit", o->info->memcg_limit);
+	oom_memcg_members(w, o->info);
 	jw_kuint(w, "trigger_pid", r->hdr.tgid);
 	jw_kuint(w, "trigger_tid", r->hdr.tid);
 	jw_kstrn(w, "trigger_comm", r->hdr.comm, VMT_COMM_LEN);
@@ -886,8 +902,13 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 		sb_puts(&sum, " in ");
 		ut_append(&sum, info->memcg, sizeof(info->memcg), UT_TEXT);
 	}
+	if (info->limit_memcg[0]) {
+		sb_puts(&sum, " at the limit of ");
+		ut_append(&sum, info->limit_memcg, sizeof(info->limit_memcg), UT_TEXT);
+	}
 	if (info->memcg_limit)
-		sb_printf(&sum, " (limit %llu bytes)", (unsigned long long)info->memcg_limit);
+		sb_printf(&sum, " (limit %llu bytes%s%s)", (unsigned long long)info->memcg_limit,
+			  info->oom_evidence[0] ? ", by " : "", info->oom_evidence);
 	sb_puts(&sum, ", triggered by ");
 	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
 	sb_printf(&sum, "[%u]", r->hdr.tgid);

@@ -279,6 +279,7 @@ Test(containers, oom_kill_in_a_pod_names_its_container)
 	char id[65], rel[512], cmd[512], args[512];
 	const char *uid = "5b2f4e8d-0c1a-4d3e-9f7b-2a6c8e0d1f3b";
 	const char *cg;
+	long long kills;
 	int pid;
 	json_t *a;
 
@@ -294,6 +295,9 @@ Test(containers, oom_kill_in_a_pod_names_its_container)
 	a = alert_of(alerts, "oom_kill", "victim_pid", pid);
 	cr_assert(a, "no oom_kill alert of %d", pid);
 	cr_assert_str_eq(jr_str(a, "oom_type"), "cgroup");
+	/* v2 knows from memory.events' oom count; v1 (4.13+) from memory.oom_control's oom_kill. */
+	cr_assert_str_eq(jr_str(a, "oom_evidence"), v2 ? "memory.events" : "memory.oom_control");
+	cr_assert(jr_int(a, "memcg_oom_kills", &kills) && kills >= 1);
 	check_container(json_object_get(a, "container"), "containerd", id, uid, "oom alert");
 	json_decref(a);
 	wait_gone(pid);

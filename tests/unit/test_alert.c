@@ -208,7 +208,10 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	};
 	struct alert_oom_info info = { .memcg = "/jail\n",
 				       .oom_type = "cgroup",
-				       .memcg_limit = 67108864 };
+				       .memcg_limit = 67108864,
+				       .memcg_version = 2,
+				       .oom_evidence = "memory.events",
+				       .memcg_oom_kills = 1 };
 	const char *log;
 	json_t *a, *inc;
 	long long v;
@@ -230,6 +233,11 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	cr_assert_str_eq(jr_str(a, "memcg"), "/jail\\x0a");
 	cr_assert_str_eq(jr_str(a, "oom_type"), "cgroup");
 	cr_assert(jr_int(a, "memcg_limit", &v) && v == 67108864);
+	cr_assert(jr_int(a, "memcg_version", &v) && v == 2);
+	cr_assert_str_eq(jr_str(a, "oom_evidence"), "memory.events");
+	cr_assert(jr_int(a, "memcg_oom_kills", &v) && v == 1);
+	cr_assert_null(json_object_get(a, "limit_memcg"), "its own limit");
+	cr_assert_null(json_object_get(a, "memcg_high"), "none set");
 	cr_assert(jr_int(a, "trigger_pid", &v) && v == 89);
 	cr_assert_str_eq(jr_str(a, "trigger_comm"), "trigger");
 	cr_assert(jr_int(a, "vmas", &v) && v == 3);
@@ -237,7 +245,8 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	cr_assert(json_is_object(json_object_get(inc, "context")));
 	/* The log line: the memcg's newline escaped, nothing splits it. */
 	log = stderr_text();
-	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes), triggered by "
+	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes, by memory.events), "
+			      "triggered by "
 			      "trigger[89]"),
 		  "%s", log);
 	json_decref(a);
