@@ -18,8 +18,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jsonr.h"
 #include "jsonw.h"
 #include "strbuf.h"
+#include "untrusted.h"
 
 #define CONTAINER_RUNTIMES(X)           \
 	X(CTR_NONE, "")                 \
@@ -59,14 +61,17 @@ int container_rank(const struct container *c);
 /* The id as shown: the first CONTAINER_SHORT_ID digits of a hex id, else the whole id. */
 void container_short_id(const struct container *c, char *buf, size_t n);
 
-/* "runtime:name" or "runtime:short_id" (untrusted bytes escaped for text), for columns and logs. */
-void container_label(struct strbuf *sb, const struct container *c);
+/* "runtime:name" or "runtime:short_id", untrusted bytes escaped for out: columns and logs. */
+void container_label(struct strbuf *sb, const struct container *c, enum ut_output out);
 
 /*
  * The container as a member `key`: {"runtime","id","short_id"[,"name"][,"pod_uid"]};
  * nothing when c is NULL or names none.
  */
 void container_json(struct jsonw *w, const char *key, const struct container *c);
+
+/* The container member of a JSON object (as container_json wrote it); false when none. */
+bool container_from_json(const json_t *obj, const char *key, struct container *out);
 
 /* Does the selector (a full or short id, an id prefix of 4+ hex digits, or a name) match? */
 bool container_matches(const struct container *c, const char *sel);

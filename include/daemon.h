@@ -115,7 +115,9 @@ void daemon_journal_stop(struct daemon *d, int sig);
  */
 void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 			 const struct model_fail *fails, uint32_t nfails, uint64_t failures,
-			 const uint32_t *census);
+			 const uint32_t *census, const struct container *ctr);
+/* The container of p, once read (JREC_CONTAINER): the report names and selects by it. */
+void daemon_journal_container(struct daemon *d, const struct model_proc *p);
 /* Drops and resyncs since the last call, and the journal's own errors (every tick). */
 void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */

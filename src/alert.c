@@ -481,7 +481,7 @@ static void summary_who(struct strbuf *sum, const char *comm, const char *ids,
 	sb_puts(sum, ids);
 	if (ctr && ctr->runtime != CTR_NONE) {
 		sb_puts(sum, " (");
-		container_label(sum, ctr);
+		container_label(sum, ctr, UT_TEXT);
 		sb_putc(sum, ')');
 	}
 }

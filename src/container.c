@@ -217,7 +217,7 @@ void container_short_id(const struct container *c, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", hex_runtime(c) ? CONTAINER_SHORT_ID : (int)sizeof(c->id), c->id);
 }
 
-void container_label(struct strbuf *sb, const struct container *c)
+void container_label(struct strbuf *sb, const struct container *c, enum ut_output out)
 {
 	char shrt[sizeof(c->id)];
 
@@ -227,7 +227,7 @@ void container_label(struct strbuf *sb, const struct container *c)
 	sb_putc(sb, ':');
 	container_short_id(c, shrt, sizeof(shrt));
 	/* A systemd unit's or an lxc container's name is its id. */
-	ut_append(sb, c->name[0] && hex_runtime(c) ? c->name : shrt, sizeof(shrt), UT_TEXT);
+	ut_append(sb, c->name[0] && hex_runtime(c) ? c->name : shrt, sizeof(shrt), out);
 }
 
 void container_json(struct jsonw *w, const char *key, const struct container *c)
@@ -246,6 +246,24 @@ void container_json(struct jsonw *w, const char *key, const struct container *c)
 	if (c->pod_uid[0])
 		jw_kstr(w, "pod_uid", c->pod_uid);
 	jw_obj_end(w);
+}
+
+bool container_from_json(const json_t *obj, const char *key, struct container *out)
+{
+	const json_t *o = json_object_get(obj, key);
+	const char *rt = jr_str(o, "runtime");
+
+	memset(out, 0, sizeof(*out));
+	for (int r = CTR_NONE + 1; rt && r < CTR__COUNT; r++)
+		if (!strcmp(rt, runtime_names[r]))
+			out->runtime = r;
+	if (out->runtime == CTR_NONE || !jr_strcpy(o, "id", out->id, sizeof(out->id))) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	jr_strcpy(o, "pod_uid", out->pod_uid, sizeof(out->pod_uid));
+	jr_strcpy(o, "name", out->name, sizeof(out->name));
+	return true;
 }
 
 bool container_matches(const struct container *c, const char *sel)

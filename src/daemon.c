@@ -180,6 +180,7 @@ const struct container *daemon_container(struct daemon *d, struct model_proc *p)
 	p->container = malloc(sizeof(c));
 	if (p->container)
 		*p->container = c;
+	daemon_journal_container(d, p);
 	return p->container;
 }
 
@@ -321,6 +322,7 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 	uint32_t census[VK__COUNT];
 	uint32_t nfails = 0;
 	uint64_t failures = 0;
+	struct container ctr = { 0 };
 
 	if (p) {
 		/* What the count was made of, for the journal's exit record. */
@@ -334,11 +336,13 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 		if (nfails)
 			memcpy(fails, p->fails, nfails * sizeof(*fails));
 		failures = p->failures;
+		if (p->container)
+			ctr = *p->container;
 	}
 	daemon_sites_note(d, r, size);
 	model_apply(d->model, r, size);
 	alert_forget(d->alerts, r->hdr.tgid);
-	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL);
+	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL, &ctr);
 }
 
 int daemon_on_record(void *ctx, void *data, size_t size)

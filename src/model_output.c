@@ -204,7 +204,7 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 	sb_printf(sb, "[%u]", p->tgid);
 	if (p->container) {
 		sb_puts(sb, " in ");
-		container_label(sb, p->container);
+		container_label(sb, p->container, UT_TEXT);
 	}
 	sb_printf(sb, ": %zu VMAs, ", total);
 	sb_size(sb, model_mapped_bytes(p));

@@ -213,7 +213,7 @@ static void container_column(struct strbuf *out, const struct container *c, size
 	size_t before = out->len;
 
 	if (c)
-		container_label(out, c);
+		container_label(out, c, UT_TEXT);
 	else
 		sb_putc(out, '-');
 	if (out->len - before > width) {

@@ -137,7 +137,7 @@ Test(container, short_id_label_and_json)
 	container_short_id(&c, shrt, sizeof(shrt));
 	cr_assert_str_eq(shrt, "0123456789ab");
 	sb_init(&sb);
-	container_label(&sb, &c);
+	container_label(&sb, &c, UT_TEXT);
 	cr_assert_str_eq(sb.buf, "containerd:0123456789ab");
 	sb_reset(&sb);
 	jw_begin(&w, &sb);
@@ -150,7 +150,7 @@ Test(container, short_id_label_and_json)
 	/* A name from the runtime's state is shown instead of the id. */
 	snprintf(c.name, sizeof(c.name), "web");
 	sb_reset(&sb);
-	container_label(&sb, &c);
+	container_label(&sb, &c, UT_TEXT);
 	cr_assert_str_eq(sb.buf, "containerd:web");
 	/* A unit is its own short id. */
 	cr_assert(container_parse("/system.slice/a-very-long-unit-name.service", &c));
@@ -159,7 +159,7 @@ Test(container, short_id_label_and_json)
 	/* No container: no member, no label. */
 	memset(&c, 0, sizeof(c));
 	sb_reset(&sb);
-	container_label(&sb, &c);
+	container_label(&sb, &c, UT_TEXT);
 	cr_assert_eq(sb.len, 0);
 	jw_begin(&w, &sb);
 	jw_obj(&w);
@@ -177,7 +177,7 @@ Test(container, untrusted_names_are_escaped_in_text)
 
 	cr_assert(container_parse("/lxc/evil\x1b[31m", &c));
 	sb_init(&sb);
-	container_label(&sb, &c);
+	container_label(&sb, &c, UT_TEXT);
 	cr_assert_str_eq(sb.buf, "lxc:evil\\x1b[31m");
 	sb_free(&sb);
 }
@@ -202,4 +202,37 @@ Test(container, selection_by_id_prefix_name_or_pod)
 	cr_assert(container_matches(&c, "cron.service"));
 	cr_assert_not(container_matches(&c, "cron"), "a unit is no hex id");
 	cr_assert_not(container_matches(NULL, "db"));
+}
+
+Test(container, read_back_from_its_json)
+{
+	struct container c, back;
+	struct strbuf sb;
+	struct jsonw w;
+	json_t *j;
+
+	cr_assert(container_parse("/kubepods/pod" UID "/crio-" ID, &c));
+	snprintf(c.name, sizeof(c.name), "api");
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	container_json(&w, "container", &c);
+	jw_obj_end(&w);
+	j = ja_parse(sb.buf);
+	cr_assert(container_from_json(j, "container", &back));
+	cr_assert_eq(back.runtime, CTR_CRIO);
+	cr_assert_str_eq(back.id, ID);
+	cr_assert_str_eq(back.pod_uid, UID);
+	cr_assert_str_eq(back.name, "api");
+	cr_assert_not(container_from_json(j, "other", &back));
+	json_decref(j);
+	/* Unknown runtimes and missing ids are no container. */
+	j = ja_parse("{\"container\":{\"runtime\":\"rkt\",\"id\":\"x\"},"
+		     "\"c2\":{\"runtime\":\"docker\"}}");
+	cr_assert_not(container_from_json(j, "container", &back));
+	cr_assert_eq(back.runtime, CTR_NONE);
+	cr_assert_not(container_from_json(j, "c2", &back));
+	cr_assert_not(container_from_json(NULL, "container", &back));
+	json_decref(j);
+	sb_free(&sb);
 }
