@@ -16,13 +16,31 @@
 #include "cgroup.h"
 #include "container.h"
 
-/* pid's container, named; false when its cgroup file names none (or is gone). */
-bool container_of_pid(const struct cgroup_fs *fs, uint32_t pid, struct container *out);
+/*
+ * Names already read, by id: a container's processes are named from one read of its state
+ * (130 us for docker's 5.6 KB config.v2.json, against 12 us for the cgroup file). The
+ * least recently used entry goes; a name found missing is kept too.
+ */
+#define CONTAINER_NAMES 64
+struct container_names {
+	struct {
+		char id[65];
+		char name[128];
+		uint64_t used; /* 0: free */
+	} e[CONTAINER_NAMES];
+	uint64_t clock;
+};
+
+/* pid's container, named (names: a cache, or NULL); false when its cgroup file names none. */
+bool container_of_pid(const struct cgroup_fs *fs, struct container_names *names, uint32_t pid,
+		      struct container *out);
 
 /* The container of a cgroup path (a gone process's, read at its exec), named. */
-bool container_of_path(const struct cgroup_fs *fs, const char *path, struct container *out);
+bool container_of_path(const struct cgroup_fs *fs, struct container_names *names, const char *path,
+		       struct container *out);
 
-/* Fill c->name from the runtime's state when it is there; c unchanged otherwise. */
-void container_read_name(const struct cgroup_fs *fs, struct container *c);
+/* Fill c->name from the runtime's state (or names) when it says one; c unchanged otherwise. */
+void container_read_name(const struct cgroup_fs *fs, struct container_names *names,
+			 struct container *c);
 
 #endif

@@ -21,6 +21,7 @@
 #include "strbuf.h"
 
 struct cgroup_fs;
+struct container_names;
 #include "vmatrace.h"
 
 #define DAEMON_MAX_FLAGS 64
@@ -72,6 +73,7 @@ struct daemon {
 	bool privs_dropped;
 	int probe_pid;			   /* the process the capability probe reads */
 	const struct cgroup_fs *cgroup_fs; /* where containers are read from (NULL: the host) */
+	struct container_names *container_names; /* names read from runtimes' state (a cache) */
 };
 
 /* daemon.c */

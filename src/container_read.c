@@ -48,26 +48,64 @@ static void podman_name(const struct cgroup_fs *fs, struct container *c)
 	json_decref(j);
 }
 
-void container_read_name(const struct cgroup_fs *fs, struct container *c)
+/* The cache's entry for c (found: true), or the one to replace. */
+static int cache_slot(struct container_names *names, const struct container *c, bool *found)
 {
-	if (c->name[0] || !plain_id(c->id))
+	int lru = 0;
+
+	for (int i = 0; i < CONTAINER_NAMES; i++) {
+		if (names->e[i].used && !strcmp(names->e[i].id, c->id)) {
+			*found = true;
+			return i;
+		}
+		if (names->e[i].used < names->e[lru].used)
+			lru = i;
+	}
+	*found = false;
+	return lru;
+}
+
+void container_read_name(const struct cgroup_fs *fs, struct container_names *names,
+			 struct container *c)
+{
+	bool found = false;
+	int slot = 0;
+
+	if (c->name[0] || !plain_id(c->id) ||
+	    (c->runtime != CTR_DOCKER && c->runtime != CTR_PODMAN))
 		return;
+	if (names && strlen(c->id) < sizeof(names->e[0].id)) {
+		slot = cache_slot(names, c, &found);
+		names->e[slot].used = ++names->clock;
+		if (found) {
+			snprintf(c->name, sizeof(c->name), "%s", names->e[slot].name);
+			return;
+		}
+	} else {
+		names = NULL;
+	}
 	/* A Kubernetes container run by docker is named by the kubelet, in docker's state too. */
 	if (c->runtime == CTR_DOCKER && fs->docker)
 		docker_name(fs, c);
 	else if (c->runtime == CTR_PODMAN && fs->podman)
 		podman_name(fs, c);
+	if (names) {
+		snprintf(names->e[slot].id, sizeof(names->e[slot].id), "%s", c->id);
+		snprintf(names->e[slot].name, sizeof(names->e[slot].name), "%s", c->name);
+	}
 }
 
-bool container_of_path(const struct cgroup_fs *fs, const char *path, struct container *out)
+bool container_of_path(const struct cgroup_fs *fs, struct container_names *names, const char *path,
+		       struct container *out)
 {
 	if (!container_parse(path, out))
 		return false;
-	container_read_name(fs, out);
+	container_read_name(fs, names, out);
 	return true;
 }
 
-bool container_of_pid(const struct cgroup_fs *fs, uint32_t pid, struct container *out)
+bool container_of_pid(const struct cgroup_fs *fs, struct container_names *names, uint32_t pid,
+		      struct container *out)
 {
 	char path[512], line[1024];
 	struct container c;
@@ -98,6 +136,6 @@ bool container_of_pid(const struct cgroup_fs *fs, uint32_t pid, struct container
 	fclose(f);
 	if (out->runtime == CTR_NONE)
 		return false;
-	container_read_name(fs, out);
+	container_read_name(fs, names, out);
 	return true;
 }

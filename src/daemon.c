@@ -175,7 +175,10 @@ const struct container *daemon_container(struct daemon *d, struct model_proc *p)
 	if (p->container_read)
 		return p->container;
 	p->container_read = true;
-	if (!container_of_pid(fs, p->tgid, &c) && !container_of_path(fs, p->cgroup, &c))
+	if (!d->container_names)
+		d->container_names = calloc(1, sizeof(*d->container_names));
+	if (!container_of_pid(fs, d->container_names, p->tgid, &c) &&
+	    !container_of_path(fs, d->container_names, p->cgroup, &c))
 		return NULL;
 	p->container = malloc(sizeof(c));
 	if (p->container)
@@ -289,7 +292,7 @@ static void on_oom(struct daemon *d, const struct vmt_oom_rec *rec)
 	if (victim && daemon_container(d, victim))
 		info.container = *victim->container;
 	else
-		container_of_path(&cgroup_fs_host, info.memcg, &info.container);
+		container_of_path(&cgroup_fs_host, d->container_names, info.memcg, &info.container);
 	info.victim_tid = tgid != rec->victim_pid ? rec->victim_pid : 0;
 	alert_oom(d->alerts, victim, &r, &info, d->realtime_offset_ns);
 }
@@ -700,6 +703,7 @@ out:
 	model_free(d->model);
 	loop_free(d->loop);
 	free(d->cfg);
+	free(d->container_names);
 	free(d);
 	return rc;
 }

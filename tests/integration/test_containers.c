@@ -213,6 +213,42 @@ static void check_container(const json_t *c, const char *runtime, const char *id
 		cr_assert_null(json_object_get(c, "pod_uid"), "%s", where);
 }
 
+/* `report --container sel` of the test's journal shows pid and not other_pid. */
+static void report_has_only(const char *sel, int pid, int other_pid)
+{
+	const char *out = h_tmpfile("report.json");
+	bool found = false;
+	const json_t *procs, *p;
+	char *buf = malloc(1 << 22);
+	json_t *doc;
+	size_t i, n;
+	FILE *f;
+
+	cr_assert_eq(h_sh("%s report --journal-dir %s --container %.12s --format json -o %s",
+			  h_path("vmatrace"), h_tmpfile("journal"), sel, out),
+		     0);
+	f = fopen(out, "r");
+	cr_assert(f && buf);
+	n = fread(buf, 1, 1 << 22, f);
+	fclose(f);
+	doc = jr_parse(buf, n);
+	free(buf);
+	cr_assert(doc, "the report is no JSON");
+	procs = json_object_get(doc, "processes");
+	cr_assert(json_is_array(procs), "no processes in the report");
+	json_array_foreach(procs, i, p)
+	{
+		long long v;
+
+		cr_assert(jr_int(p, "pid", &v));
+		cr_assert_neq(v, other_pid, "--container %.12s shows %d", sel, other_pid);
+		found |= v == pid;
+		cr_assert(json_is_object(json_object_get(p, "container")));
+	}
+	cr_assert(found, "--container %.12s: no process %d", sel, pid);
+	json_decref(doc);
+}
+
 Test(containers, docker_and_kubepods_named_in_status_and_alerts)
 {
 	const char *alerts = h_tmpfile("alerts.jsonl");
@@ -269,6 +305,11 @@ Test(containers, docker_and_kubepods_named_in_status_and_alerts)
 	json_decref(doc);
 	wait_gone(docker_pid);
 	wait_gone(pod_pid);
+
+	/* The journal has it: the report selects the docker container's process by its id. */
+	h_daemon_stop(&dmn);
+	report_has_only(docker_id, docker_pid, pod_pid);
+	report_has_only(uid, pod_pid, docker_pid);
 	free((char *)docker_cg);
 	free((char *)pod_cg);
 }

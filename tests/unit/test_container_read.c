@@ -67,13 +67,13 @@ Test(container_read, v1_host_docker_named_from_its_state)
 			      "1:name=systemd:/system.slice/docker-" ID ".scope\n0::/\n");
 	put("docker/containers/" ID "/config.v2.json",
 	    "{\"ID\":\"" ID "\",\"Name\":\"/pg-main\",\"State\":{\"Running\":true}}");
-	cr_assert(container_of_pid(&fs, 10, &c));
+	cr_assert(container_of_pid(&fs, NULL, 10, &c));
 	cr_assert_eq(c.runtime, CTR_DOCKER);
 	cr_assert_str_eq(c.id, ID);
 	cr_assert_str_eq(c.name, "pg-main");
 	/* No state (another data root): the id alone. */
 	fs.docker = NULL;
-	cr_assert(container_of_pid(&fs, 10, &c));
+	cr_assert(container_of_pid(&fs, NULL, 10, &c));
 	cr_assert_str_eq(c.name, "");
 }
 
@@ -85,12 +85,12 @@ Test(container_read, a_container_beats_a_unit_whatever_the_line_order)
 	put("proc/11/cgroup", "4:memory:/system.slice/cron.service\n"
 			      "1:name=systemd:/kubepods/burstable/"
 			      "pod1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e/" ID "\n");
-	cr_assert(container_of_pid(&fs, 11, &c));
+	cr_assert(container_of_pid(&fs, NULL, 11, &c));
 	cr_assert_eq(c.runtime, CTR_CONTAINERD);
 	cr_assert_str_eq(c.pod_uid, "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e");
 	/* Only the unit: it is named. The cpu hierarchy is not read. */
 	put("proc/12/cgroup", "5:cpu:/docker/" ID "\n4:memory:/system.slice/cron.service\n");
-	cr_assert(container_of_pid(&fs, 12, &c));
+	cr_assert(container_of_pid(&fs, NULL, 12, &c));
 	cr_assert_eq(c.runtime, CTR_SYSTEMD);
 	cr_assert_str_eq(c.name, "cron.service");
 }
@@ -103,12 +103,12 @@ Test(container_read, v2_podman_named_from_containers_storage)
 	put("storage/overlay-containers/containers.json",
 	    "[{\"id\":\"" ID "\",\"names\":[\"other\"]},"
 	    "{\"id\":\"" ID2 "\",\"names\":[\"redis\",\"alias\"],\"image\":\"x\"}]");
-	cr_assert(container_of_pid(&fs, 20, &c));
+	cr_assert(container_of_pid(&fs, NULL, 20, &c));
 	cr_assert_eq(c.runtime, CTR_PODMAN);
 	cr_assert_str_eq(c.name, "redis");
 	/* Damaged state: no name, still the container. */
 	put("storage/overlay-containers/containers.json", "[{\"id\":");
-	cr_assert(container_of_pid(&fs, 20, &c));
+	cr_assert(container_of_pid(&fs, NULL, 20, &c));
 	cr_assert_str_eq(c.name, "");
 }
 
@@ -116,14 +116,51 @@ Test(container_read, nothing_for_a_gone_process_or_a_plain_one)
 {
 	struct container c;
 
-	cr_assert_not(container_of_pid(&fs, 30, &c), "no such process");
+	cr_assert_not(container_of_pid(&fs, NULL, 30, &c), "no such process");
 	cr_assert_eq(c.runtime, CTR_NONE);
 	put("proc/31/cgroup", "0::/user.slice/user-1000.slice/session-2.scope\n");
-	cr_assert_not(container_of_pid(&fs, 31, &c));
+	cr_assert_not(container_of_pid(&fs, NULL, 31, &c));
 	/* A gone process's path read at its exec. */
 	put("docker/containers/" ID "/config.v2.json", "{\"Name\":\"/web\"}");
-	cr_assert(container_of_path(&fs, "/docker/" ID, &c));
+	cr_assert(container_of_path(&fs, NULL, "/docker/" ID, &c));
 	cr_assert_str_eq(c.name, "web");
-	cr_assert_not(container_of_path(&fs, "/", &c));
-	cr_assert_not(container_of_path(&fs, NULL, &c));
+	cr_assert_not(container_of_path(&fs, NULL, "/", &c));
+	cr_assert_not(container_of_path(&fs, NULL, NULL, &c));
+}
+
+Test(container_read, names_are_read_once_per_container)
+{
+	struct container_names names = { 0 };
+	struct container c;
+
+	put("proc/40/cgroup", "0::/docker/" ID "\n");
+	put("proc/41/cgroup", "0::/docker/" ID "\n");
+	put("proc/42/cgroup", "0::/docker/" ID2 "\n");
+	put("docker/containers/" ID "/config.v2.json", "{\"Name\":\"/first\"}");
+	cr_assert(container_of_pid(&fs, &names, 40, &c));
+	cr_assert_str_eq(c.name, "first");
+	/* Renamed in the state: the cache still says the name it read. */
+	put("docker/containers/" ID "/config.v2.json", "{\"Name\":\"/second\"}");
+	cr_assert(container_of_pid(&fs, &names, 41, &c));
+	cr_assert_str_eq(c.name, "first");
+	cr_assert(container_of_pid(&fs, NULL, 41, &c));
+	cr_assert_str_eq(c.name, "second", "no cache: read again");
+	/* A container without state is remembered as nameless. */
+	cr_assert(container_of_pid(&fs, &names, 42, &c));
+	cr_assert_str_eq(c.name, "");
+	put("docker/containers/" ID2 "/config.v2.json", "{\"Name\":\"/late\"}");
+	cr_assert(container_of_pid(&fs, &names, 42, &c));
+	cr_assert_str_eq(c.name, "");
+	/* More containers than the cache holds: the least recently used goes, and is read again. */
+	for (int i = 0; i < CONTAINER_NAMES; i++) {
+		char id[65], rel[160], text[160];
+
+		snprintf(id, sizeof(id), "%064x", 0x1000 + i);
+		snprintf(rel, sizeof(rel), "proc/%d/cgroup", 100 + i);
+		snprintf(text, sizeof(text), "0::/docker/%s\n", id);
+		put(rel, text);
+		cr_assert(container_of_pid(&fs, &names, 100 + i, &c));
+	}
+	cr_assert(container_of_pid(&fs, &names, 40, &c));
+	cr_assert_str_eq(c.name, "second", "evicted, then read again");
 }

@@ -47,6 +47,7 @@ static void teardown(void)
 
 	alert_free(dmn.alerts);
 	model_free(dmn.model);
+	free(dmn.container_names);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", fake_root);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", fake_root);
