@@ -84,6 +84,8 @@ bool daemon_selects(struct daemon *d, struct model_proc *p);
  * path read at its exec when it is gone); NULL when it is in none.
  */
 const struct container *daemon_container(struct daemon *d, struct model_proc *p);
+/* An exec: p's container is read again when next asked (it may have moved before). */
+void daemon_container_forget(struct model_proc *p);
 /* The tracer's callback for each ring-buffer record (any bytes: checked first). */
 int daemon_on_record(void *ctx, void *data, size_t size);
 /* SIGHUP and the control socket's "reload": 0, or -errno with why in err (old one kept). */

@@ -187,6 +187,13 @@ const struct container *daemon_container(struct daemon *d, struct model_proc *p)
 	return p->container;
 }
 
+void daemon_container_forget(struct model_proc *p)
+{
+	free(p->container);
+	p->container = NULL;
+	p->container_read = false;
+}
+
 /* ---- records ---- */
 
 /* Read one process (tgid) or all (0) with the BPF iterator; returns processes read. */
@@ -385,10 +392,7 @@ int daemon_on_record(void *ctx, void *data, size_t size)
 		if (p) {
 			free(p->cgroup);
 			p->cgroup = cgroup_of_pid(&cgroup_fs_host, h->tgid);
-			/* Read again when asked: it may have moved before this exec. */
-			free(p->container);
-			p->container = NULL;
-			p->container_read = false;
+			daemon_container_forget(p);
 		}
 		break;
 	}

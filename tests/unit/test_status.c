@@ -265,3 +265,26 @@ Test(status, containers_named_in_the_document_and_the_table)
 		  out.buf);
 	sb_free(&out);
 }
+
+Test(status, a_gone_process_named_from_its_exec_cgroup_and_read_once)
+{
+	struct model_proc *p;
+	struct strbuf out;
+
+	add_proc(50, "gone", 4);
+	p = model_proc_get(dmn.model, 50);
+	cr_assert(p);
+	/* No /proc entry any more: the path read at its exec says it. */
+	p->cgroup = strdup("/docker/" DOCKER_ID);
+	sb_init(&out);
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             docker:0123456789ab"), "%s", out.buf);
+	/* Read once: a cgroup file that appears later changes nothing until its next exec. */
+	fake_cgroup(50, "0::/lxc/other\n");
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             docker:0123456789ab"), "%s", out.buf);
+	daemon_container_forget(p); /* what an exec record does (daemon_on_record) */
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             lxc:other"), "%s", out.buf);
+	sb_free(&out);
+}
