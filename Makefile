@@ -149,7 +149,7 @@ setup:
 # Then root tests again on Debian 12's own kernel (6.1, cgroup v2) in QEMU: the kernel matrix
 # (tests/vm/README.md). Under TCG the whole suite takes ~9 minutes there; make test runs a set
 # that covers the four scenarios (2 is tests/vm/oom-v2.sh: memory.max), the model's accuracy,
-# alerts, the journal and its reports, the tracer and metrics in ~3.5 minutes. VM_TEST=0
+# alerts, the journal and its reports, the tracer, metrics and containers in ~3.5 minutes. VM_TEST=0
 # leaves it out; `make vm-test` runs everything (or VM_TESTS=...).
 VM_TEST ?= 1
 VM_TEST_SET = model/accuracy_torture \
@@ -161,7 +161,9 @@ VM_TEST_SET = model/accuracy_torture \
 	kernel/version_v_lists_each_feature_as_the_kernel_has_it \
 	kernel/status_lists_the_fallbacks_and_exec_takes_them \
 	trace/attach_by_pid_and_exit_with_it trace/in_a_pid_namespace_never_itself_and_p_takes_its_pids \
-	stacks/stripped_binary_gives_module_and_offset stacks/in_a_pid_namespace_proc_is_read_by_its_pids
+	stacks/stripped_binary_gives_module_and_offset stacks/in_a_pid_namespace_proc_is_read_by_its_pids \
+	containers/docker_and_kubepods_named_in_status_and_alerts \
+	containers/oom_kill_in_a_pod_names_its_container
 # Under SANITIZE=1 the first error aborts the process that made it, and every report (of the
 # daemons the tests start too, whose stderr no test reads) goes to $(OUT)/asan/: any there
 # fails the run.

@@ -33,6 +33,14 @@ struct alert_oom_info {
 	char oom_type[16];    /* "cgroup" or "global" */
 	uint64_t memcg_limit; /* bytes, 0 when none */
 	uint32_t victim_tid;  /* the thread the kernel marked, when not the process (0) */
+	int memcg_version;    /* 1 or 2: the hierarchy memcg is in (0: unknown) */
+	/* What said it was the cgroup's: "memory.events" (v2's oom count), "memory.max" (no
+	 * events file), "memory.oom_control" (v1's oom_kill), "memory.failcnt"; "" global. */
+	char oom_evidence[24];
+	char limit_memcg[256];	  /* the ancestor whose limit was reached, "" when memcg's own */
+	uint64_t memcg_oom_kills; /* the oom_kill count there (memory.events, memory.oom_control) */
+	uint64_t memcg_high;	  /* v2's memory.high there, bytes (0: none) */
+	struct container container; /* the victim's (CTR_NONE: none) */
 };
 
 struct alert_engine *alert_new(const struct config *cfg, alert_record_fn record, void *ctx);

@@ -17,6 +17,9 @@ struct cgroup_fs {
 	const char *proc; /* "/proc" */
 	const char *v1;	  /* the v1 memory controller's mount, "/sys/fs/cgroup/memory" */
 	const char *v2;	  /* the unified hierarchy's mount, "/sys/fs/cgroup" */
+	/* Container runtimes' state, for names (container_read.h); NULL: not read. */
+	const char *docker; /* "/var/lib/docker" */
+	const char *podman; /* containers/storage: "/var/lib/containers/storage" */
 };
 
 /* The running system's mounts. */

@@ -19,6 +19,9 @@
 #include "model.h"
 #include "privs.h"
 #include "strbuf.h"
+
+struct cgroup_fs;
+struct container_names;
 #include "vmatrace.h"
 
 #define DAEMON_MAX_FLAGS 64
@@ -68,12 +71,21 @@ struct daemon {
 	struct journal_stats journal_past; /* totals of the journals closed so far */
 	struct privs_needs privs;	   /* what the capabilities kept after start-up allow */
 	bool privs_dropped;
-	int probe_pid; /* the process the capability probe reads */
+	int probe_pid;			   /* the process the capability probe reads */
+	const struct cgroup_fs *cgroup_fs; /* where containers are read from (NULL: the host) */
+	struct container_names *container_names; /* names read from runtimes' state (a cache) */
 };
 
 /* daemon.c */
 /* Does the configuration select p (trace_pid, trace_comm, trace_cgroup)? */
 bool daemon_selects(struct daemon *d, struct model_proc *p);
+/*
+ * p's container, read the first time it is asked for (from its cgroup file, else from the
+ * path read at its exec when it is gone); NULL when it is in none.
+ */
+const struct container *daemon_container(struct daemon *d, struct model_proc *p);
+/* An exec: p's container is read again when next asked (it may have moved before). */
+void daemon_container_forget(struct model_proc *p);
 /* The tracer's callback for each ring-buffer record (any bytes: checked first). */
 int daemon_on_record(void *ctx, void *data, size_t size);
 /* SIGHUP and the control socket's "reload": 0, or -errno with why in err (old one kept). */
@@ -107,7 +119,9 @@ void daemon_journal_stop(struct daemon *d, int sig);
  */
 void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 			 const struct model_fail *fails, uint32_t nfails, uint64_t failures,
-			 const uint32_t *census);
+			 const uint32_t *census, const struct container *ctr);
+/* The container of p, once read (JREC_CONTAINER): the report names and selects by it. */
+void daemon_journal_container(struct daemon *d, const struct model_proc *p);
 /* Drops and resyncs since the last call, and the journal's own errors (every tick). */
 void daemon_journal_tick(struct daemon *d, const unsigned long long *stats);
 /* The model's timeline points (model_config.on_point). */

@@ -39,7 +39,8 @@
 	X(CONFIG, 12, "config")		   /* JSON {"alert_thresholds",...}: start, reload */     \
 	X(SUPPRESSED, 13, "suppressed")	   /* JSON {"kind","uid","suppressed"}: an alert storm */ \
 	X(RETENTION, 14, "retention")	   /* JSON {"segments","bytes",...}: history deleted */   \
-	X(GAP, 15, "gap")		   /* JSON {"where","since_ns","until_ns","records_lost"} */
+	X(GAP, 15, "gap")	      /* JSON {"where","since_ns","until_ns","records_lost"} */   \
+	X(CONTAINER, 16, "container") /* JSON {"container":{...}}: a process's, once known */
 
 /* clang-format would take the table's expansion for a continued expression. */
 /* clang-format off */

@@ -29,6 +29,9 @@
 struct loop;
 
 /* What the metrics are about, at one instant. */
+/* Distinct values of the per-process series' container label; more read "other". */
+#define METRICS_MAX_CONTAINERS 32
+
 struct metrics_view {
 	const struct config *cfg; /* metrics_top, the alert thresholds and errnos */
 	const uint64_t *calls;	  /* events seen, by enum vmt_sys */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "container.h"
 #include "hmap.h"
 #include "strbuf.h"
 #include "vmamap.h"
@@ -144,7 +145,10 @@ struct model_proc {
 	 * judging the count.
 	 */
 	uint64_t skip_before_ns, settle_ns;
-	char *cgroup;	     /* memory cgroup path, set by the daemon (NULL: not read) */
+	char *cgroup; /* memory cgroup path, set by the daemon (NULL: not read) */
+	/* Its container (container.h), read by the daemon when first needed (NULL: none). */
+	struct container *container;
+	bool container_read;
 	struct sites *sites; /* call sites (sites.h), kept by the daemon; freed with the process */
 	/* A count mismatch held until a record explains it (model.c count_explained). */
 	uint64_t suspect_ns;

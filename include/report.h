@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "container.h"
 #include "journal.h"
 #include "jsonr.h"
 #include "strbuf.h"
@@ -32,10 +33,11 @@ struct report_filter {
 	const char *dir;
 	uint32_t pid;		     /* 0: any */
 	const char *comm;	     /* NULL: any */
+	const char *container;	     /* an id (prefix), name or pod UID (container.h); NULL: any */
 	uint64_t since_ns, until_ns; /* CLOCK_REALTIME; 0: open */
 	/*
-	 * Which of the matching processes every format shows: all of them (all, or a pid or
-	 * comm filter without top); else every one with an incident and the top N (top, 0:
+	 * Which of the matching processes every format shows: all of them (all, or a pid,
+	 * comm or container filter without top); else every one with an incident and the top N (top, 0:
 	 * REPORT_DEFAULT_TOP) by peak share of vm.max_map_count.
 	 */
 	bool all;
@@ -90,6 +92,8 @@ struct report_proc {
 	bool exited; /* a record after exit_ns with the same pid and comm is another process */
 	uint64_t exit_ns;
 	bool shown; /* picked by the selection (struct report_filter) */
+	/* What its records say of its container (a container record, alerts, its exit). */
+	struct container container;
 	struct report_proc *hash_next;
 };
 
@@ -125,6 +129,13 @@ struct report {
 	/* gap records: spans the daemon could not write history, and what it lost */
 	uint64_t gaps, gap_records_lost, gap_ns;
 };
+
+/* report_container.c: p's container from a record's "container" member, if it says one. */
+void report_container_note(struct report_proc *p, const json_t *data);
+/* --container: the matching processes and their events kept, the others freed. */
+void report_container_keep(struct report *r);
+/* Does a shown process have a container (the tables' column)? */
+bool report_any_container(const struct report *r);
 
 /* Until when point k of p holds: the next point's start, or the series' end. */
 uint64_t report_point_until(const struct report_proc *p, size_t k);

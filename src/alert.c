@@ -464,12 +464,26 @@ static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, co
 }
 
 static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, const char *comm,
-			 uint64_t mono_ns, long long off)
+			 const struct container *ctr, uint64_t mono_ns, long long off)
 {
 	jw_kstr(w, "kind", kind_names[kind]);
 	alert_json_ts(w, "ts", mono_ns, off);
 	jw_kuint(w, "pid", pid);
 	jw_kstrn(w, "comm", comm, VMT_COMM_LEN);
+	container_json(w, "container", ctr);
+}
+
+/* The log line's "comm[pid] (docker:web)": the container, when there is one. */
+static void summary_who(struct strbuf *sum, const char *comm, const char *ids,
+			const struct container *ctr)
+{
+	ut_append(sum, comm, VMT_COMM_LEN, UT_TEXT);
+	sb_puts(sum, ids);
+	if (ctr && ctr->runtime != CTR_NONE) {
+		sb_puts(sum, " (");
+		container_label(sum, ctr, UT_TEXT);
+		sb_putc(sum, ')');
+	}
 }
 
 /* An alert's own members, written once for the alert and once for its incident. */
@@ -512,7 +526,8 @@ static void threshold_members(struct jsonw *w, const void *arg)
 {
 	const struct threshold_alert *t = arg;
 
-	head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->now, t->off);
+	head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->p->container, t->now,
+		     t->off);
 	jw_kuint(w, "uid", t->p->uid);
 	jw_kuint(w, "vmas", t->vmas);
 	jw_kuint(w, "limit", t->limit);
@@ -548,18 +563,20 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 		.off = off,
 	};
 	struct strbuf js, inc, sum;
+	char ids[32];
 
 	t.eta = alert_seconds_to_limit(vmas, limit, t.rate);
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
 	render(&js, &inc, threshold_members, &t, p, 64, off);
-	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
+	snprintf(ids, sizeof(ids), "[%u]", p->tgid);
+	summary_who(&sum, p->comm, ids, p->container);
 	sb_printf(&sum,
-		  "[%u] has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
+		  " has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
 		  "growing %.0f/s over the last %.0f s",
-		  p->tgid, vmas, 100.0 * vmas / limit, limit, threshold, absolute ? " VMAs" : "%",
-		  t.rate, t.window_s);
+		  vmas, 100.0 * vmas / limit, limit, threshold, absolute ? " VMAs" : "%", t.rate,
+		  t.window_s);
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
 	alert_grew_text(&sum, p, now, t.res);
@@ -622,7 +639,8 @@ static void failure_members(struct jsonw *w, const void *arg)
 	int nargs = decode_sys_args(r->sys, &args);
 	struct strbuf val;
 
-	head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, r->hdr.ts_ns, f->off);
+	head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, f->p->container, r->hdr.ts_ns,
+		     f->off);
 	jw_kuint(w, "tid", r->hdr.tid);
 	jw_kuint(w, "uid", r->hdr.uid);
 	jw_kstr(w, "syscall", decode_sys_name(r->sys));
@@ -663,15 +681,17 @@ static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
 				   .delayed = delayed,
 				   .off = off };
 	struct strbuf js, inc, sum;
+	char ids[32];
 
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
 	render(&js, &inc, failure_members, &f, p, 64, off);
-	ut_append(&sum, p->comm, VMT_COMM_LEN, UT_TEXT);
-	sb_printf(&sum, "[%u/%u] %s failed with %s at %u VMAs (vm.max_map_count %u)", p->tgid,
-		  r->hdr.tid, decode_sys_name(r->sys),
-		  decode_errno_name(err) ? decode_errno_name(err) : "?", r->map_count, limit);
+	snprintf(ids, sizeof(ids), "[%u/%u]", p->tgid, r->hdr.tid);
+	summary_who(&sum, p->comm, ids, p->container);
+	sb_printf(&sum, " %s failed with %s at %u VMAs (vm.max_map_count %u)",
+		  decode_sys_name(r->sys), decode_errno_name(err) ? decode_errno_name(err) : "?",
+		  r->map_count, limit);
 	if (suppressed)
 		sb_printf(&sum, "; %llu more like it since the last alert were not alerted",
 			  (unsigned long long)suppressed);
@@ -784,12 +804,28 @@ struct oom_alert {
 	long long off;
 };
 
+/* How the OOM was classified: the hierarchy, the file that said it, the counts there. */
+static void oom_memcg_members(struct jsonw *w, const struct alert_oom_info *info)
+{
+	if (!info->memcg_version)
+		return;
+	jw_kint(w, "memcg_version", info->memcg_version);
+	if (info->oom_evidence[0])
+		jw_kstr(w, "oom_evidence", info->oom_evidence);
+	if (info->limit_memcg[0])
+		jw_kstrn(w, "limit_memcg", info->limit_memcg, sizeof(info->limit_memcg));
+	jw_kuint(w, "memcg_oom_kills", info->memcg_oom_kills);
+	if (info->memcg_high)
+		jw_kuint(w, "memcg_high", info->memcg_high);
+}
+
 static void oom_members(struct jsonw *w, const void *arg)
 {
 	const struct oom_alert *o = arg;
 	const struct vmt_oom_rec *r = o->r;
 
-	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, r->hdr.ts_ns, o->off);
+	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, &o->info->container, r->hdr.ts_ns,
+		     o->off);
 	jw_kuint(w, "victim_pid", r->victim_pid);
 	if (o->info->victim_tid)
 		jw_kuint(w, "victim_tid", o->info->victim_tid);
@@ -810,6 +846,7 @@ static void oom_members(struct jsonw *w, const void *arg)
 	jw_kstrn(w, "memcg", o->info->memcg, sizeof(o->info->memcg));
 	jw_kstr(w, "oom_type", o->info->oom_type);
 	jw_kuint(w, "memcg_limit", o->info->memcg_limit);
+	oom_memcg_members(w, o->info);
 	jw_kuint(w, "trigger_pid", r->hdr.tgid);
 	jw_kuint(w, "trigger_tid", r->hdr.tid);
 	jw_kstrn(w, "trigger_comm", r->hdr.comm, VMT_COMM_LEN);
@@ -845,6 +882,7 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 			       .res = ae->cfg->timeline_resolution_ns,
 			       .off = off };
 	struct strbuf js, inc, sum;
+	char ids[32];
 
 	if (!ae->cfg->alert_oom)
 		return;
@@ -854,8 +892,8 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 	sb_init(&sum);
 	render(&js, &inc, oom_members, &o, victim, 256, off);
 	sb_puts(&sum, "the OOM killer chose ");
-	ut_append(&sum, comm, sizeof(comm), UT_TEXT);
-	sb_printf(&sum, "[%u]", r->victim_pid);
+	snprintf(ids, sizeof(ids), "[%u]", r->victim_pid);
+	summary_who(&sum, comm, ids, &info->container);
 	if (r->present & VMT_OOM_HAS_RSS)
 		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)",
 			  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb);
@@ -864,8 +902,13 @@ void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct 
 		sb_puts(&sum, " in ");
 		ut_append(&sum, info->memcg, sizeof(info->memcg), UT_TEXT);
 	}
+	if (info->limit_memcg[0]) {
+		sb_puts(&sum, " at the limit of ");
+		ut_append(&sum, info->limit_memcg, sizeof(info->limit_memcg), UT_TEXT);
+	}
 	if (info->memcg_limit)
-		sb_printf(&sum, " (limit %llu bytes)", (unsigned long long)info->memcg_limit);
+		sb_printf(&sum, " (limit %llu bytes%s%s)", (unsigned long long)info->memcg_limit,
+			  info->oom_evidence[0] ? ", by " : "", info->oom_evidence);
 	sb_puts(&sum, ", triggered by ");
 	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
 	sb_printf(&sum, "[%u]", r->hdr.tgid);

@@ -7,11 +7,14 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
+#include "sysinfo.h"
 
 const struct cgroup_fs cgroup_fs_host = {
 	.proc = "/proc",
 	.v1 = "/sys/fs/cgroup/memory",
 	.v2 = "/sys/fs/cgroup",
+	.docker = "/var/lib/docker",
+	.podman = "/var/lib/containers/storage",
 };
 
 char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
@@ -19,7 +22,7 @@ char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
 	char path[512], line[512], *found = NULL;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%u/cgroup", fs->proc, pid);
+	snprintf(path, sizeof(path), "%s/%u/cgroup", fs->proc, sys_proc_pid(pid));
 	f = fopen(path, "re");
 	if (!f)
 		return NULL;
@@ -73,14 +76,14 @@ char *cgroup_memcg_path(const struct cgroup_fs *fs, uint64_t id)
 	return NULL;
 }
 
-/* The first number in a file; false when absent or not a number ("max"). */
+/* The first number in a file; false when absent. "max" (or no number) reads as 0. */
 static bool read_u64(const char *root, const char *cg, const char *name, unsigned long long *out)
 {
 	char path[1024];
 	bool ok;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s%s/%s", root, cg, name);
+	snprintf(path, sizeof(path), "%s%s/%s", root, strcmp(cg, "/") ? cg : "", name);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
@@ -91,11 +94,128 @@ static bool read_u64(const char *root, const char *cg, const char *name, unsigne
 	return true;
 }
 
+/* The value of key in a flat-keyed file ("oom_kill 3" lines); false when either is absent. */
+static bool read_key(const char *root, const char *cg, const char *name, const char *key,
+		     unsigned long long *out)
+{
+	char path[1024], k[64];
+	unsigned long long v;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s/%s", root, strcmp(cg, "/") ? cg : "", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%63s %llu", k, &v) == 2)
+		if (!strcmp(k, key)) {
+			*out = v;
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* v1 reports "no limit" as a huge page-aligned number; v2 as "max" (read as 0). */
+static bool real_limit(unsigned long long limit)
+{
+	return limit && limit < (1ull << 60);
+}
+
+/*
+ * One level of the hierarchy: did the OOM happen at its limit? v2: memory.events' "oom"
+ * (the limit was reached and reclaim failed; hierarchical, so an ancestor's limit shows at
+ * the ancestor) with a memory.max; without an events file, the limit alone. v1: its limit
+ * and memory.oom_control's oom_kill (4.13+), else memory.failcnt. Returns false when cg has
+ * no memory controller files (v2: the memory is its ancestor's).
+ */
+static bool memcg_level(const struct cgroup_fs *fs, const char *cg, bool v1,
+			struct alert_oom_info *at, bool *hit)
+{
+	unsigned long long limit = 0, n = 0, kills = 0;
+
+	*hit = false;
+	memset(at->oom_evidence, 0, sizeof(at->oom_evidence));
+	at->memcg_high = at->memcg_oom_kills = at->memcg_limit = 0;
+	if (v1) {
+		if (!read_u64(fs->v1, cg, "memory.limit_in_bytes", &limit))
+			return false;
+		if (read_key(fs->v1, cg, "memory.oom_control", "oom_kill", &kills))
+			at->memcg_oom_kills = kills;
+		if (real_limit(limit) && kills)
+			snprintf(at->oom_evidence, sizeof(at->oom_evidence), "memory.oom_control");
+		else if (real_limit(limit) && read_u64(fs->v1, cg, "memory.failcnt", &n) && n)
+			snprintf(at->oom_evidence, sizeof(at->oom_evidence), "memory.failcnt");
+	} else {
+		if (!read_u64(fs->v2, cg, "memory.max", &limit))
+			return false;
+		if (read_u64(fs->v2, cg, "memory.high", &n) && real_limit(n))
+			at->memcg_high = n;
+		if (read_key(fs->v2, cg, "memory.events", "oom_kill", &kills))
+			at->memcg_oom_kills = kills;
+		if (read_key(fs->v2, cg, "memory.events", "oom", &n)) {
+			if (real_limit(limit) && n)
+				snprintf(at->oom_evidence, sizeof(at->oom_evidence),
+					 "memory.events");
+		} else if (real_limit(limit)) {
+			snprintf(at->oom_evidence, sizeof(at->oom_evidence), "memory.max");
+		}
+	}
+	*hit = at->oom_evidence[0];
+	if (*hit)
+		at->memcg_limit = limit;
+	return true;
+}
+
+/*
+ * From the victim's memcg up to the root: the first level whose limit was reached makes it
+ * the cgroup's OOM (at that level, maybe an ancestor's: a pod's limit over its containers);
+ * none, the machine's. What is told of a global one is the victim's own memcg's.
+ */
+static void classify(const struct cgroup_fs *fs, const char *memcg, struct alert_oom_info *info)
+{
+	bool v1 = fs->v1 &&
+		  read_u64(fs->v1, memcg, "memory.limit_in_bytes", &(unsigned long long){ 0 });
+	struct alert_oom_info own = { 0 }, at;
+	char cg[sizeof(info->memcg)];
+	bool hit, seen = false;
+	char *slash;
+
+	info->memcg_version = v1 ? 1 : 2;
+	snprintf(cg, sizeof(cg), "%s", memcg);
+	for (;;) {
+		if (memcg_level(fs, cg, v1, &at, &hit)) {
+			if (!seen)
+				own = at;
+			seen = true;
+			if (hit) {
+				snprintf(info->oom_type, sizeof(info->oom_type), "cgroup");
+				snprintf(info->oom_evidence, sizeof(info->oom_evidence), "%s",
+					 at.oom_evidence);
+				info->memcg_limit = at.memcg_limit;
+				info->memcg_oom_kills = at.memcg_oom_kills;
+				info->memcg_high = at.memcg_high;
+				if (strcmp(cg, memcg))
+					snprintf(info->limit_memcg, sizeof(info->limit_memcg), "%s",
+						 cg);
+				return;
+			}
+		}
+		slash = strrchr(cg, '/');
+		if (!slash || !strcmp(cg, "/"))
+			break;
+		slash[slash == cg] = 0; /* "/a" goes to "/" */
+	}
+	if (!seen)
+		info->memcg_version = 0;
+	info->memcg_oom_kills = own.memcg_oom_kills;
+	info->memcg_high = own.memcg_high;
+}
+
 void cgroup_oom_info(const struct cgroup_fs *fs, const struct vmt_oom_rec *r,
 		     uint64_t proc_memcg_id, const char *proc_cgroup, struct alert_oom_info *info)
 {
 	uint32_t victim = r->victim_pid;
-	unsigned long long limit = 0, failcnt = 0;
 	char *cg = NULL;
 
 	memset(info, 0, sizeof(*info));
@@ -120,17 +240,6 @@ void cgroup_oom_info(const struct cgroup_fs *fs, const struct vmt_oom_rec *r,
 	if (!cg)
 		return;
 	snprintf(info->memcg, sizeof(info->memcg), "%s", cg);
-	if (read_u64(fs->v1, cg, "memory.limit_in_bytes", &limit)) {
-		if (!read_u64(fs->v1, cg, "memory.failcnt", &failcnt))
-			failcnt = 0;
-	} else if (read_u64(fs->v2, cg, "memory.max", &limit)) {
-		/* v2 has no failcnt here: a limit ("max" reads as none) is what counts. */
-		failcnt = limit != 0;
-	}
-	/* v1 reports "no limit" as a huge page-aligned number. */
-	if (limit && limit < (1ull << 60) && failcnt) {
-		snprintf(info->oom_type, sizeof(info->oom_type), "cgroup");
-		info->memcg_limit = limit;
-	}
+	classify(fs, info->memcg, info);
 	free(cg);
 }

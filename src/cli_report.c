@@ -25,8 +25,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmatrace report [--journal-dir DIR] [-p PID | --comm NAME] [--since T]\n"
-		"                       [--until T] [--top N | --all]\n"
+		"usage: vmatrace report [--journal-dir DIR] [-p PID | --comm NAME]\n"
+		"                       [--container ID|NAME] [--since T] [--until T]\n"
+		"                       [--top N | --all]\n"
 		"                       [--format text|json|csv|svg|html] [--csv points|incidents]\n"
 		"                       [-o FILE]\n"
 		"\n"
@@ -34,11 +35,14 @@ static void usage(FILE *f)
 		"OOM kills) and each process's VMA count, mapped bytes and heap over time.\n"
 		"Every format shows the same processes: by default every process with an\n"
 		"incident and the top 10 by peak share of vm.max_map_count (and says how\n"
-		"many of how many it shows); with -p or --comm, every one that matches.\n"
+		"many of how many it shows); with -p, --comm or --container, every one that\n"
+		"matches.\n"
 		"\n"
 		"  -d, --journal-dir DIR  the journal (default " REPORT_DEFAULT_DIR ")\n"
 		"  -p, --pid PID          only this process\n"
 		"  -c, --comm NAME        only processes with this name\n"
+		"      --container SEL    only processes of this container: its id (or 4+ first\n"
+		"                         hex digits), its name, its unit, or its pod's UID\n"
 		"  -s, --since T          records at or after T (and the values held at T)\n"
 		"  -u, --until T          records at or before T\n"
 		"  -n, --top N            the top N by peak share of the limit, besides those\n"
@@ -55,7 +59,7 @@ static void usage(FILE *f)
 }
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_SVG, FMT_HTML };
-enum { OPT_CSV = 256, OPT_SITES };
+enum { OPT_CSV = 256, OPT_SITES, OPT_CONTAINER };
 
 int cli_report(int argc, char **argv)
 {
@@ -63,6 +67,7 @@ int cli_report(int argc, char **argv)
 		{ "journal-dir", required_argument, NULL, 'd' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "format", required_argument, NULL, 'f' },
@@ -109,6 +114,13 @@ int cli_report(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			f.comm = optarg;
+			break;
+		case OPT_CONTAINER:
+			if (!*optarg) {
+				log_err("invalid --container '': give an id, a name or a pod UID");
+				return EXIT_USAGE;
+			}
+			f.container = optarg;
 			break;
 		case 's':
 		case 'u':

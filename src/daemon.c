@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "alert.h"
 #include "cgroup.h"
+#include "container_read.h"
 #include "cli.h"
 #include "config.h"
 #include "ctl.h"
@@ -166,6 +167,33 @@ bool daemon_selects(struct daemon *d, struct model_proc *p)
 	return false;
 }
 
+const struct container *daemon_container(struct daemon *d, struct model_proc *p)
+{
+	const struct cgroup_fs *fs = d->cgroup_fs ? d->cgroup_fs : &cgroup_fs_host;
+	struct container c;
+
+	if (p->container_read)
+		return p->container;
+	p->container_read = true;
+	if (!d->container_names)
+		d->container_names = calloc(1, sizeof(*d->container_names));
+	if (!container_of_pid(fs, d->container_names, p->tgid, &c) &&
+	    !container_of_path(fs, d->container_names, p->cgroup, &c))
+		return NULL;
+	p->container = malloc(sizeof(c));
+	if (p->container)
+		*p->container = c;
+	daemon_journal_container(d, p);
+	return p->container;
+}
+
+void daemon_container_forget(struct model_proc *p)
+{
+	free(p->container);
+	p->container = NULL;
+	p->container_read = false;
+}
+
 /* ---- records ---- */
 
 /* Read one process (tgid) or all (0) with the BPF iterator; returns processes read. */
@@ -268,6 +296,10 @@ static void on_oom(struct daemon *d, const struct vmt_oom_rec *rec)
 	d->ooms++;
 	cgroup_oom_info(&cgroup_fs_host, &r, victim ? victim->memcg_id : 0,
 			victim ? victim->cgroup : NULL, &info);
+	if (victim && daemon_container(d, victim))
+		info.container = *victim->container;
+	else
+		container_of_path(&cgroup_fs_host, d->container_names, info.memcg, &info.container);
 	info.victim_tid = tgid != rec->victim_pid ? rec->victim_pid : 0;
 	alert_oom(d->alerts, victim, &r, &info, d->realtime_offset_ns);
 }
@@ -283,6 +315,7 @@ static void on_syscall(struct daemon *d, struct model_proc *p, const struct vmt_
 	}
 	if (!p || !daemon_selects(d, p))
 		return;
+	daemon_container(d, p); /* once per process: what its alerts say */
 	if (err)
 		alert_check_failure(d->alerts, p, r, d->max_map_count, d->realtime_offset_ns);
 	alert_check_vmas(d->alerts, p, d->max_map_count, r->hdr.ts_ns, d->realtime_offset_ns);
@@ -299,22 +332,27 @@ static void on_exit_record(struct daemon *d, const struct vmt_exit_rec *r, size_
 	uint32_t census[VK__COUNT];
 	uint32_t nfails = 0;
 	uint64_t failures = 0;
+	struct container ctr = { 0 };
 
 	if (p) {
 		/* What the count was made of, for the journal's exit record. */
 		memcpy(census, p->count, sizeof(census));
-		if (daemon_selects(d, p))
+		if (daemon_selects(d, p)) {
+			daemon_container(d, p);
 			alert_flush_failures(d->alerts, p, d->max_map_count, p->last_ns, true,
 					     d->realtime_offset_ns);
+		}
 		nfails = p->nfails;
 		if (nfails)
 			memcpy(fails, p->fails, nfails * sizeof(*fails));
 		failures = p->failures;
+		if (p->container)
+			ctr = *p->container;
 	}
 	daemon_sites_note(d, r, size);
 	model_apply(d->model, r, size);
 	alert_forget(d->alerts, r->hdr.tgid);
-	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL);
+	daemon_journal_exit(d, r, fails, nfails, failures, p ? census : NULL, &ctr);
 }
 
 int daemon_on_record(void *ctx, void *data, size_t size)
@@ -354,6 +392,7 @@ int daemon_on_record(void *ctx, void *data, size_t size)
 		if (p) {
 			free(p->cgroup);
 			p->cgroup = cgroup_of_pid(&cgroup_fs_host, h->tgid);
+			daemon_container_forget(p);
 		}
 		break;
 	}
@@ -668,6 +707,7 @@ out:
 	model_free(d->model);
 	loop_free(d->loop);
 	free(d->cfg);
+	free(d->container_names);
 	free(d);
 	return rc;
 }

@@ -234,7 +234,7 @@ void daemon_journal_stop(struct daemon *d, int sig)
 
 void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 			 const struct model_fail *fails, uint32_t nfails, uint64_t failures,
-			 const uint32_t *census)
+			 const uint32_t *census, const struct container *ctr)
 {
 	int sig = r->exit_code & 0x7f;
 	struct strbuf sb;
@@ -251,6 +251,7 @@ void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 	else
 		jw_knull(&w, "signal");
 	jw_kuint(&w, "vmas", r->map_count);
+	container_json(&w, "container", ctr);
 	/* Every failed call of its life, counted exactly (alerts only sample them). */
 	jw_kuint(&w, "failures_total", failures);
 	alert_failures_json(&w, fails, nfails);
@@ -265,6 +266,22 @@ void daemon_journal_exit(struct daemon *d, const struct vmt_exit_rec *r,
 	if (!sb.oom)
 		journal_put_json(d->journal, JREC_PROC_EXIT, r->hdr.tgid, r->hdr.comm,
 				 r->hdr.ts_ns + d->realtime_offset_ns, sb.buf);
+	sb_free(&sb);
+}
+
+void daemon_journal_container(struct daemon *d, const struct model_proc *p)
+{
+	struct strbuf sb;
+	struct jsonw w;
+
+	if (!p->container || !journal_up(d))
+		return;
+	sb_init(&sb);
+	jw_begin(&w, &sb);
+	jw_obj(&w);
+	container_json(&w, "container", p->container);
+	jw_obj_end(&w);
+	daemon_journal_json(d, JREC_CONTAINER, p->tgid, p->comm, &sb);
 	sb_free(&sb);
 }
 

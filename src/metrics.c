@@ -223,10 +223,46 @@ static size_t select_procs(const struct metrics_view *v, struct model_proc ***se
 	return keep;
 }
 
-static void proc_labels(struct strbuf *sb, const char *name, const struct model_proc *p)
+/*
+ * The container label of each selected process ("docker:db", "" when none), as
+ * container_label() says it; past METRICS_MAX_CONTAINERS distinct values, "other", so
+ * that a host churning containers cannot grow the series without bound.
+ */
+typedef char container_label_t[768]; /* the longest name, every byte escaped */
+
+static container_label_t *container_labels(struct model_proc **sel, size_t n)
+{
+	container_label_t *lab = calloc(n + 1, sizeof(*lab));
+	size_t distinct = 0;
+	struct strbuf sb;
+
+	if (!lab)
+		return NULL;
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		if (!sel[i]->container)
+			continue;
+		sb_reset(&sb);
+		container_label(&sb, sel[i]->container, UT_PROM);
+		snprintf(lab[i], sizeof(lab[i]), "%s", sb.buf ? sb.buf : "");
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(lab[k], lab[i]);
+		if (!seen && ++distinct > METRICS_MAX_CONTAINERS)
+			snprintf(lab[i], sizeof(lab[i]), "other");
+	}
+	sb_free(&sb);
+	return lab;
+}
+
+static void proc_labels(struct strbuf *sb, const char *name, const struct model_proc *p,
+			const char *container)
 {
 	sb_printf(sb, "%s{pid=\"%u\",comm=\"", name, p->tgid);
 	ut_append(sb, p->comm, sizeof(p->comm), UT_PROM);
+	if (container && container[0])
+		sb_printf(sb, "\",container=\"%s", container);
 	sb_puts(sb, "\"} ");
 }
 
@@ -262,11 +298,13 @@ static const struct {
 };
 
 /* One series per (syscall, errno) the process failed with, every errno seen. */
-static void proc_failures_by(struct strbuf *sb, const struct model_proc *p)
+static void proc_failures_by(struct strbuf *sb, const struct model_proc *p, const char *container)
 {
 	for (uint32_t i = 0; i < p->nfails; i++) {
 		sb_printf(sb, "%s{pid=\"%u\",comm=\"", proc_families[PM_FAILURES_BY].name, p->tgid);
 		ut_append(sb, p->comm, sizeof(p->comm), UT_PROM);
+		if (container && container[0])
+			sb_printf(sb, "\",container=\"%s", container);
 		sb_printf(sb, "\",syscall=\"%s\",errno=\"", decode_sys_name(p->fails[i].sys));
 		errno_label(sb, p->fails[i].err);
 		sb_printf(sb, "\"} %llu\n", (unsigned long long)p->fails[i].n);
@@ -276,6 +314,8 @@ static void proc_failures_by(struct strbuf *sb, const struct model_proc *p)
 static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct model_proc **sel,
 			 size_t n)
 {
+	container_label_t *ctr = container_labels(sel, n);
+
 	for (int f = 0; f < PM__COUNT; f++) {
 		family(sb, proc_families[f].name, proc_families[f].type, proc_families[f].help);
 		for (size_t i = 0; i < n; i++) {
@@ -286,10 +326,10 @@ static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct
 			uint64_t hwm = model_heap_hwm(p);
 
 			if (f == PM_FAILURES_BY) {
-				proc_failures_by(sb, p);
+				proc_failures_by(sb, p, ctr ? ctr[i] : NULL);
 				continue;
 			}
-			proc_labels(sb, proc_families[f].name, p);
+			proc_labels(sb, proc_families[f].name, p, ctr ? ctr[i] : NULL);
 			switch (f) {
 			case PM_VMAS:
 				sb_printf(sb, "%zu\n", vmas);
@@ -315,6 +355,7 @@ static void render_procs(const struct metrics_view *v, struct strbuf *sb, struct
 			}
 		}
 	}
+	free(ctr);
 }
 
 void metrics_render(const struct metrics_view *v, struct strbuf *out)

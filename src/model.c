@@ -54,6 +54,7 @@ static void proc_free(struct model *m, struct model_proc *p)
 		(uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
 	vmamap_free(p->map);
 	free(p->cgroup);
+	free(p->container);
 	if (p->sites) {
 		sites_free(p->sites);
 		free(p->sites);

@@ -83,6 +83,7 @@ static void format_maps(struct model *m, struct model_proc *p, const struct mode
 		jw_obj(&w);
 		jw_kuint(&w, "pid", p->tgid);
 		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		container_json(&w, "container", p->container);
 		jw_kuint(&w, "vma_count", model_vma_count(p));
 		jw_kuint(&w, "mapped", model_mapped_bytes(p));
 		jw_karr(&w, "vmas");
@@ -172,6 +173,7 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 		jw_obj(&w);
 		jw_kuint(&w, "pid", p->tgid);
 		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		container_json(&w, "container", p->container);
 		jw_kuint(&w, "vmas", total);
 		jw_kuint(&w, "mapped", model_mapped_bytes(p));
 		jw_kobj(&w, "kinds");
@@ -199,7 +201,12 @@ void model_format_census(struct model *m, struct model_proc *p, struct strbuf *s
 	}
 	sb_puts(sb, "census of ");
 	sb_printable(sb, p->comm, sizeof(p->comm));
-	sb_printf(sb, "[%u]: %zu VMAs, ", p->tgid, total);
+	sb_printf(sb, "[%u]", p->tgid);
+	if (p->container) {
+		sb_puts(sb, " in ");
+		container_label(sb, p->container, UT_TEXT);
+	}
+	sb_printf(sb, ": %zu VMAs, ", total);
 	sb_size(sb, model_mapped_bytes(p));
 	sb_puts(sb, " mapped\n");
 	sb_printf(sb, "%-13s %8s %10s", "kind", "VMAs", "bytes");

@@ -55,12 +55,14 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 
 	sb_puts(sb, "<table class=\"summary\">\n");
 	html_row(sb, "journal", r->filter.dir);
-	if (r->filter.pid || r->filter.comm) {
+	if (r->filter.pid || r->filter.comm || r->filter.container) {
 		sb_reset(&t);
 		if (r->filter.pid)
 			sb_printf(&t, "pid %u ", r->filter.pid);
 		if (r->filter.comm)
-			sb_printf(&t, "comm %s", r->filter.comm);
+			sb_printf(&t, "comm %s ", r->filter.comm);
+		if (r->filter.container)
+			sb_printf(&t, "container %s", r->filter.container);
 		html_row(sb, "filter", t.buf);
 	}
 	sb_reset(&t);
@@ -158,7 +160,12 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 		sb_puts(sb, ".</p>\n");
 	}
 	if (r->nshown) {
-		sb_puts(sb, "<table>\n<tr><th>pid</th><th>comm</th><th>peak VMAs</th>"
+		bool containers = report_any_container(r);
+
+		sb_puts(sb, "<table>\n<tr><th>pid</th><th>comm</th>");
+		if (containers)
+			sb_puts(sb, "<th>container</th>");
+		sb_puts(sb, "<th>peak VMAs</th>"
 			    "<th>of limit</th><th>first</th><th>last</th><th>mapped max</th>"
 			    "<th>heap max</th><th>heap hwm</th><th>calls</th><th>failed</th>"
 			    "<th>incidents</th></tr>\n");
@@ -169,6 +176,10 @@ void report_html(const struct report *r, const struct report_svg_opts *o, struct
 				continue;
 			sb_printf(sb, "<tr><td class=\"n\">%u</td><td>", p->pid);
 			ut_append(sb, p->comm, sizeof(p->comm), UT_HTML);
+			if (containers) {
+				sb_puts(sb, "</td><td>");
+				container_label(sb, &p->container, UT_HTML);
+			}
 			sb_puts(sb, "</td><td class=\"n\">");
 			report_thousands(sb, p->peak_vmas);
 			sb_puts(sb, "</td><td class=\"n\">");

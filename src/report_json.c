@@ -126,6 +126,7 @@ static void process(struct jsonw *w, const struct report_proc *p)
 	jw_obj(w);
 	jw_kuint(w, "pid", p->pid);
 	jw_kstrn(w, "comm", p->comm, sizeof(p->comm));
+	container_json(w, "container", &p->container);
 	ts_member(w, "first", p->first_ns);
 	ts_member(w, "last", p->last_ns);
 	ts_member(w, "end", p->end_ns);
@@ -165,6 +166,8 @@ void report_json(const struct report *r, struct strbuf *sb)
 		jw_kstr(&w, "comm", r->filter.comm);
 	else
 		jw_knull(&w, "comm");
+	if (r->filter.container)
+		jw_kstr(&w, "container", r->filter.container);
 	jw_kbool(&w, "all", r->nshown == r->nprocs);
 	if (r->top)
 		jw_kuint(&w, "top", r->top);

@@ -130,6 +130,27 @@ static bool filter_proc(const struct report_filter *f, uint32_t pid, const char 
 	return !f->comm || !strcmp(comm, f->comm);
 }
 
+/* A process's container record: no event, what it says goes to the process. */
+static int load_container(struct loader *l, const struct journal_rec *rec, const char *comm,
+			  const void *payload)
+{
+	bool in_range = filter_time(&l->r->filter, rec->ts_ns);
+	struct report_proc *p;
+	json_t *j;
+
+	if (!filter_proc(&l->r->filter, rec->pid, comm))
+		return 0;
+	p = proc_find(l, rec->pid, comm, rec->ts_ns, in_range);
+	if (!p)
+		return in_range ? -ENOMEM : 0;
+	j = jr_parse((const char *)payload, rec->len);
+	if (!json_is_object(j))
+		l->r->bad_payloads++;
+	report_container_note(p, j);
+	json_decref(j);
+	return 0;
+}
+
 static void range_touch(struct report *r, uint64_t ns)
 {
 	if (!r->first_ns || ns < r->first_ns)
@@ -492,6 +513,7 @@ static int load_event(struct loader *l, const struct journal_rec *rec, const cha
 			ev->proc->exit_ns = ev->ts_ns;
 		}
 	}
+	report_container_note(ev->proc, ev->data);
 	if (!global || (!r->filter.pid && !r->filter.comm))
 		r->matched++;
 	range_touch(r, rec->ts_ns);
@@ -636,7 +658,7 @@ static int select_procs(struct report *r)
 	unsigned top = f->top ? f->top : REPORT_DEFAULT_TOP;
 
 	r->nshown = 0;
-	if (f->all || ((f->pid || f->comm) && !f->top) || r->nprocs <= top) {
+	if (f->all || ((f->pid || f->comm || f->container) && !f->top) || r->nprocs <= top) {
 		for (size_t i = 0; i < r->nprocs; i++)
 			r->procs[i]->shown = true;
 		r->nshown = r->nprocs;
@@ -675,6 +697,7 @@ static int finish(struct loader *l)
 			}
 		}
 	}
+	report_container_keep(r);
 	if (report_series_finish(r, l->runs, l->nruns))
 		return -ENOMEM;
 	/* An empty report has no array: qsort(NULL, 0) is undefined. */
@@ -739,6 +762,9 @@ int report_load(struct report *r, const struct report_filter *f)
 			break;
 		case JREC_CONFIG:
 			load_config(&l, rec, payload);
+			break;
+		case JREC_CONTAINER:
+			err = load_container(&l, rec, comm, payload);
 			break;
 		default:
 			if (rec->type < JREC__COUNT)

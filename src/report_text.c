@@ -58,6 +58,7 @@ void report_text(const struct report *r, struct strbuf *sb)
 {
 	const struct journal_reader_stats *rs = &r->rs;
 	size_t shown = 0;
+	bool containers;
 
 	sb_puts(sb, "vmatrace report\n");
 	sb_puts(sb, "journal:   ");
@@ -66,13 +67,17 @@ void report_text(const struct report *r, struct strbuf *sb)
 		  (unsigned long long)rs->segments, rs->segments == 1 ? "" : "s",
 		  (unsigned long long)rs->blocks, rs->blocks == 1 ? "" : "s",
 		  (unsigned long long)rs->records);
-	if (r->filter.pid || r->filter.comm) {
+	if (r->filter.pid || r->filter.comm || r->filter.container) {
 		sb_puts(sb, "filter:   ");
 		if (r->filter.pid)
 			sb_printf(sb, " pid %u", r->filter.pid);
 		if (r->filter.comm) {
 			sb_puts(sb, " comm ");
 			sb_printable(sb, r->filter.comm, 64);
+		}
+		if (r->filter.container) {
+			sb_puts(sb, " container ");
+			sb_printable(sb, r->filter.container, 256);
 		}
 		sb_putc(sb, '\n');
 	}
@@ -151,9 +156,12 @@ void report_text(const struct report *r, struct strbuf *sb)
 	}
 	if (!r->nshown)
 		return;
-	sb_printf(sb, "%7s  %-16s %9s %7s  %-14s  %-14s %10s %10s %10s %10s %6s %4s\n", "PID",
-		  "COMM", "PEAK VMAS", "LIMIT%", "FIRST", "LAST", "MAPPED MAX", "HEAP GROW",
-		  "HEAP HWM", "CALLS", "FAILED", "INC");
+	containers = report_any_container(r);
+	sb_printf(sb, "%7s  %-16s ", "PID", "COMM");
+	if (containers)
+		sb_printf(sb, "%-24s ", "CONTAINER");
+	sb_printf(sb, "%9s %7s  %-14s  %-14s %10s %10s %10s %10s %6s %4s\n", "PEAK VMAS", "LIMIT%",
+		  "FIRST", "LAST", "MAPPED MAX", "HEAP GROW", "HEAP HWM", "CALLS", "FAILED", "INC");
 	for (size_t i = 0; i < r->nprocs; i++) {
 		const struct report_proc *p = r->procs[i];
 		size_t start;
@@ -165,6 +173,14 @@ void report_text(const struct report *r, struct strbuf *sb)
 		start = sb->len;
 		sb_printable(sb, p->comm, sizeof(p->comm));
 		pad_to(sb, start, 17);
+		if (containers) {
+			start = sb->len;
+			if (p->container.runtime != CTR_NONE)
+				container_label(sb, &p->container, UT_TEXT);
+			else
+				sb_putc(sb, '-');
+			pad_to(sb, start, 25);
+		}
 		if (!p->npts) {
 			sb_printf(sb, "%9s %7s  ", "-", "-");
 		} else {

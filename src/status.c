@@ -70,6 +70,7 @@ static size_t ranked(struct daemon *d, struct model_proc ***out)
 	for (size_t i = 0; (i = hmap_next(&m->procs, i, &k, &val));) {
 		if (!daemon_selects(d, val))
 			continue;
+		daemon_container(d, val);
 		r[n].p = val;
 		r[n].vmas = model_vma_count(val);
 		n++;
@@ -172,6 +173,7 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 		jw_obj(&w);
 		jw_kuint(&w, "pid", p->tgid);
 		jw_kstrn(&w, "comm", p->comm, sizeof(p->comm));
+		container_json(&w, "container", p->container);
 		jw_kuint(&w, "vmas", vmas);
 		jw_kfixed(&w, "percent", 100.0 * vmas / d->max_map_count, 2);
 		rate = model_growth_rate(p, d->model->cfg.timeline_resolution_ns, now,
@@ -223,6 +225,22 @@ static void status_kernel_line(const struct kfeatures *kf, struct strbuf *out)
 		sb_puts(out, " missing, with fallbacks (vmatrace --version -v says each)");
 }
 
+/* The container's label in width columns ("-" for none), cut with a '+' when longer. */
+static void container_column(struct strbuf *out, const struct container *c, size_t width)
+{
+	size_t before = out->len;
+
+	if (c)
+		container_label(out, c, UT_TEXT);
+	else
+		sb_putc(out, '-');
+	if (out->len - before > width) {
+		out->len = before + width - 1;
+		sb_putc(out, '+');
+	}
+	pad_from(out, before, width);
+}
+
 static void status_text(struct daemon *d, struct strbuf *out, struct model_proc **r, size_t n,
 			const unsigned long long *st, uint64_t now)
 {
@@ -267,8 +285,9 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 		status_kernel_line(tracer_kfeatures(d->tracer), out);
 	sb_printf(out, "\ngrowth: VMAs per second over the last %.0f s; TO LIMIT at that rate\n\n",
 		  d->cfg->growth_window_ns / 1e9);
-	sb_printf(out, "%8s %-16s %8s %7s %9s %9s %10s %10s %10s %7s\n", "PID", "COMM", "VMAS",
-		  "%MAX", "GROWTH/s", "TO LIMIT", "MAPPED", "HEAP", "HEAP_HWM", "RESYNC");
+	sb_printf(out, "%8s %-16s %-24s %8s %7s %9s %9s %10s %10s %10s %7s\n", "PID", "COMM",
+		  "CONTAINER", "VMAS", "%MAX", "GROWTH/s", "TO LIMIT", "MAPPED", "HEAP", "HEAP_HWM",
+		  "RESYNC");
 	for (size_t i = 0; i < n; i++) {
 		const struct model_proc *p = r[i];
 		size_t vmas = model_vma_count(p), before;
@@ -283,6 +302,8 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 		before = out->len;
 		ut_append(out, p->comm, sizeof(p->comm), UT_TEXT);
 		pad_from(out, before, 16);
+		sb_putc(out, ' ');
+		container_column(out, p->container, 24);
 		sb_printf(out, " %8zu %6.2f%% %9.1f %9s ", vmas, 100.0 * vmas / d->max_map_count,
 			  rate, to_limit);
 		pad_size(out, model_mapped_bytes(p), 10);
@@ -338,7 +359,10 @@ static struct model_proc *request_proc(struct daemon *d, char *arg, struct strbu
 	/* A count mismatch still waiting for its explanation is settled before answering. */
 	pid = p->tgid;
 	model_settle(d->model, p);
-	return model_proc_get(d->model, pid);
+	p = model_proc_get(d->model, pid);
+	if (p)
+		daemon_container(d, p);
+	return p;
 }
 
 int daemon_handle_request(void *ctx, char *req, struct strbuf *out)

@@ -208,7 +208,10 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	};
 	struct alert_oom_info info = { .memcg = "/jail\n",
 				       .oom_type = "cgroup",
-				       .memcg_limit = 67108864 };
+				       .memcg_limit = 67108864,
+				       .memcg_version = 2,
+				       .oom_evidence = "memory.events",
+				       .memcg_oom_kills = 1 };
 	const char *log;
 	json_t *a, *inc;
 	long long v;
@@ -230,6 +233,11 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	cr_assert_str_eq(jr_str(a, "memcg"), "/jail\\x0a");
 	cr_assert_str_eq(jr_str(a, "oom_type"), "cgroup");
 	cr_assert(jr_int(a, "memcg_limit", &v) && v == 67108864);
+	cr_assert(jr_int(a, "memcg_version", &v) && v == 2);
+	cr_assert_str_eq(jr_str(a, "oom_evidence"), "memory.events");
+	cr_assert(jr_int(a, "memcg_oom_kills", &v) && v == 1);
+	cr_assert_null(json_object_get(a, "limit_memcg"), "its own limit");
+	cr_assert_null(json_object_get(a, "memcg_high"), "none set");
 	cr_assert(jr_int(a, "trigger_pid", &v) && v == 89);
 	cr_assert_str_eq(jr_str(a, "trigger_comm"), "trigger");
 	cr_assert(jr_int(a, "vmas", &v) && v == 3);
@@ -237,7 +245,8 @@ Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs
 	cr_assert(json_is_object(json_object_get(inc, "context")));
 	/* The log line: the memcg's newline escaped, nothing splits it. */
 	log = stderr_text();
-	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes), triggered by "
+	cr_assert(strstr(log, "cgroup OOM in /jail\\x0a (limit 67108864 bytes, by memory.events), "
+			      "triggered by "
 			      "trigger[89]"),
 		  "%s", log);
 	json_decref(a);
@@ -322,4 +331,54 @@ Test(alert_docs, the_global_limit_holds_many_users, .init = docs_setup, .fini = 
 		storm(1000 + u * 10, 2, 2000 + u, 1000000000ull + u * 100000000ull);
 	cr_assert_eq(got, 5, "%d alerts: the global limit is 5", got);
 	cr_assert_eq(alert_suppressed(ae, ALERT_ALLOC_FAILURE), 35);
+}
+
+/* ---- the container of the process, in the document and the log line ---- */
+
+#define CTR_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+Test(alert_docs, alerts_carry_the_container, .init = docs_setup, .fini = docs_teardown)
+{
+	struct model_proc *p = proc_with(91, "pg", 9);
+	struct container c;
+	struct vmt_oom_rec r = { .victim_pid = 92 };
+	struct alert_oom_info info = { .oom_type = "cgroup" };
+	json_t *a, *ctr;
+	const char *log;
+
+	cr_assert(container_parse("/system.slice/docker-" CTR_ID ".scope", &c));
+	snprintf(c.name, sizeof(c.name), "db");
+	p->container = malloc(sizeof(c));
+	cr_assert(p->container);
+	*p->container = c;
+	alert_check_vmas(ae, p, 10, 1000000000ull, 0);
+	cr_assert_eq(got, 1);
+	a = parse(got_json);
+	ctr = json_object_get(a, "container");
+	cr_assert_str_eq(jr_str(ctr, "runtime"), "docker", "%s", got_json);
+	cr_assert_str_eq(jr_str(ctr, "id"), CTR_ID);
+	cr_assert_str_eq(jr_str(ctr, "short_id"), "0123456789ab");
+	cr_assert_str_eq(jr_str(ctr, "name"), "db");
+	json_decref(a);
+	/* A gone victim: the container the daemon found from its memcg. */
+	cr_assert(container_parse(
+		"/kubepods/besteffort/pod1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e/" CTR_ID,
+		&info.container));
+	memcpy(r.victim_comm, "hog", 3);
+	alert_oom(ae, NULL, &r, &info, 0);
+	a = parse(got_json);
+	ctr = json_object_get(a, "container");
+	cr_assert_str_eq(jr_str(ctr, "runtime"), "containerd", "%s", got_json);
+	cr_assert_str_eq(jr_str(ctr, "pod_uid"), "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e");
+	json_decref(a);
+	log = stderr_text();
+	cr_assert(strstr(log, "alert vma_threshold: pg[91] (docker:db) has 9 VMAs"), "%s", log);
+	cr_assert(strstr(log, "the OOM killer chose hog[92] (containerd:0123456789ab), cgroup OOM"),
+		  "%s", log);
+	/* No container: no member. */
+	p = proc_with(93, "bare", 9);
+	alert_check_vmas(ae, p, 10, 1000000000ull, 0);
+	a = parse(got_json);
+	cr_assert_null(json_object_get(a, "container"), "%s", got_json);
+	json_decref(a);
 }

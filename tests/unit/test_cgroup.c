@@ -110,6 +110,7 @@ static struct vmt_oom_rec oom(uint32_t victim, uint32_t trigger, uint64_t trigge
 	return r;
 }
 
+/* Without memory.events (a fake tree, a kernel before it), the limit alone says it. */
 Test(cgroup, a_v2_limit_makes_a_cgroup_oom)
 {
 	struct vmt_oom_rec r;
@@ -199,4 +200,96 @@ Test(cgroup, a_victim_that_triggered_the_kill_uses_the_triggers_memcg)
 	r = oom(50, 51, ino(v2, "/t"));
 	cgroup_oom_info(&fs, &r, 0, NULL, &info);
 	cr_assert_str_eq(info.memcg, "/other");
+}
+
+Test(cgroup, v2_memory_events_say_whose_limit_was_reached)
+{
+	struct vmt_oom_rec r = oom(60, 61, 0);
+	struct alert_oom_info info;
+
+	mkdirs(v2, "/db");
+	put(v2, "/db/memory.max", "134217728\n");
+	put(v2, "/db/memory.high", "100663296\n");
+	put(v2, "/db/memory.events",
+	    "low 0\nhigh 12\nmax 40\noom 1\noom_kill 1\noom_group_kill 0\n");
+	mkdirs(proc, "/60");
+	put(proc, "/60/cgroup", "0::/db\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_type, "cgroup");
+	cr_assert_str_eq(info.oom_evidence, "memory.events");
+	cr_assert_eq(info.memcg_version, 2);
+	cr_assert_eq(info.memcg_limit, 134217728);
+	cr_assert_eq(info.memcg_high, 100663296);
+	cr_assert_eq(info.memcg_oom_kills, 1);
+	cr_assert_str_eq(info.limit_memcg, "", "its own limit");
+	/* A limit never reached: the machine's OOM killed it (oom_kill counts any OOM kill). */
+	put(v2, "/db/memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 1\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_type, "global");
+	cr_assert_str_eq(info.oom_evidence, "");
+	cr_assert_eq(info.memcg_limit, 0);
+	cr_assert_eq(info.memcg_oom_kills, 1, "what the victim's memcg says all the same");
+	cr_assert_eq(info.memcg_version, 2);
+}
+
+Test(cgroup, v2_a_pods_limit_over_its_container)
+{
+	struct vmt_oom_rec r = oom(70, 71, 0);
+	struct alert_oom_info info;
+
+	mkdirs(v2, "/kubepods");
+	mkdirs(v2, "/kubepods/pod1");
+	mkdirs(v2, "/kubepods/pod1/ctr");
+	/* The container has no limit of its own; the pod's was reached (events go upwards). */
+	put(v2, "/kubepods/memory.max", "max\n");
+	put(v2, "/kubepods/memory.events", "oom 3\noom_kill 3\n");
+	put(v2, "/kubepods/pod1/memory.max", "268435456\n");
+	put(v2, "/kubepods/pod1/memory.events", "oom 1\noom_kill 1\n");
+	put(v2, "/kubepods/pod1/ctr/memory.max", "max\n");
+	put(v2, "/kubepods/pod1/ctr/memory.events", "oom 0\noom_kill 1\n");
+	mkdirs(proc, "/70");
+	put(proc, "/70/cgroup", "0::/kubepods/pod1/ctr\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.memcg, "/kubepods/pod1/ctr");
+	cr_assert_str_eq(info.oom_type, "cgroup");
+	cr_assert_str_eq(info.limit_memcg, "/kubepods/pod1");
+	cr_assert_eq(info.memcg_limit, 268435456);
+	cr_assert_eq(info.memcg_oom_kills, 1);
+	/* A cgroup without the memory controller is charged to its parent's. */
+	mkdirs(v2, "/kubepods/pod1/ctr/inner");
+	put(proc, "/70/cgroup", "0::/kubepods/pod1/ctr/inner\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_type, "cgroup");
+	cr_assert_str_eq(info.limit_memcg, "/kubepods/pod1");
+	/* No memory files anywhere: unknown hierarchy, global. */
+	mkdirs(v2, "/bare");
+	put(proc, "/70/cgroup", "0::/bare\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_type, "global");
+	cr_assert_eq(info.memcg_version, 0);
+}
+
+Test(cgroup, v1_oom_control_counts_the_kills)
+{
+	struct vmt_oom_rec r = oom(80, 81, 0);
+	struct alert_oom_info info;
+
+	cr_assert_eq(mkdir(v1, 0755), 0);
+	mkdirs(v1, "/jail");
+	mkdirs(proc, "/80");
+	put(proc, "/80/cgroup", "5:memory:/jail\n0::/\n");
+	put(v1, "/jail/memory.limit_in_bytes", "67108864\n");
+	put(v1, "/jail/memory.failcnt", "0\n");
+	put(v1, "/jail/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_type, "cgroup");
+	cr_assert_str_eq(info.oom_evidence, "memory.oom_control");
+	cr_assert_eq(info.memcg_version, 1);
+	cr_assert_eq(info.memcg_oom_kills, 2);
+	cr_assert_eq(info.memcg_limit, 67108864);
+	/* A kernel without the count: the failures to charge. */
+	put(v1, "/jail/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+	put(v1, "/jail/memory.failcnt", "9\n");
+	cgroup_oom_info(&fs, &r, 0, NULL, &info);
+	cr_assert_str_eq(info.oom_evidence, "memory.failcnt");
 }

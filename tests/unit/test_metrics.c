@@ -621,3 +621,50 @@ Test(metrics, textfile_written_from_the_loop_follows_a_reload_and_goes_at_the_en
 	rmdir(a);
 	rmdir(b);
 }
+
+/* The container as a label of the per-process series; past the cap, "other". */
+static void put_container(uint32_t pid, const char *cgroup, const char *name)
+{
+	struct model_proc *p = model_proc_get(dmn.model, pid);
+	struct container c;
+
+	cr_assert(p && container_parse(cgroup, &c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	p->container = malloc(sizeof(c));
+	cr_assert(p->container);
+	*p->container = c;
+}
+
+Test(metrics, container_label_bounded)
+{
+	char *text, want[160], cg[128];
+	int others = 0;
+
+	add_proc(42, "mysqld", 250);
+	put_container(42, "/system.slice/docker-0123456789abcdef0123456789abcdef.scope", "db\"1");
+	apply_failure(42, VMT_SYS_MUNMAP, ENOMEM);
+	add_proc(43, "bash", 3);
+	text = render();
+	HAS("vmatrace_process_vmas{" P42 ",container=\"docker:db\\\"1\"} 250");
+	HAS("vmatrace_process_syscall_failures_total{" P42
+	    ",container=\"docker:db\\\"1\",syscall=\"munmap\",errno=\"ENOMEM\"} 1");
+	/* None: no label, the series as before. */
+	HAS("vmatrace_process_vmas{pid=\"43\",comm=\"bash\"} 3");
+	free(text);
+
+	/* More distinct containers than the cap: the first ones by pid keep theirs. */
+	cfg.metrics_top = 1000;
+	for (int i = 0; i < METRICS_MAX_CONTAINERS + 5; i++) {
+		add_proc(1000 + i, "worker", 10);
+		snprintf(cg, sizeof(cg), "/system.slice/unit-%d.service", i);
+		put_container(1000 + i, cg, "");
+	}
+	text = render();
+	for (const char *s = text; (s = strstr(s, "vmatrace_process_vmas{pid=\"1")); s++)
+		others += !strncmp(strstr(s, "container="), "container=\"other\"", 17);
+	cr_assert_eq(others, 5 + 1 /* mysqld is one of the first 32 by pid */, "%s", text);
+	snprintf(want, sizeof(want), "container=\"systemd:unit-%d.service\"",
+		 METRICS_MAX_CONTAINERS - 2);
+	cr_assert(strstr(text, want), "%s", text);
+	free(text);
+}

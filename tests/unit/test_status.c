@@ -7,9 +7,11 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "alert.h"
+#include "cgroup.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -20,6 +22,9 @@
 
 static struct config cfg;
 static struct daemon dmn;
+/* Containers are read from a fake /proc (one the tests fill), never the host's. */
+static char fake_root[] = "/tmp/vmatrace-status-XXXXXX";
+static struct cgroup_fs fake_fs;
 
 static void setup(void)
 {
@@ -31,12 +36,36 @@ static void setup(void)
 	cr_assert(dmn.model && dmn.alerts);
 	dmn.max_map_count = 1000;
 	dmn.started_ns = clock_mono_ns();
+	cr_assert(mkdtemp(fake_root));
+	fake_fs = (struct cgroup_fs){ .proc = fake_root };
+	dmn.cgroup_fs = &fake_fs;
 }
 
 static void teardown(void)
 {
+	char cmd[128];
+
 	alert_free(dmn.alerts);
 	model_free(dmn.model);
+	free(dmn.container_names);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fake_root);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", fake_root);
+}
+
+/* pid's /proc/PID/cgroup in the fake tree. */
+static void fake_cgroup(uint32_t pid, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%u", fake_root, pid);
+	cr_assert_eq(mkdir(path, 0755), 0, "%s", path);
+	snprintf(path, sizeof(path), "%s/%u/cgroup", fake_root, pid);
+	f = fopen(path, "w");
+	cr_assert(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
 }
 
 TestSuite(status, .init = setup, .fini = teardown);
@@ -142,11 +171,12 @@ Test(status, the_table_escapes_names_and_keeps_its_columns)
 	sb_init(&out);
 	cr_assert_eq(request("status", &out), 0);
 	cr_assert(strstr(out.buf, "vmatrace: 1 processes, vm.max_map_count 1000"), "%s", out.buf);
-	cr_assert(strstr(out.buf, "     PID COMM                 VMAS"), "%s", out.buf);
+	cr_assert(strstr(out.buf, "     PID COMM             CONTAINER                    VMAS"),
+		  "%s", out.buf);
 	row = strstr(out.buf, "\n      20 ");
 	cr_assert(row, "%s", out.buf);
 	/* The newline of the name is \x0a: the row stays one line, padded to 16 columns. */
-	cr_assert(!strncmp(row + 10, "a\\x0ab           ", 17), "%s", row);
+	cr_assert(!strncmp(row + 10, "a\\x0ab           -", 18), "%s", row);
 	sb_free(&out);
 }
 
@@ -185,5 +215,76 @@ Test(status, snapshot_of_a_tracked_process)
 		cr_assert(doc, "census json: %s", out.buf);
 		json_decref(doc);
 	}
+	sb_free(&out);
+}
+
+#define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define POD_UID "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+
+Test(status, containers_named_in_the_document_and_the_table)
+{
+	struct strbuf out;
+	json_t *doc, *top, *c;
+	const char *row;
+
+	add_proc(40, "postgres", 9);
+	add_proc(41, "redis", 5);
+	add_proc(42, "plain", 1);
+	fake_cgroup(40, "0::/system.slice/docker-" DOCKER_ID ".scope\n");
+	fake_cgroup(41, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+			"1b2c3d4e_5f6a_4b7c_8d9e_0f1a2b3c4d5e.slice/cri-containerd-" DOCKER_ID
+			".scope\n");
+	fake_cgroup(42, "0::/user.slice/user-1000.slice/session-1.scope\n");
+	sb_init(&out);
+	cr_assert_eq(request("status json", &out), 0);
+	doc = jr_parse(out.buf, out.len);
+	cr_assert(doc, "%s", out.buf);
+	top = json_object_get(doc, "top");
+	c = json_object_get(json_array_get(top, 0), "container");
+	cr_assert_str_eq(jr_str(c, "runtime"), "docker", "%s", out.buf);
+	cr_assert_str_eq(jr_str(c, "id"), DOCKER_ID);
+	cr_assert_str_eq(jr_str(c, "short_id"), "0123456789ab");
+	cr_assert_null(json_object_get(c, "pod_uid"));
+	c = json_object_get(json_array_get(top, 1), "container");
+	cr_assert_str_eq(jr_str(c, "runtime"), "containerd", "%s", out.buf);
+	cr_assert_str_eq(jr_str(c, "pod_uid"), POD_UID);
+	cr_assert_null(json_object_get(json_array_get(top, 2), "container"), "%s", out.buf);
+	json_decref(doc);
+	cr_assert_eq(request("status", &out), 0);
+	row = strstr(out.buf, "\n      40 ");
+	cr_assert(row && !strncmp(row + 10, "postgres         docker:0123456789ab          ", 42),
+		  "%s", out.buf);
+	row = strstr(out.buf, "\n      41 ");
+	cr_assert(row && !strncmp(row + 10, "redis            containerd:0123456789ab ", 41), "%s",
+		  out.buf);
+	/* The snapshot and the census say it too. */
+	cr_assert_eq(request("snapshot 40 json", &out), 0);
+	cr_assert(strstr(out.buf, "\"container\":{\"runtime\":\"docker\""), "%s", out.buf);
+	cr_assert_eq(request("snapshot 40 census", &out), 0);
+	cr_assert(strstr(out.buf, "census of postgres[40] in docker:0123456789ab: 9 VMAs"), "%s",
+		  out.buf);
+	sb_free(&out);
+}
+
+Test(status, a_gone_process_named_from_its_exec_cgroup_and_read_once)
+{
+	struct model_proc *p;
+	struct strbuf out;
+
+	add_proc(50, "gone", 4);
+	p = model_proc_get(dmn.model, 50);
+	cr_assert(p);
+	/* No /proc entry any more: the path read at its exec says it. */
+	p->cgroup = strdup("/docker/" DOCKER_ID);
+	sb_init(&out);
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             docker:0123456789ab"), "%s", out.buf);
+	/* Read once: a cgroup file that appears later changes nothing until its next exec. */
+	fake_cgroup(50, "0::/lxc/other\n");
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             docker:0123456789ab"), "%s", out.buf);
+	daemon_container_forget(p); /* what an exec record does (daemon_on_record) */
+	cr_assert_eq(request("status", &out), 0);
+	cr_assert(strstr(out.buf, "gone             lxc:other"), "%s", out.buf);
 	sb_free(&out);
 }

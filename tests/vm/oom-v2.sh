@@ -3,7 +3,8 @@
 # need a memcg v1 hierarchy and skip here, so this runs oom_hog in a child cgroup with
 # memory.max = 64 MiB, under `vmatrace trace` while the daemon runs, and checks the
 # oom_kill record and the SIGKILL (trace), the alert with the memcg's path and limit
-# (daemon: its v2 path reads memory.max) and the incident in the journal (report).
+# (daemon: its v2 path reads memory.max and memory.events, whose oom count says the limit was
+# reached and whose oom_kill count the alert carries) and the incident in the journal (report).
 # Prints Criterion-like [PASS]/[FAIL] lines for tests/vm/run.sh to count.
 name=vm::memcg_v2_oom_kill_trace_alert_and_journal
 d=$(mktemp -d /tmp/vm-oom.XXXXXX)
@@ -58,9 +59,14 @@ if [ -z "$alert" ]; then
 else
 	[ "$(printf '%s\n' "$alert" | wc -l)" = 1 ] || fail "daemon: more than one oom_kill alert"
 	for want in "\"victim_pid\":$vpid" '"victim_comm":"oom_hog"' '"oom_type":"cgroup"' \
-		'vmatrace-vm-oom' '"memcg_limit":67108864'; do
+		'vmatrace-vm-oom' '"memcg_limit":67108864' '"memcg_version":2' \
+		'"oom_evidence":"memory.events"'; do
 		printf '%s\n' "$alert" | grep -qF "$want" || fail "daemon: the alert lacks $want: $alert"
 	done
+	kills=$(printf '%s\n' "$alert" | sed -n 's/.*"memcg_oom_kills":\([0-9]*\).*/\1/p')
+	kernel=$(sed -n 's/^oom_kill //p' "$cg/memory.events")
+	[ -n "$kills" ] && [ "$kills" -ge 1 ] && [ "$kills" -le "${kernel:-0}" ] ||
+		fail "daemon: memcg_oom_kills '$kills' is not memory.events' oom_kill (${kernel:-none})"
 fi
 
 kill $dpid
