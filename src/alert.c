@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "alert_internal.h"
 #include "clock.h"
 #include "decode.h"
 #include "hmap.h"
@@ -20,62 +21,10 @@
 #include "sites.h"
 #include "untrusted.h"
 
-#define MAX_HOOKS 8
-#define FAILURE_KEYS 8
-/* alert_limit and alert_user_limit count alerts in windows of this length. */
-#define STORM_WINDOW_NS 60000000000ull
-
 static const char *const kind_names[ALERT__COUNT] = {
 	[ALERT_VMA_THRESHOLD] = "vma_threshold",
 	[ALERT_ALLOC_FAILURE] = "alloc_failure",
 	[ALERT_OOM_KILL] = "oom_kill",
-};
-
-/* A kind of failure (syscall, errno): when it last alerted, what the rate limit held back. */
-struct failure_slot {
-	uint16_t sys;
-	uint16_t err;
-	uint64_t last_ns;
-	uint64_t suppressed;		/* failures not alerted since last_ns */
-	struct vmt_syscall_rec pending; /* the newest of them */
-};
-
-/* Per process: thresholds raised, and the failures' rate limit. */
-struct proc_state {
-	int pct_level;
-	int abs_level;
-	bool oom_seen;
-	struct failure_slot failures[FAILURE_KEYS];
-};
-
-struct hook {
-	pid_t pid;
-	uint64_t deadline_ns;
-};
-
-/* Per uid, in the current storm window: alerts sent, and those held back by kind. */
-struct storm_user {
-	uint32_t sent;
-	uint64_t suppressed[ALERT__COUNT];
-};
-
-struct alert_engine {
-	const struct config *cfg;
-	alert_record_fn record;
-	void *record_ctx;
-	FILE *log;
-	char log_path[CONFIG_PATH_MAX];
-	struct hmap state; /* pid -> struct proc_state */
-	struct hook hooks[MAX_HOOKS];
-	uint64_t counts[ALERT__COUNT];
-	uint64_t hooks_dropped;
-	/* The storm limits: one window for all, its alerts by uid (uid -> struct storm_user). */
-	struct hmap storm;
-	uint64_t storm_start_ns;
-	uint32_t storm_sent;
-	uint64_t suppressed[ALERT__COUNT]; /* in all, since the start */
-	alert_summary_fn summary;
-	void *summary_ctx;
 };
 
 int alert_level_update(int level, double value, const double *thresholds, int n, double hysteresis,
@@ -207,7 +156,7 @@ void alert_reconfigure(struct alert_engine *ae, const struct config *cfg)
 	}
 }
 
-static struct proc_state *state_get(struct alert_engine *ae, uint32_t pid)
+struct proc_state *alert_state_get(struct alert_engine *ae, uint32_t pid)
 {
 	struct proc_state *s = hmap_get(&ae->state, pid);
 
@@ -345,99 +294,12 @@ static bool storm_admit(struct alert_engine *ae, enum alert_kind kind, uint32_t 
 	return true;
 }
 
-/* ---- the hook ---- */
-
-static void run_hook(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, const char *comm,
-		     const char *json)
-{
-	struct hook *slot = NULL;
-	char err[256];
-	int fds[2];
-	pid_t child;
-	uid_t uid;
-	gid_t gid;
-
-	for (int i = 0; i < MAX_HOOKS && !slot; i++)
-		if (!ae->hooks[i].pid)
-			slot = &ae->hooks[i];
-	if (!slot) {
-		if (!ae->hooks_dropped++)
-			log_warn("alert hook %s: %d runs still going, not starting another",
-				 ae->cfg->alert_exec, MAX_HOOKS);
-		return;
-	}
-	/* Looked up at each run (not in the child: getpwnam is not safe after fork). */
-	if (privs_lookup_user(ae->cfg->hook_user, &uid, &gid, err, sizeof(err))) {
-		log_warn("alert hook %s not run: %s", ae->cfg->alert_exec, err);
-		return;
-	}
-	if (pipe2(fds, O_CLOEXEC)) {
-		log_warn("alert hook: pipe: %s", strerror(errno));
-		return;
-	}
-	child = fork();
-	if (child < 0) {
-		log_warn("alert hook: fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return;
-	}
-	if (child == 0) {
-		char num[32];
-
-		dup2(fds[0], 0);
-		setenv("VMATRACE_ALERT_KIND", kind_names[kind], 1);
-		snprintf(num, sizeof(num), "%u", pid);
-		setenv("VMATRACE_ALERT_PID", num, 1);
-		setenv("VMATRACE_ALERT_COMM", comm, 1);
-		setenv("VMATRACE_ALERT_JSON", json, 1);
-		/* Our signal dispositions are not the hook's. */
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		/* Another user, no capabilities: an alert is no reason to run anything as root. */
-		if (privs_become(uid, gid)) {
-			dprintf(2, "vmatrace: alert hook %s: cannot become uid %u: %s\n",
-				ae->cfg->alert_exec, (unsigned)uid, strerror(errno));
-			_exit(126);
-		}
-		execl(ae->cfg->alert_exec, ae->cfg->alert_exec, kind_names[kind], (char *)NULL);
-		_exit(127);
-	}
-	close(fds[0]);
-	/* The JSON fits in the pipe's buffer: this write does not block. */
-	fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	if (write(fds[1], json, strlen(json)) < 0 || write(fds[1], "\n", 1) < 0)
-		log_debug("alert hook: could not write the alert to its stdin");
-	close(fds[1]);
-	slot->pid = child;
-	slot->deadline_ns = clock_mono_ns() + ae->cfg->alert_exec_timeout_ns;
-}
-
 void alert_tick(struct alert_engine *ae, uint64_t now)
 {
 	/* A storm that ended is summarised without waiting for the next alert. */
 	if (ae->storm_start_ns && now >= ae->storm_start_ns + STORM_WINDOW_NS)
 		storm_flush(ae, now);
-	for (int i = 0; i < MAX_HOOKS; i++) {
-		struct hook *h = &ae->hooks[i];
-		int st;
-
-		if (!h->pid)
-			continue;
-		if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
-			if (!WIFEXITED(st) || WEXITSTATUS(st))
-				log_warn("alert hook %s failed (%s %d)", ae->cfg->alert_exec,
-					 WIFEXITED(st) ? "exit status" : "signal",
-					 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-			h->pid = 0;
-		} else if (now > h->deadline_ns) {
-			log_warn("alert hook %s ran past its timeout: killed", ae->cfg->alert_exec);
-			kill(h->pid, SIGKILL);
-			waitpid(h->pid, &st, 0);
-			h->pid = 0;
-		}
-	}
+	alert_hooks_reap(ae, now);
 }
 
 /* ---- emitting ---- */
@@ -447,9 +309,9 @@ const char *alert_kind_name(enum alert_kind kind)
 	return kind < ALERT__COUNT ? kind_names[kind] : "?";
 }
 
-static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, const char *comm,
-		 const struct strbuf *json, const struct strbuf *incident,
-		 const struct strbuf *summary)
+void alert_emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, const char *comm,
+		const struct strbuf *json, const struct strbuf *incident,
+		const struct strbuf *summary)
 {
 	ae->counts[kind]++;
 	log_warn("alert %s: %s", kind_names[kind], summary->buf ? summary->buf : "");
@@ -460,11 +322,11 @@ static void emit(struct alert_engine *ae, enum alert_kind kind, uint32_t pid, co
 		ae->record(ae->record_ctx, kind, pid, comm, json->buf,
 			   incident->oom ? NULL : incident->buf);
 	if (ae->cfg->alert_exec[0])
-		run_hook(ae, kind, pid, comm, json->buf);
+		alert_run_hook(ae, kind, pid, comm, json->buf);
 }
 
-static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, const char *comm,
-			 const struct container *ctr, uint64_t mono_ns, long long off)
+void alert_head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, const char *comm,
+			const struct container *ctr, uint64_t mono_ns, long long off)
 {
 	jw_kstr(w, "kind", kind_names[kind]);
 	alert_json_ts(w, "ts", mono_ns, off);
@@ -474,8 +336,8 @@ static void head_members(struct jsonw *w, enum alert_kind kind, uint32_t pid, co
 }
 
 /* The log line's "comm[pid] (docker:web)": the container, when there is one. */
-static void summary_who(struct strbuf *sum, const char *comm, const char *ids,
-			const struct container *ctr)
+void alert_summary_who(struct strbuf *sum, const char *comm, const char *ids,
+		       const struct container *ctr)
 {
 	ut_append(sum, comm, VMT_COMM_LEN, UT_TEXT);
 	sb_puts(sum, ids);
@@ -486,15 +348,12 @@ static void summary_who(struct strbuf *sum, const char *comm, const char *ids,
 	}
 }
 
-/* An alert's own members, written once for the alert and once for its incident. */
-typedef void (*members_fn)(struct jsonw *w, const void *arg);
-
 /*
  * The alert {members} into js, and the incident {members, "context":{...}}
  * into inc: two documents written whole, never one cut from the other.
  */
-static void render(struct strbuf *js, struct strbuf *inc, members_fn fn, const void *arg,
-		   const struct model_proc *context, unsigned int max_events, long long off)
+void alert_render(struct strbuf *js, struct strbuf *inc, alert_members_fn fn, const void *arg,
+		  const struct model_proc *context, unsigned int max_events, long long off)
 {
 	struct jsonw w;
 
@@ -526,8 +385,8 @@ static void threshold_members(struct jsonw *w, const void *arg)
 {
 	const struct threshold_alert *t = arg;
 
-	head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->p->container, t->now,
-		     t->off);
+	alert_head_members(w, ALERT_VMA_THRESHOLD, t->p->tgid, t->p->comm, t->p->container, t->now,
+			   t->off);
 	jw_kuint(w, "uid", t->p->uid);
 	jw_kuint(w, "vmas", t->vmas);
 	jw_kuint(w, "limit", t->limit);
@@ -569,9 +428,9 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
-	render(&js, &inc, threshold_members, &t, p, 64, off);
+	alert_render(&js, &inc, threshold_members, &t, p, 64, off);
 	snprintf(ids, sizeof(ids), "[%u]", p->tgid);
-	summary_who(&sum, p->comm, ids, p->container);
+	alert_summary_who(&sum, p->comm, ids, p->container);
 	sb_printf(&sum,
 		  " has %u VMAs, %.1f%% of vm.max_map_count %u (threshold %g%s), "
 		  "growing %.0f/s over the last %.0f s",
@@ -580,7 +439,7 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	if (t.eta >= 0)
 		sb_printf(&sum, ", limit in %.0f s", t.eta);
 	alert_grew_text(&sum, p, now, t.res);
-	emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
+	alert_emit(ae, ALERT_VMA_THRESHOLD, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
 	sb_free(&sum);
@@ -601,7 +460,7 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t li
 	if (!s && (!c->n_alert_thresholds || 100.0 * vmas / limit < c->alert_thresholds[0]) &&
 	    (!c->n_alert_vma_counts || vmas < c->alert_vma_counts[0]))
 		return;
-	s = s ? s : state_get(ae, p->tgid);
+	s = s ? s : alert_state_get(ae, p->tgid);
 	if (!s)
 		return;
 	s->pct_level = alert_level_update(s->pct_level, 100.0 * vmas / limit, c->alert_thresholds,
@@ -639,8 +498,8 @@ static void failure_members(struct jsonw *w, const void *arg)
 	int nargs = decode_sys_args(r->sys, &args);
 	struct strbuf val;
 
-	head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, f->p->container, r->hdr.ts_ns,
-		     f->off);
+	alert_head_members(w, ALERT_ALLOC_FAILURE, f->p->tgid, f->p->comm, f->p->container,
+			   r->hdr.ts_ns, f->off);
 	jw_kuint(w, "tid", r->hdr.tid);
 	jw_kuint(w, "uid", r->hdr.uid);
 	jw_kstr(w, "syscall", decode_sys_name(r->sys));
@@ -686,9 +545,9 @@ static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
 	sb_init(&js);
 	sb_init(&inc);
 	sb_init(&sum);
-	render(&js, &inc, failure_members, &f, p, 64, off);
+	alert_render(&js, &inc, failure_members, &f, p, 64, off);
 	snprintf(ids, sizeof(ids), "[%u/%u]", p->tgid, r->hdr.tid);
-	summary_who(&sum, p->comm, ids, p->container);
+	alert_summary_who(&sum, p->comm, ids, p->container);
 	sb_printf(&sum, " %s failed with %s at %u VMAs (vm.max_map_count %u)",
 		  decode_sys_name(r->sys), decode_errno_name(err) ? decode_errno_name(err) : "?",
 		  r->map_count, limit);
@@ -697,7 +556,7 @@ static void failure_alert(struct alert_engine *ae, const struct model_proc *p,
 			  (unsigned long long)suppressed);
 	sb_printf(&sum, "; %llu such failures in all",
 		  (unsigned long long)model_failures_of(p, r->sys, err));
-	emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
+	alert_emit(ae, ALERT_ALLOC_FAILURE, p->tgid, p->comm, &js, &inc, &sum);
 	sb_free(&js);
 	sb_free(&inc);
 	sb_free(&sum);
@@ -732,7 +591,7 @@ void alert_check_failure(struct alert_engine *ae, struct model_proc *p,
 
 	for (int i = 0; i < c->n_alert_errnos && !wanted; i++)
 		wanted = c->alert_errnos[i] == err;
-	if (!err || !wanted || !(s = state_get(ae, p->tgid)))
+	if (!err || !wanted || !(s = alert_state_get(ae, p->tgid)))
 		return;
 	/* Rate limit per (syscall, errno): a process at its limit fails thousands of times. */
 	for (int i = 0; i < FAILURE_KEYS; i++) {
@@ -793,129 +652,4 @@ void alert_tick_failures(struct alert_engine *ae, struct model *m, uint32_t limi
 		if (p)
 			alert_flush_failures(ae, p, limit, now, false, off);
 	}
-}
-
-struct oom_alert {
-	const struct vmt_oom_rec *r;
-	const struct alert_oom_info *info;
-	const struct model_proc *victim;
-	const char *comm;
-	uint64_t res;
-	long long off;
-};
-
-/* How the OOM was classified: the hierarchy, the file that said it, the counts there. */
-static void oom_memcg_members(struct jsonw *w, const struct alert_oom_info *info)
-{
-	if (!info->memcg_version)
-		return;
-	jw_kint(w, "memcg_version", info->memcg_version);
-	if (info->oom_evidence[0])
-		jw_kstr(w, "oom_evidence", info->oom_evidence);
-	if (info->limit_memcg[0])
-		jw_kstrn(w, "limit_memcg", info->limit_memcg, sizeof(info->limit_memcg));
-	jw_kuint(w, "memcg_oom_kills", info->memcg_oom_kills);
-	if (info->memcg_high)
-		jw_kuint(w, "memcg_high", info->memcg_high);
-}
-
-static void oom_members(struct jsonw *w, const void *arg)
-{
-	const struct oom_alert *o = arg;
-	const struct vmt_oom_rec *r = o->r;
-
-	head_members(w, ALERT_OOM_KILL, r->victim_pid, o->comm, &o->info->container, r->hdr.ts_ns,
-		     o->off);
-	jw_kuint(w, "victim_pid", r->victim_pid);
-	if (o->info->victim_tid)
-		jw_kuint(w, "victim_tid", o->info->victim_tid);
-	jw_kstrn(w, "victim_comm", r->victim_comm, VMT_COMM_LEN);
-	if (r->present & VMT_OOM_HAS_UID)
-		jw_kuint(w, "uid", r->uid);
-	if (r->present & VMT_OOM_HAS_TOTAL_VM)
-		jw_kuint(w, "total_vm_kb", r->total_vm_kb);
-	if (r->present & VMT_OOM_HAS_RSS) {
-		jw_kuint(w, "anon_rss_kb", r->anon_rss_kb);
-		jw_kuint(w, "file_rss_kb", r->file_rss_kb);
-		jw_kuint(w, "shmem_rss_kb", r->shmem_rss_kb);
-	}
-	if (r->present & VMT_OOM_HAS_PGTABLES)
-		jw_kuint(w, "pgtables_kb", r->pgtables_kb);
-	if (r->present & VMT_OOM_HAS_SCORE_ADJ)
-		jw_kint(w, "oom_score_adj", r->oom_score_adj);
-	jw_kstrn(w, "memcg", o->info->memcg, sizeof(o->info->memcg));
-	jw_kstr(w, "oom_type", o->info->oom_type);
-	jw_kuint(w, "memcg_limit", o->info->memcg_limit);
-	oom_memcg_members(w, o->info);
-	jw_kuint(w, "trigger_pid", r->hdr.tgid);
-	jw_kuint(w, "trigger_tid", r->hdr.tid);
-	jw_kstrn(w, "trigger_comm", r->hdr.comm, VMT_COMM_LEN);
-	if (o->victim) {
-		jw_kuint(w, "vmas", model_vma_count(o->victim));
-		jw_kuint(w, "mapped", model_mapped_bytes(o->victim));
-		jw_kuint(w, "heap", model_heap_size(o->victim));
-		/* An OOM kill is about bytes: the kinds that hold the most come first. */
-		alert_grew_json(w, o->victim, r->hdr.ts_ns, o->res, true, o->off);
-	}
-}
-
-bool alert_oom_repeat(struct alert_engine *ae, uint32_t tgid)
-{
-	struct proc_state *s = state_get(ae, tgid);
-	bool seen;
-
-	if (!s)
-		return false;
-	seen = s->oom_seen;
-	s->oom_seen = true;
-	return seen;
-}
-
-void alert_oom(struct alert_engine *ae, struct model_proc *victim, const struct vmt_oom_rec *r,
-	       const struct alert_oom_info *info, long long off)
-{
-	char comm[VMT_COMM_LEN + 1];
-	struct oom_alert o = { .r = r,
-			       .info = info,
-			       .victim = victim,
-			       .comm = comm,
-			       .res = ae->cfg->timeline_resolution_ns,
-			       .off = off };
-	struct strbuf js, inc, sum;
-	char ids[32];
-
-	if (!ae->cfg->alert_oom)
-		return;
-	snprintf(comm, sizeof(comm), "%.*s", VMT_COMM_LEN, r->victim_comm);
-	sb_init(&js);
-	sb_init(&inc);
-	sb_init(&sum);
-	render(&js, &inc, oom_members, &o, victim, 256, off);
-	sb_puts(&sum, "the OOM killer chose ");
-	snprintf(ids, sizeof(ids), "[%u]", r->victim_pid);
-	summary_who(&sum, comm, ids, &info->container);
-	if (r->present & VMT_OOM_HAS_RSS)
-		sb_printf(&sum, " (anon-rss %llu kB, file-rss %llu kB)",
-			  (unsigned long long)r->anon_rss_kb, (unsigned long long)r->file_rss_kb);
-	sb_printf(&sum, ", %s OOM", info->oom_type);
-	if (info->memcg[0]) {
-		sb_puts(&sum, " in ");
-		ut_append(&sum, info->memcg, sizeof(info->memcg), UT_TEXT);
-	}
-	if (info->limit_memcg[0]) {
-		sb_puts(&sum, " at the limit of ");
-		ut_append(&sum, info->limit_memcg, sizeof(info->limit_memcg), UT_TEXT);
-	}
-	if (info->memcg_limit)
-		sb_printf(&sum, " (limit %llu bytes%s%s)", (unsigned long long)info->memcg_limit,
-			  info->oom_evidence[0] ? ", by " : "", info->oom_evidence);
-	sb_puts(&sum, ", triggered by ");
-	ut_append(&sum, r->hdr.comm, VMT_COMM_LEN, UT_TEXT);
-	sb_printf(&sum, "[%u]", r->hdr.tgid);
-	if (victim)
-		alert_grew_text(&sum, victim, r->hdr.ts_ns, o.res);
-	emit(ae, ALERT_OOM_KILL, r->victim_pid, comm, &js, &inc, &sum);
-	sb_free(&js);
-	sb_free(&inc);
-	sb_free(&sum);
 }
