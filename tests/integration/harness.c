@@ -13,7 +13,28 @@
 
 static char tmpdir[256];
 
-/* Paths are returned as fresh strings: a test keeps many at once (never freed: tests are short). */
+/*
+ * Paths are returned as fresh strings that live for the whole test (a test keeps many at
+ * once): kept in a list, so that LeakSanitizer sees them reachable without a suppression
+ * (which needs the slow unwinder to match through libc's asprintf).
+ */
+static const char *kept(char *p)
+{
+	static char **v;
+	static size_t n, cap;
+
+	if (n == cap) {
+		char **nv = realloc(v, (cap ? 2 * cap : 64) * sizeof(*v));
+
+		if (!nv)
+			cr_assert_fail("out of memory");
+		v = nv;
+		cap = cap ? 2 * cap : 64;
+	}
+	v[n++] = p;
+	return p;
+}
+
 const char *h_path(const char *rel)
 {
 	const char *b = getenv("VMATRACE_BUILD");
@@ -21,7 +42,7 @@ const char *h_path(const char *rel)
 
 	if (asprintf(&p, "%s/%s", b && *b ? b : "build", rel) < 0)
 		cr_assert_fail("out of memory");
-	return p;
+	return kept(p);
 }
 
 const char *h_tmpdir(void)
@@ -46,7 +67,7 @@ const char *h_tmpfile(const char *name)
 
 	if (asprintf(&p, "%s/%s", h_tmpdir(), name) < 0)
 		cr_assert_fail("out of memory");
-	return p;
+	return kept(p);
 }
 
 void h_cleanup(void)
