@@ -33,6 +33,12 @@ void report_journal_warnings(struct strbuf *sb, const struct journal_reader_stat
  * "showing 12 of 6,140 processes: every one with an incident and the top 10 by peak share
  * of vm.max_map_count; --all for all, --top N for more"; nothing when every one is shown.
  */
+/* Processes by peak VMA count, then first seen, then pid (qsort of struct report_proc *). */
+int report_cmp_procs(const void *a, const void *b);
+/* Mark the alerts that an incident or OOM record repeats (events sorted by time). */
+void report_mark_duplicates(struct report *r);
+/* Set each process's shown (and r->nshown, r->top) from the filter: --all, --top, -p... */
+int report_select_procs(struct report *r);
 void report_selection_text(struct strbuf *sb, const struct report *r);
 
 #endif

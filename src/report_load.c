@@ -15,8 +15,6 @@
 #include "report_util.h"
 
 #define NS_PER_S REPORT_NS_PER_S
-/* An alert and the incident record that repeats it are written together. */
-#define DUP_WINDOW_NS NS_PER_S
 
 static uint64_t proc_key(uint32_t pid, const char *comm)
 {
@@ -580,7 +578,7 @@ static int cmp_events(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int cmp_procs(const void *a, const void *b)
+int report_cmp_procs(const void *a, const void *b)
 {
 	const struct report_proc *x = *(struct report_proc *const *)a;
 	const struct report_proc *y = *(struct report_proc *const *)b;
@@ -590,95 +588,6 @@ static int cmp_procs(const void *a, const void *b)
 	if (x->first_ns != y->first_ns)
 		return x->first_ns < y->first_ns ? -1 : 1;
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-/* Do two events tell of the same alert (same kind, process, threshold, call)? */
-static bool same_incident(const struct report_event *a, const struct report_event *b)
-{
-	const char *sa, *sb;
-
-	if (a->kind != b->kind || a->pid != b->pid || strcmp(a->name, b->name) ||
-	    a->threshold != b->threshold || a->type == b->type)
-		return false;
-	sa = jr_str(a->data, "syscall");
-	sb = jr_str(b->data, "syscall");
-	return !strcmp(sa ? sa : "", sb ? sb : "");
-}
-
-/*
- * The daemon may journal an alert both as JREC_ALERT and, with its context, as
- * JREC_INCIDENT or JREC_OOM: list it once, keeping the record with more in it.
- */
-static void mark_duplicates(struct report *r)
-{
-	for (size_t i = 0; i < r->nevents; i++) {
-		struct report_event *a = &r->events[i];
-
-		if (a->type != JREC_ALERT || a->kind == REV_OTHER)
-			continue;
-		for (size_t j = i; j-- > 0 && a->ts_ns - r->events[j].ts_ns <= DUP_WINDOW_NS;)
-			if (same_incident(a, &r->events[j]) && !r->events[j].duplicate)
-				a->duplicate = true;
-		for (size_t j = i + 1;
-		     j < r->nevents && r->events[j].ts_ns - a->ts_ns <= DUP_WINDOW_NS; j++)
-			if (same_incident(a, &r->events[j]) && !r->events[j].duplicate)
-				a->duplicate = true;
-	}
-}
-
-static double peak_share(const struct report *r, const struct report_proc *p)
-{
-	uint32_t limit = p->peak_limit ? p->peak_limit : r->max_map_count;
-
-	return limit ? (double)p->peak_vmas / limit : 0;
-}
-
-struct ranked {
-	double share;
-	struct report_proc *p;
-};
-
-static int cmp_share(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->share != y->share)
-		return x->share > y->share ? -1 : 1;
-	return cmp_procs(&x->p, &y->p);
-}
-
-/*
- * The processes every format shows. A whole host is thousands of processes, and the reader
- * came for the few near the limit or with an incident (an OOM victim with few VMAs is one).
- */
-static int select_procs(struct report *r)
-{
-	const struct report_filter *f = &r->filter;
-	struct ranked *by_share;
-	unsigned top = f->top ? f->top : REPORT_DEFAULT_TOP;
-
-	r->nshown = 0;
-	if (f->all || ((f->pid || f->comm || f->container) && !f->top) || r->nprocs <= top) {
-		for (size_t i = 0; i < r->nprocs; i++)
-			r->procs[i]->shown = true;
-		r->nshown = r->nprocs;
-		return 0;
-	}
-	r->top = top;
-	by_share = malloc(r->nprocs * sizeof(*by_share));
-	if (!by_share)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nprocs; i++)
-		by_share[i] = (struct ranked){ peak_share(r, r->procs[i]), r->procs[i] };
-	qsort(by_share, r->nprocs, sizeof(*by_share), cmp_share);
-	for (size_t i = 0; i < r->nprocs; i++) {
-		struct report_proc *p = by_share[i].p;
-
-		p->shown = i < top || p->alerts || p->alloc_failures || p->ooms;
-		r->nshown += p->shown;
-	}
-	free(by_share);
-	return 0;
 }
 
 static int finish(struct loader *l)
@@ -703,7 +612,7 @@ static int finish(struct loader *l)
 	/* An empty report has no array: qsort(NULL, 0) is undefined. */
 	if (r->nevents > 1)
 		qsort(r->events, r->nevents, sizeof(*r->events), cmp_events);
-	mark_duplicates(r);
+	report_mark_duplicates(r);
 	for (size_t i = 0; i < r->nevents; i++) {
 		struct report_event *ev = &r->events[i];
 
@@ -720,10 +629,10 @@ static int finish(struct loader *l)
 			ev->proc->ooms++;
 	}
 	if (r->nprocs > 1)
-		qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_procs);
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), report_cmp_procs);
 	if (!r->thr.from_journal)
 		default_thresholds(&r->thr);
-	return select_procs(r);
+	return report_select_procs(r);
 }
 
 int report_load(struct report *r, const struct report_filter *f)
