@@ -26,6 +26,14 @@ struct cgroup_fs {
 extern const struct cgroup_fs cgroup_fs_host;
 
 /*
+ * Each line of pid's cgroup file, "ID:CONTROLLERS:PATH", as fn(ctx, controllers, path) ("" for
+ * v2's unified line), until fn returns non-zero. Returns that, 0 at the end, -1 when the file
+ * cannot be read (the process is gone).
+ */
+int cgroup_each_line(const struct cgroup_fs *fs, uint32_t pid,
+		     int (*fn)(void *ctx, const char *controllers, const char *path), void *ctx);
+
+/*
  * The memory cgroup of pid from its cgroup file: v1's memory controller, or
  * the unified (v2) path when there is no v1 memory line. malloc'd, NULL if unknown.
  */

@@ -17,30 +17,48 @@ const struct cgroup_fs cgroup_fs_host = {
 	.podman = "/var/lib/containers/storage",
 };
 
-char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
+int cgroup_each_line(const struct cgroup_fs *fs, uint32_t pid,
+		     int (*fn)(void *ctx, const char *controllers, const char *path), void *ctx)
 {
-	char path[512], line[512], *found = NULL;
+	char path[512], line[1024];
+	int ret = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%u/cgroup", fs->proc, sys_proc_pid(pid));
 	f = fopen(path, "re");
 	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
+		return -1;
+	while (!ret && fgets(line, sizeof(line), f)) {
 		char *ctrl = strchr(line, ':'), *p = ctrl ? strchr(ctrl + 1, ':') : NULL;
 
 		if (!p)
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		/* v1: "N:memory:/path"; v2 (unified): "0::/path", used without a v1 memory line. */
-		if (!strncmp(ctrl + 1, "memory:", 7) || (!found && !strncmp(ctrl, "::", 2))) {
-			free(found);
-			found = strdup(p + 1);
-			if (!strncmp(ctrl + 1, "memory:", 7))
-				break;
-		}
+		*p = 0;
+		ret = fn(ctx, ctrl + 1, p + 1);
 	}
 	fclose(f);
+	return ret;
+}
+
+/* v1: "N:memory:/path"; v2 (unified): "0::/path", used without a v1 memory line. */
+static int memcg_line(void *ctx, const char *controllers, const char *path)
+{
+	char **found = ctx;
+	bool memory = !strcmp(controllers, "memory");
+
+	if (!memory && (*found || *controllers))
+		return 0;
+	free(*found);
+	*found = strdup(path);
+	return memory;
+}
+
+char *cgroup_of_pid(const struct cgroup_fs *fs, uint32_t pid)
+{
+	char *found = NULL;
+
+	cgroup_each_line(fs, pid, memcg_line, &found);
 	return found;
 }
 

@@ -4,7 +4,6 @@
 
 #include "container_read.h"
 #include "jsonr.h"
-#include "sysinfo.h"
 
 /* Runtimes' ids are hex: a name is looked up only for one that could not climb out of its root. */
 static bool plain_id(const char *id)
@@ -105,36 +104,28 @@ bool container_of_path(const struct cgroup_fs *fs, struct container_names *names
 	return true;
 }
 
+/*
+ * v2 has one line ("0::/path"); a v1 host one per hierarchy, of which the memory
+ * controller's and systemd's name a container (cpu's too, but not better). The one
+ * that says the most wins: a container over a unit.
+ */
+static int container_line(void *ctx, const char *controllers, const char *path)
+{
+	struct container *out = ctx, c;
+
+	if (*controllers && strcmp(controllers, "memory") && strcmp(controllers, "name=systemd"))
+		return 0;
+	if (container_parse(path, &c) && container_rank(&c) > container_rank(out))
+		*out = c;
+	return 0;
+}
+
 bool container_of_pid(const struct cgroup_fs *fs, struct container_names *names, uint32_t pid,
 		      struct container *out)
 {
-	char path[512], line[1024];
-	struct container c;
-	FILE *f;
-
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "%s/%u/cgroup", fs->proc, sys_proc_pid(pid));
-	f = fopen(path, "re");
-	if (!f)
+	if (cgroup_each_line(fs, pid, container_line, out) < 0)
 		return false;
-	/*
-	 * v2 has one line ("0::/path"); a v1 host one per hierarchy, of which the memory
-	 * controller's and systemd's name a container (cpu's too, but not better). The one
-	 * that says the most wins: a container over a unit.
-	 */
-	while (fgets(line, sizeof(line), f)) {
-		char *ctrl = strchr(line, ':'), *cg = ctrl ? strchr(ctrl + 1, ':') : NULL;
-
-		if (!cg)
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		if (strncmp(ctrl, "::", 2) && strncmp(ctrl + 1, "memory:", 7) &&
-		    strncmp(ctrl + 1, "name=systemd:", 13))
-			continue;
-		if (container_parse(cg + 1, &c) && container_rank(&c) > container_rank(out))
-			*out = c;
-	}
-	fclose(f);
 	if (out->runtime == CTR_NONE)
 		return false;
 	container_read_name(fs, names, out);
