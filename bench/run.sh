@@ -74,6 +74,9 @@ CALLS=mmap,munmap,brk,mprotect
 
 # The issue's targets.
 T_TRACE_RATIO=1.15 T_MMAP_RATIO=1.10 T_DB_LOSS=1.0 T_NS_EVENT=500 T_VMA_BYTES=64 T_READY_MS=300
+# Issue 14's (cheaper records): the loop under the daemon and trace -p, with call sites at their
+# default sampling; BPF ns per record; daemon CPU per event.
+T_REC_RATIO=1.12 T_REC_SITES_RATIO=1.15 T_BPF_MUNMAP=100 T_BPF_MMAP=150 T_NS_EVENT14=200
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmatrace-bench.XXXXXX")
 echo >"$TMP/empty.conf" # the daemon reads this, not the host's /etc/vmatrace/vmatrace.conf
@@ -236,6 +239,16 @@ met()
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
 		ok = op == "<" ? v < l : op == "<=" ? v <= l : op == "==" ? v == l : 0
 		print (v == "nan" || v == "") ? "not measured" : ok ? "met" : "NOT met" }'
+}
+
+# both_met A B LIMIT: "met" when A <= LIMIT and B <= LIMIT.
+both_met()
+{
+	local a b
+
+	a=$(met "$1" "<=" "$3") b=$(met "$2" "<=" "$3")
+	[[ $a == "$b" ]] && echo "$a" && return
+	[[ $a == "NOT met" || $b == "NOT met" ]] && echo "NOT met" || echo "not measured"
 }
 
 # kv FILE KEY: the number after KEY= in FILE.
@@ -1182,10 +1195,10 @@ bench_journal()
 # bpf_stats_daemon N [DAEMON ARGS...]: the daemon (on CPU 0) with ARGS while mmap_loop -n N runs
 # on CPU 1 with kernel.bpf_stats_enabled=1; $TMP/stats.delta gets "name runs run_time_ns" of the
 # daemon's programs that ran meanwhile, NS the loop's ns per iteration, STATS_DROPS the daemon's
-# drops.
+# drops. STATS_HOLD=V: the loop first builds V more VMAs (--hold-vmas), outside the figures.
 bpf_stats_daemon()
 {
-	local n=$1
+	local n=$1 wpid pid
 
 	shift
 	OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -1193,10 +1206,16 @@ bpf_stats_daemon()
 	DAEMON_PIN=("${TRACER_PIN[@]}")
 	daemon_start stats "$@"
 	DAEMON_PIN=()
+	bg_start timeout -s KILL "$TIMEOUT" "${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" -n "$n" \
+		--hold-vmas "${STATS_HOLD:-0}" --wait-start >"$TMP/out" 2>"$TMP/err"
+	wpid=$BG
+	pid=$(wait_held "$TMP/err" "$wpid")
+	[[ -n $pid ]] || die "mmap_loop --wait-start did not start: $(cat "$TMP/err")"
+	daemon_settle "${STATS_HOLD:-0}"
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	bpftool prog show >"$TMP/stats0"
-	run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" -n "$n" ||
-		die "mmap_loop failed: $(cat "$TMP/err")"
+	kill -USR1 "$pid"
+	bg_wait "$wpid" || die "mmap_loop failed: $(cat "$TMP/err")"
 	bpftool prog show >"$TMP/stats1"
 	sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 	OLD_BPF_STATS=
@@ -1219,16 +1238,23 @@ bpf_stats_daemon()
 		}' "$TMP/progs.before" "$TMP/stats0" "$TMP/stats1" >"$TMP/stats.delta"
 }
 
+# prog_ns NAME: ns per run of one program in $TMP/stats.delta ("nan" when it did not run).
+prog_ns()
+{
+	awk -v p="$1" '$1 == p && $2 > 0 { printf "%.0f", $3 / $2; f = 1 } END { if (!f) print "nan" }' \
+		"$TMP/stats.delta"
+}
+
 bench_bpf_stats()
 {
-	local n=$STATS_ITERS bare per_iter best extra name cnt t
+	local n=$STATS_ITERS bare per_iter best extra name cnt t v
 
 	printf '\n== where the time goes: BPF program run time (kernel.bpf_stats_enabled=1) ==\n'
 	run_block bare mmap "$n"
 	STATS_BARE=$NS
-	bpf_stats_daemon "$n"
-	echo "mmap_loop -n $n: untraced $STATS_BARE ns/iteration, then under the daemon with the" \
-		"stats on $NS ns/iteration; the daemon's programs that ran meanwhile:"
+	STATS_HOLD=100 bpf_stats_daemon "$n"
+	echo "mmap_loop -n $n --hold-vmas 100: untraced $STATS_BARE ns/iteration, then under the" \
+		"daemon with the stats on $NS ns/iteration; the daemon's programs that ran meanwhile:"
 	while read -r name cnt t; do
 		printf '  %-20s %8d runs %6.0f ns/run (%.2f per iteration)\n' "$name" "$cnt" \
 			"$(calc "\"%.1f\", $t / $cnt")" "$(calc "\"%.2f\", $cnt / $n")"
@@ -1237,6 +1263,16 @@ bench_bpf_stats()
 	BPF_NS_EVENT=$(awk '$1 ~ /^exit_/ { t += $3; c += $2 } END { printf "%.0f", c ? t / c : 0 }' \
 		"$TMP/stats.delta")
 	BPF_NS_ITER=$per_iter
+	BPF_MMAP_100=$(prog_ns exit_mmap) BPF_MUNMAP_100=$(prog_ns exit_munmap)
+	# The same loop in a process holding VMA_COUNT VMAs: the lookup must not grow with the map.
+	v=$VMA_COUNT
+	((v + 1000 <= $(sysctl -n vm.max_map_count))) || v=$(($(sysctl -n vm.max_map_count) - 1000))
+	STATS_HOLD=$v bpf_stats_daemon "$n"
+	echo "the same with --hold-vmas $v (mmap_loop ran at $NS ns/iteration):"
+	while read -r name cnt t; do
+		printf '  %-20s %8d runs %6.0f ns/run\n' "$name" "$cnt" "$(calc "\"%.1f\", $t / $cnt")"
+	done <"$TMP/stats.delta"
+	BPF_MMAP_BIG=$(prog_ns exit_mmap) BPF_MUNMAP_BIG=$(prog_ns exit_munmap) BPF_BIG_VMAS=$v
 	# The overhead section's medians are steadier than this one pair.
 	bare=${BARE_mmap_daemon:-$STATS_BARE}
 	extra=${EXTRA_mmap_daemon:-$(calc "\"%.0f\", $NS - $STATS_BARE")}
@@ -1249,6 +1285,12 @@ bench_bpf_stats()
 		"$extra" "$(calc "\"%.0f\", $extra - $per_iter")"
 	echo "(outside the programs: the syscall-exit tracepoint's slow path, ring-buffer wakeups and" \
 		"the consumer's cache and memory traffic; bpf_stats adds two clock reads to each run)"
+	summary "$(printf 'BPF time per munmap record: %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
+		"$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$v" "$T_BPF_MUNMAP" \
+		"$(both_met "$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$T_BPF_MUNMAP")")"
+	summary "$(printf 'BPF time per mmap record (with its VMA): %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
+		"$BPF_MMAP_100" "$BPF_MMAP_BIG" "$v" "$T_BPF_MMAP" \
+		"$(both_met "$BPF_MMAP_100" "$BPF_MMAP_BIG" "$T_BPF_MMAP")")"
 }
 
 # bench_stacks: what a stack window costs: bench_unwind's userspace unwind, the bytes of a record
