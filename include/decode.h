@@ -12,12 +12,13 @@
 size_t decode_rec_size(unsigned int type);
 /*
  * Does a record of `size` bytes hold its header and its whole type? (any bytes) A short
- * syscall record (VMT_F_NO_VMA, VMT_F_ONE_VMA) fits at exactly its size only.
+ * syscall record (VMT_F_NO_VMA, VMT_F_ONE_VMA) never does: widen it first.
  */
 bool decode_rec_fits(const void *rec, size_t size);
 /*
- * A short syscall record that fits, as a whole one in buf (the VMAs it lacks zero, its size
- * flag off; *size becomes the whole size); any other record as it is.
+ * A short syscall record of exactly its flag's size, as a whole one in buf (the VMAs it lacks
+ * zero, its size flag off; *size becomes the whole size); any other record as it is (one that
+ * is short at another size stays short, and decode_rec_fits refuses it).
  */
 const void *decode_rec_widen(const void *rec, size_t *size, struct vmt_syscall_rec *buf);
 

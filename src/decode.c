@@ -76,20 +76,18 @@ bool decode_rec_fits(const void *rec, size_t size)
 {
 	const struct vmt_hdr *h = rec;
 
-	if (size < sizeof(struct vmt_hdr))
-		return false;
-	/* Exactly its size, and never with a stack (which follows a whole record). */
-	if (is_short_syscall(h))
-		return size == short_syscall_size(h->flags) &&
-		       !(h->flags & (VMT_F_HAS_STACK | VMT_F_HAS_USTACK));
-	return size >= decode_rec_size(h->type);
+	/* A short syscall record is read only once widened (decode_rec_widen). */
+	return size >= sizeof(struct vmt_hdr) && !is_short_syscall(h) &&
+	       size >= decode_rec_size(h->type);
 }
 
 const void *decode_rec_widen(const void *rec, size_t *size, struct vmt_syscall_rec *buf)
 {
 	const struct vmt_hdr *h = rec;
 
-	if (*size < sizeof(*h) || !is_short_syscall(h) || !decode_rec_fits(rec, *size))
+	/* Exactly its size, and never with a stack (which follows a whole record). */
+	if (*size < sizeof(*h) || !is_short_syscall(h) || *size != short_syscall_size(h->flags) ||
+	    (h->flags & (VMT_F_HAS_STACK | VMT_F_HAS_USTACK)))
 		return rec;
 	memcpy(buf, rec, *size);
 	memset((char *)buf + *size, 0, sizeof(*buf) - *size);

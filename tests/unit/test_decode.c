@@ -414,58 +414,56 @@ Test(decode, every_syscall_has_args_table)
 	}
 }
 
-/* A short syscall record fits at exactly its size, and is widened with its VMAs invalid. */
-Test(decode, short_syscall_records)
+/* A short syscall record is widened at exactly its size, with its VMAs invalid, and read only so. */
+static void check_widen(struct vmt_syscall_rec *r, size_t size, bool widened)
 {
-	struct vmt_syscall_rec full, whole;
-	const struct vmt_syscall_rec *w;
-	size_t size;
+	struct vmt_syscall_rec whole;
+	size_t got = size;
+	const struct vmt_syscall_rec *w = decode_rec_widen(r, &got, &whole);
 
-	memset(&full, 0xab, sizeof(full));
-	full.hdr.type = VMT_REC_SYSCALL;
-	full.hdr.flags = VMT_F_NO_VMA;
-	cr_assert(decode_rec_fits(&full, VMT_SYSCALL_SIZE_NO_VMA));
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_NO_VMA - 8));
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_ONE_VMA));
-	cr_assert_not(decode_rec_fits(&full, sizeof(full)), "a size flag means that size only");
-	size = VMT_SYSCALL_SIZE_NO_VMA;
-	w = decode_rec_widen(&full, &size, &whole);
-	cr_assert_eq(w, &whole);
-	cr_assert_eq(size, sizeof(whole));
-	cr_assert_eq(w->hdr.flags, 0);
-	cr_assert_eq(w->args[5], full.args[5]);
-	cr_assert_eq(w->stack_vm, full.stack_vm);
-	cr_assert_eq(w->vma[0].valid, 0);
-	cr_assert_eq(w->vma[1].valid, 0);
-	cr_assert(decode_rec_fits(w, size), "the widened record is a whole one");
-
-	full.hdr.flags = VMT_F_ONE_VMA;
-	full.vma[0].valid = 1;
-	cr_assert(decode_rec_fits(&full, VMT_SYSCALL_SIZE_ONE_VMA));
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_NO_VMA));
-	size = VMT_SYSCALL_SIZE_ONE_VMA;
-	w = decode_rec_widen(&full, &size, &whole);
-	cr_assert_eq(w->vma[0].valid, 1);
-	cr_assert_eq(w->vma[0].start, full.vma[0].start);
+	cr_assert_not(decode_rec_fits(r, size), "a short record is read only once widened");
+	if (!widened) {
+		cr_assert_eq(w, r, "flags %#x, %zu bytes: left as it is", r->hdr.flags, size);
+		cr_assert_eq(got, size);
+		return;
+	}
+	cr_assert_eq(w, &whole, "flags %#x, %zu bytes: widened", r->hdr.flags, size);
+	cr_assert_eq(got, sizeof(whole));
+	cr_assert(decode_rec_fits(w, got), "the widened record is a whole one");
+	cr_assert_eq(w->hdr.flags, r->hdr.flags & ~(VMT_F_NO_VMA | VMT_F_ONE_VMA));
+	cr_assert_eq(w->args[5], r->args[5]);
+	cr_assert_eq(w->stack_vm, r->stack_vm);
+	cr_assert_eq(w->vma[0].valid, size > VMT_SYSCALL_SIZE_NO_VMA ? r->vma[0].valid : 0);
+	cr_assert_eq(w->vma[0].start, size > VMT_SYSCALL_SIZE_NO_VMA ? r->vma[0].start : 0);
 	cr_assert_eq(w->vma[1].valid, 0);
 	cr_assert_eq(w->vma[1].end, 0);
+}
 
-	/* Both flags, or a stack after a short record: malformed, passed on unwidened. */
-	full.hdr.flags = VMT_F_NO_VMA | VMT_F_ONE_VMA;
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_NO_VMA));
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_ONE_VMA));
-	full.hdr.flags = VMT_F_NO_VMA | VMT_F_HAS_USTACK;
-	cr_assert_not(decode_rec_fits(&full, VMT_SYSCALL_SIZE_NO_VMA));
-	size = VMT_SYSCALL_SIZE_NO_VMA;
-	cr_assert_eq(decode_rec_widen(&full, &size, &whole), (const void *)&full);
-	cr_assert_eq(size, VMT_SYSCALL_SIZE_NO_VMA);
+Test(decode, short_syscall_records)
+{
+	struct vmt_syscall_rec r;
 
-	/* A whole record is passed on as it is. */
-	full.hdr.flags = 0;
-	size = sizeof(full);
-	cr_assert_eq(decode_rec_widen(&full, &size, &whole), (const void *)&full);
-	cr_assert(decode_rec_fits(&full, size));
 	cr_assert_eq(VMT_SYSCALL_SIZE_NO_VMA, 144);
 	cr_assert_eq(VMT_SYSCALL_SIZE_ONE_VMA, 192);
-	cr_assert_eq(sizeof(full), 240);
+	cr_assert_eq(sizeof(r), 240);
+	memset(&r, 0xab, sizeof(r));
+	r.hdr.type = VMT_REC_SYSCALL;
+	r.hdr.flags = VMT_F_NO_VMA;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, true);
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA - 8, false);
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, false);
+	check_widen(&r, sizeof(r), false);
+	r.hdr.flags = VMT_F_ONE_VMA;
+	r.vma[0].valid = 1;
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, true);
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	/* Both flags, or a stack after a short record: malformed. */
+	r.hdr.flags = VMT_F_NO_VMA | VMT_F_ONE_VMA;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, false);
+	r.hdr.flags = VMT_F_NO_VMA | VMT_F_HAS_USTACK;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	/* A whole record is passed on as it is. */
+	r.hdr.flags = 0;
+	cr_assert(decode_rec_fits(&r, sizeof(r)));
 }
