@@ -11,6 +11,11 @@
  * loop's own cost plus whatever the host took; the fast blocks show the
  * former, which is what a tracer's overhead is a fraction of.
  *
+ * --hold-vmas N first builds N more VMAs in the process (2N pages mapped in one call, every
+ * other one unmapped: N-1 munmaps, each a split) and leaves them, before --wait-start's wait:
+ * what a call costs the tracer must not grow with the map, and a script that waits for the
+ * "waiting" line measures the loop without the building.
+ *
  * --wait-start blocks SIGUSR1 first thing and then waits for it, so that a
  * tracer can attach to the pid (vmatrace trace -p PID) before the loop runs.
  * The signal is blocked before anything else, so one sent early is kept
@@ -25,6 +30,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,12 +49,13 @@ static inline double now_ns(void)
 static inline void loop_usage(FILE *f, const char *prog, const char *what)
 {
 	fprintf(f,
-		"usage: %s [-n ITERATIONS] [--wait-start]\n"
+		"usage: %s [-n ITERATIONS] [--hold-vmas N] [--wait-start]\n"
 		"Time N iterations of %s\n"
 		"and print ns_per_iter=X (the mean), ns_per_iter_p10=X and ns_per_iter_min=X\n"
 		"(the 10th percentile and the fastest of its blocks of %lu), and block_ns=X,Y,...\n"
 		"(every block's ns per iteration; default N = %lu).\n"
 		"  -n, --iterations N   iterations of the loop\n"
+		"      --hold-vmas N    first build N more VMAs and keep them (vm.max_map_count!)\n"
 		"      --wait-start     wait for SIGUSR1 before the loop (to attach a tracer)\n",
 		prog, what, LOOP_BLOCK, DEFAULT_ITERATIONS);
 }
@@ -93,6 +101,27 @@ static inline int loop_wait_usr1(const char *prog, const sigset_t *usr1)
 	return 0;
 }
 
+/* --hold-vmas: 2N pages in one VMA, then every other page unmapped; 0 or -1. */
+static inline int loop_hold_vmas(const char *prog, unsigned long vmas)
+{
+	const unsigned long page = 4096;
+	char *base = mmap(NULL, 2 * vmas * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap of %lu pages: %s\n", prog, 2 * vmas, strerror(errno));
+		return -1;
+	}
+	for (unsigned long i = 0; i + 1 < vmas; i++) {
+		if (munmap(base + (2 * i + 1) * page, page)) {
+			fprintf(stderr, "%s: munmap %lu of %lu: %s (vm.max_map_count too low?)\n",
+				prog, i + 1, vmas - 1, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Parse the options, with --wait-start wait for SIGUSR1, then start the clock. Returns the
  * iteration count, or 0 after printing why (*status is the exit status).
@@ -103,10 +132,11 @@ static inline unsigned long loop_start(int argc, char **argv, const char *prog, 
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "wait-start", no_argument, NULL, 'w' },
+		{ "hold-vmas", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	unsigned long iterations = DEFAULT_ITERATIONS;
+	unsigned long iterations = DEFAULT_ITERATIONS, hold_vmas = 0;
 	int wait_start = 0, opt;
 	sigset_t usr1;
 	char *end;
@@ -126,6 +156,14 @@ static inline unsigned long loop_start(int argc, char **argv, const char *prog, 
 		case 'w':
 			wait_start = 1;
 			break;
+		case 'v':
+			errno = 0;
+			hold_vmas = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-') {
+				fprintf(stderr, "%s: bad VMA count '%s'\n", prog, optarg);
+				return 0;
+			}
+			break;
 		case 'h':
 			loop_usage(stdout, prog, what);
 			*status = 0;
@@ -140,6 +178,8 @@ static inline unsigned long loop_start(int argc, char **argv, const char *prog, 
 		return 0;
 	}
 	*status = 1;
+	if (hold_vmas && loop_hold_vmas(prog, hold_vmas))
+		return 0;
 	if (wait_start && loop_wait_usr1(prog, &usr1))
 		return 0;
 	if (loop_clock_start(clock, prog, iterations))

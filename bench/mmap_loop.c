@@ -4,9 +4,9 @@
  * print the cost of one iteration. Only the loop is timed, so process start-up
  * and a tracer's attach time are not part of the figure.
  *
- * usage: mmap_loop [-n ITERATIONS] [--wait-start]
+ * usage: mmap_loop [-n ITERATIONS] [--hold-vmas N] [--wait-start]
  *
- * --wait-start: see loop_common.h.
+ * --hold-vmas, --wait-start: see loop_common.h.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -27,7 +27,8 @@
 # Environment: BUILD (build), BENCH_QUICK=1 (a ~3-minute smoke run), BENCH_ONLY (sections:
 # overhead stats stacks depth mariadb throughput memory ready journal structures),
 # BENCH_WORKLOADS (of the overhead section: mmap brk mt), ROUNDS, SKIP_MARIADB=1,
-# VMA_COUNT (60000 VMAs for the memory test; above ~65000 raises vm.max_map_count for the test
+# STATS_DAEMON_ARGS (more daemon options for the stats section, e.g. --ringbuf-size 1M),
+# VMA_COUNT (60000 VMAs for the memory and stats tests; above ~65000 raises vm.max_map_count for the test
 # and restores it), and the sizes below.
 set -euo pipefail
 export LC_ALL=C
@@ -74,6 +75,9 @@ CALLS=mmap,munmap,brk,mprotect
 
 # The issue's targets.
 T_TRACE_RATIO=1.15 T_MMAP_RATIO=1.10 T_DB_LOSS=1.0 T_NS_EVENT=500 T_VMA_BYTES=64 T_READY_MS=300
+# Issue 14's (cheaper records): the loop under the daemon and trace -p, with call sites at their
+# default sampling; BPF ns per record; daemon CPU per event.
+T_REC_RATIO=1.12 T_REC_SITES_RATIO=1.15 T_BPF_MUNMAP=100 T_BPF_MMAP=150 T_NS_EVENT14=200
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmatrace-bench.XXXXXX")
 echo >"$TMP/empty.conf" # the daemon reads this, not the host's /etc/vmatrace/vmatrace.conf
@@ -238,6 +242,16 @@ met()
 		print (v == "nan" || v == "") ? "not measured" : ok ? "met" : "NOT met" }'
 }
 
+# both_met A B LIMIT: "met" when A <= LIMIT and B <= LIMIT.
+both_met()
+{
+	local a b
+
+	a=$(met "$1" "<=" "$3") b=$(met "$2" "<=" "$3")
+	[[ $a == "$b" ]] && echo "$a" && return
+	[[ $a == "NOT met" || $b == "NOT met" ]] && echo "NOT met" || echo "not measured"
+}
+
 # kv FILE KEY: the number after KEY= in FILE.
 kv()
 {
@@ -353,6 +367,9 @@ fi
 BT_PROG="tracepoint:syscalls:sys_exit_mmap,tracepoint:syscalls:sys_exit_munmap,\
 tracepoint:syscalls:sys_exit_brk,tracepoint:syscalls:sys_exit_mprotect /pid == cpid/ {
 	printf(\"%s[%d] %s = %ld\\n\", comm, tid, probe, args->ret); }"
+# The cheapest bpftrace program per event on the same exits (issue 14's yardstick): a count per pid.
+BT_COUNT_PROG="tracepoint:syscalls:sys_exit_mmap,tracepoint:syscalls:sys_exit_munmap,\
+tracepoint:syscalls:sys_exit_brk,tracepoint:syscalls:sys_exit_mprotect { @[pid] = count(); }"
 if ! command -v bpftrace >/dev/null; then
 	UNAVAILABLE[bpftrace]="bpftrace is not installed"
 elif ! timeout 60 bpftrace -e 'BEGIN { exit(); }' >"$TMP/bt.check" 2>&1; then
@@ -501,7 +518,7 @@ wl_calls()
 wl_modes()
 {
 	echo vmatrace daemon strace perf bpftrace
-	[[ $1 != mmap ]] || echo vmatrace-k vmatrace-fp strace-k daemon-nosites
+	[[ $1 != mmap ]] || echo vmatrace-k vmatrace-fp strace-k daemon-nosites bpftrace-count
 }
 mode_speed()
 {
@@ -523,6 +540,7 @@ mode_label()
 	strace-k) echo "strace -f -k" ;;
 	perf) echo "perf trace" ;;
 	bpftrace) echo "bpftrace" ;;
+	bpftrace-count) echo "bpftrace count()" ;;
 	esac
 }
 
@@ -583,9 +601,10 @@ run_block()
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" perf trace -o /dev/null \
 			-e $CALLS -- "${pin[@]}" "${cmd[@]}" || rc=$?
 		;;
-	bpftrace)
+	bpftrace | bpftrace-count)
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" bpftrace -o /dev/null \
-			-e "$BT_PROG" -c "$(echo ${pin[*]} ${cmd[*]})" || rc=$?
+			-e "$([[ $mode == bpftrace ]] && echo "$BT_PROG" || echo "$BT_COUNT_PROG")" \
+			-c "$(echo ${pin[*]} ${cmd[*]})" || rc=$?
 		;;
 	daemon | daemon-nosites)
 		# The daemon samples call stacks by default (stack_window 16K, one call in
@@ -962,7 +981,7 @@ bench_mariadb()
 
 bench_throughput()
 {
-	local e0 e1 c0 c1 ns d0 d1 produced i pids=() t0 t1 t2
+	local e0 e1 c0 c1 ns d0 d1 r0 r1 produced i pids=() t0 t1 t2
 
 	printf '\n== daemon throughput: CPU per event consumed (model and journal included) ==\n'
 	DAEMON_PIN=("${TRACER_PIN[@]}")
@@ -983,11 +1002,20 @@ bench_throughput()
 	summary "$(printf 'daemon CPU per event: %d ns (%.0f ms per million events; %.2f M events/s on one core)' \
 		"$ns" "$(calc "\"%.0f\", $ns")" "$(calc "\"%.2f\", 1000 / $ns")"); target at most" \
 		"${T_NS_EVENT} ns: $(met "$ns" "<=" "$T_NS_EVENT")"
+	# One producing CPU makes as many records as the traced loop's iterations allow.
+	local loop_ns per_cpu
+	loop_ns=$(kv "$TMP/out" ns_per_iter)
+	per_cpu=$(calc "\"%.0f\", 2e9 / $loop_ns")
+	PRODUCERS_PER_CORE=$(calc "\"%.1f\", 1e9 / $ns / $per_cpu")
+	summary "$(printf 'issue 14: daemon CPU per event %d ns (%.2f M events/s on one core); target at most %d ns: %s; one producing CPU made %d records/s (the loop at %.0f ns/iteration, traced): one consumer core keeps up with %s such CPUs' \
+		"$ns" "$(calc "\"%.2f\", 1000 / $ns")" "$T_NS_EVENT14" "$(met "$ns" "<=" "$T_NS_EVENT14")" \
+		"$per_cpu" "$loop_ns" "$PRODUCERS_PER_CORE")"
 
 	printf '\n== flood: producers on every CPU at full speed, daemon at its default ring buffer ==\n'
 	daemon_start flood
 	daemon_settle
 	d0=$(jnum "$JSON" .drops) e0=$(jnum "$JSON" .events) c0=$(cpu_ticks "$DPID")
+	r0=$(jnum "$JSON" .resyncs)
 	t0=$(date +%s.%N)
 	for ((i = 0; i < NCPU; i++)); do
 		bg_start timeout -s KILL "$TIMEOUT" taskset -c "$i" "$BUILD/bench/mmap_loop" \
@@ -1001,14 +1029,16 @@ bench_throughput()
 	daemon_settle $((e0 + d0 + NCPU * FLOOD_ITERS * 2))
 	t2=$(date +%s.%N)
 	d1=$(jnum "$JSON" .drops) e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
+	r1=$(jnum "$JSON" .resyncs)
 	produced=$((NCPU * FLOOD_ITERS * 2))
-	printf 'mmap_loop x%d (one per CPU) for %.1f s: produced %d records (%.0f/s), consumed %d, dropped %d; daemon CPU %.0f%%\n' \
+	printf 'mmap_loop x%d (one per CPU) for %.1f s: produced %d records (%.0f/s), consumed %d, dropped %d, resyncs %d; daemon CPU %.0f%%\n' \
 		"$NCPU" "$(calc "\"%.1f\", $t1 - $t0")" "$produced" \
-		"$(calc "\"%.0f\", $produced / ($t1 - $t0)")" $((e1 - e0)) $((d1 - d0)) \
+		"$(calc "\"%.0f\", $produced / ($t1 - $t0)")" $((e1 - e0)) $((d1 - d0)) $((r1 - r0)) \
 		"$(calc "\"%.0f\", 100 * ($c1 - $c0) / $CLK_TCK / ($t2 - $t0)")"
-	FLOOD_DROPS=$((d1 - d0))
+	FLOOD_RESYNCS=$((r1 - r0))
+	FLOOD_DROPS=$((d1 - d0)) FLOOD_LOOP_DROPS=$((d1 - d0))
 	FLOOD_RATE=$(calc "\"%.0f\", $produced / ($t1 - $t0)")
-	d0=$d1 e0=$e1 c0=$c1
+	d0=$d1 e0=$e1 c0=$c1 r0=$r1
 	t0=$(date +%s.%N)
 	run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "$BUILD/bench/mt_mixed" -t $((NCPU * 2)) \
 		-d "$FLOOD_SECONDS" || die "mt_mixed failed: $(cat "$TMP/err")"
@@ -1016,15 +1046,19 @@ bench_throughput()
 	daemon_settle
 	t2=$(date +%s.%N)
 	d1=$(jnum "$JSON" .drops) e1=$(jnum "$JSON" .events) c1=$(cpu_ticks "$DPID")
+	r1=$(jnum "$JSON" .resyncs)
 	daemon_stop
 	produced=$(kv "$TMP/out" calls)
-	printf 'mt_mixed -t %d for %d s: produced %d records (%.0f/s), consumed %d, dropped %d; daemon CPU %.0f%%\n' \
+	printf 'mt_mixed -t %d for %d s: produced %d records (%.0f/s), consumed %d, dropped %d, resyncs %d; daemon CPU %.0f%%\n' \
 		$((NCPU * 2)) "$FLOOD_SECONDS" "$produced" "$(calc "\"%.0f\", $produced / ($t1 - $t0)")" \
-		$((e1 - e0)) $((d1 - d0)) "$(calc "\"%.0f\", 100 * ($c1 - $c0) / $CLK_TCK / ($t2 - $t0)")"
+		$((e1 - e0)) $((d1 - d0)) $((r1 - r0)) \
+		"$(calc "\"%.0f\", 100 * ($c1 - $c0) / $CLK_TCK / ($t2 - $t0)")"
 	echo "(consumed counts every process's events: a little more than the workloads produced)"
 	FLOOD_DROPS=$((FLOOD_DROPS + d1 - d0))
 	summary "flood test: $FLOOD_DROPS records dropped at the default ring buffer; target zero:" \
 		"$(met "$FLOOD_DROPS" "==" 0)"
+	summary "issue 14: resyncs: flood $FLOOD_RESYNCS (records dropped: $FLOOD_LOOP_DROPS)," \
+		"mt_mixed $((r1 - r0)) (dropped: $((d1 - d0))); a resync after a drop has that cause"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1182,10 +1216,10 @@ bench_journal()
 # bpf_stats_daemon N [DAEMON ARGS...]: the daemon (on CPU 0) with ARGS while mmap_loop -n N runs
 # on CPU 1 with kernel.bpf_stats_enabled=1; $TMP/stats.delta gets "name runs run_time_ns" of the
 # daemon's programs that ran meanwhile, NS the loop's ns per iteration, STATS_DROPS the daemon's
-# drops.
+# drops. STATS_HOLD=V: the loop first builds V more VMAs (--hold-vmas), outside the figures.
 bpf_stats_daemon()
 {
-	local n=$1
+	local n=$1 wpid pid
 
 	shift
 	OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -1193,10 +1227,16 @@ bpf_stats_daemon()
 	DAEMON_PIN=("${TRACER_PIN[@]}")
 	daemon_start stats "$@"
 	DAEMON_PIN=()
+	bg_start timeout -s KILL "$TIMEOUT" "${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" -n "$n" \
+		--hold-vmas "${STATS_HOLD:-0}" --wait-start >"$TMP/out" 2>"$TMP/err"
+	wpid=$BG
+	pid=$(wait_held "$TMP/err" "$wpid")
+	[[ -n $pid ]] || die "mmap_loop --wait-start did not start: $(cat "$TMP/err")"
+	daemon_settle "${STATS_HOLD:-0}"
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	bpftool prog show >"$TMP/stats0"
-	run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" -n "$n" ||
-		die "mmap_loop failed: $(cat "$TMP/err")"
+	kill -USR1 "$pid"
+	bg_wait "$wpid" || die "mmap_loop failed: $(cat "$TMP/err")"
 	bpftool prog show >"$TMP/stats1"
 	sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 	OLD_BPF_STATS=
@@ -1219,16 +1259,23 @@ bpf_stats_daemon()
 		}' "$TMP/progs.before" "$TMP/stats0" "$TMP/stats1" >"$TMP/stats.delta"
 }
 
+# prog_ns NAME: ns per run of one program in $TMP/stats.delta ("nan" when it did not run).
+prog_ns()
+{
+	awk -v p="$1" '$1 == p && $2 > 0 { printf "%.0f", $3 / $2; f = 1 } END { if (!f) print "nan" }' \
+		"$TMP/stats.delta"
+}
+
 bench_bpf_stats()
 {
-	local n=$STATS_ITERS bare per_iter best extra name cnt t
+	local n=$STATS_ITERS bare per_iter best extra name cnt t v
 
 	printf '\n== where the time goes: BPF program run time (kernel.bpf_stats_enabled=1) ==\n'
 	run_block bare mmap "$n"
 	STATS_BARE=$NS
-	bpf_stats_daemon "$n"
-	echo "mmap_loop -n $n: untraced $STATS_BARE ns/iteration, then under the daemon with the" \
-		"stats on $NS ns/iteration; the daemon's programs that ran meanwhile:"
+	STATS_HOLD=100 bpf_stats_daemon "$n" ${STATS_DAEMON_ARGS:-}
+	echo "mmap_loop -n $n --hold-vmas 100: untraced $STATS_BARE ns/iteration, then under the" \
+		"daemon with the stats on $NS ns/iteration; the daemon's programs that ran meanwhile:"
 	while read -r name cnt t; do
 		printf '  %-20s %8d runs %6.0f ns/run (%.2f per iteration)\n' "$name" "$cnt" \
 			"$(calc "\"%.1f\", $t / $cnt")" "$(calc "\"%.2f\", $cnt / $n")"
@@ -1237,6 +1284,16 @@ bench_bpf_stats()
 	BPF_NS_EVENT=$(awk '$1 ~ /^exit_/ { t += $3; c += $2 } END { printf "%.0f", c ? t / c : 0 }' \
 		"$TMP/stats.delta")
 	BPF_NS_ITER=$per_iter
+	BPF_MMAP_100=$(prog_ns exit_mmap) BPF_MUNMAP_100=$(prog_ns exit_munmap)
+	# The same loop in a process holding VMA_COUNT VMAs: the lookup must not grow with the map.
+	v=$VMA_COUNT
+	((v + 1000 <= $(sysctl -n vm.max_map_count))) || v=$(($(sysctl -n vm.max_map_count) - 1000))
+	STATS_HOLD=$v bpf_stats_daemon "$n" ${STATS_DAEMON_ARGS:-}
+	echo "the same with --hold-vmas $v (mmap_loop ran at $NS ns/iteration):"
+	while read -r name cnt t; do
+		printf '  %-20s %8d runs %6.0f ns/run\n' "$name" "$cnt" "$(calc "\"%.1f\", $t / $cnt")"
+	done <"$TMP/stats.delta"
+	BPF_MMAP_BIG=$(prog_ns exit_mmap) BPF_MUNMAP_BIG=$(prog_ns exit_munmap) BPF_BIG_VMAS=$v
 	# The overhead section's medians are steadier than this one pair.
 	bare=${BARE_mmap_daemon:-$STATS_BARE}
 	extra=${EXTRA_mmap_daemon:-$(calc "\"%.0f\", $NS - $STATS_BARE")}
@@ -1249,6 +1306,12 @@ bench_bpf_stats()
 		"$extra" "$(calc "\"%.0f\", $extra - $per_iter")"
 	echo "(outside the programs: the syscall-exit tracepoint's slow path, ring-buffer wakeups and" \
 		"the consumer's cache and memory traffic; bpf_stats adds two clock reads to each run)"
+	summary "$(printf 'BPF time per munmap record: %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
+		"$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$v" "$T_BPF_MUNMAP" \
+		"$(both_met "$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$T_BPF_MUNMAP")")"
+	summary "$(printf 'BPF time per mmap record (with its VMA): %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
+		"$BPF_MMAP_100" "$BPF_MMAP_BIG" "$v" "$T_BPF_MMAP" \
+		"$(both_met "$BPF_MMAP_100" "$BPF_MMAP_BIG" "$T_BPF_MMAP")")"
 }
 
 # bench_stacks: what a stack window costs: bench_unwind's userspace unwind, the bytes of a record
@@ -1338,6 +1401,27 @@ stacks_summary()
 			"$EXTRA_mmap_daemon_nosites" \
 			"$(calc "\"%.0f\", $EXTRA_mmap_daemon - $EXTRA_mmap_daemon_nosites")")"
 	fi
+}
+
+# rec_summary: issue 14's targets on the mmap loop: the daemon without call sites and trace -p at
+# most T_REC_RATIO, the daemon with call sites at their default sampling at most
+# T_REC_SITES_RATIO, each below bpftrace's count() program of the same run.
+rec_summary()
+{
+	local bt=${RATIO_mmap_bpftrace_count:-nan} mode label limit v below
+
+	for mode in daemon_nosites daemon vmatrace; do
+		case $mode in
+		daemon_nosites) label="the daemon without call sites (--stack-window 0)" limit=$T_REC_RATIO ;;
+		daemon) label="the daemon, call sites at one call in $SITE_EVERY" limit=$T_REC_SITES_RATIO ;;
+		vmatrace) label="vmatrace trace -p" limit=$T_REC_RATIO ;;
+		esac
+		v=RATIO_mmap_$mode
+		below=$(met "${!v:-nan}" "<" "$bt")
+		summary "$(printf 'issue 14: mmap+munmap loop under %s: %.3fx (+%.0f ns/iteration); target at most %.2fx: %s; below bpftrace count() (%.3fx): %s' \
+			"$label" "${!v:-nan}" "$(eval echo "\${EXTRA_mmap_$mode:-nan}")" "$limit" \
+			"$(met "${!v:-nan}" "<=" "$limit")" "$bt" "$below")"
+	done
 }
 
 # explain: for each target that is not met, what the figures say about why.
@@ -1455,6 +1539,7 @@ if want overhead && want_wl mmap; then
 		"$RATIO_mmap_daemon" "$EXTRA_mmap_daemon" "${FRATIO_mmap_daemon:-nan}" "$T_MMAP_RATIO" \
 		"$(met "$RATIO_mmap_daemon" "<=" "$T_MMAP_RATIO")" \
 		"$(met "${FRATIO_mmap_daemon:-nan}" "<=" "$T_MMAP_RATIO")")"
+	rec_summary
 	stacks_summary
 fi
 if want overhead; then

@@ -131,7 +131,7 @@ static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task
 	h->tgid = tgid;
 	h->tid = tid;
 	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->pad = 0;
+	h->mm_seq = 0;
 	/*
 	 * Two plain loads rather than bpf_get_current_comm()'s call and string
 	 * copy. The kernel keeps comm NUL-terminated within its 16 bytes; a
@@ -143,6 +143,7 @@ static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task
 
 struct vmt_mm_state {
 	__u32 map_count;
+	__u32 lock_seq; /* vmt_hdr.mm_seq */
 	__u64 start_brk;
 	__u64 brk;
 	__u64 total_vm;
@@ -170,6 +171,25 @@ static __always_inline __u64 task_memcg_id(struct task_struct *t)
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
+/* 6.4 to 6.12 kept the mmap lock's sequence as a plain int (6.13: a seqcount, mm_lock_seq.sequence). */
+struct mm_struct___int_seq {
+	int mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+/*
+ * The mm's mmap-lock sequence, 0 where the kernel has none (Debian 12's 6.1). 6.13 and later
+ * advance it at a write lock and again at its unlock; 6.4-6.12 once per write lock, at the unlock.
+ * Either way it grows with every change of the map.
+ */
+static __always_inline __u32 mm_lock_seq(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(mm->mm_lock_seq.sequence))
+		return mm->mm_lock_seq.sequence;
+	if (bpf_core_field_exists(((struct mm_struct___int_seq *)mm)->mm_lock_seq))
+		return BPF_CORE_READ((struct mm_struct___int_seq *)mm, mm_lock_seq);
+	return 0;
+}
+
 /*
  * task, mm and vma are BTF pointers here (bpf_get_current_task_btf, the
  * iterators, bpf_find_vma): plain loads, checked by the kernel's fault
@@ -180,10 +200,13 @@ static __always_inline void mm_state_read(struct task_struct *task, struct vmt_m
 	struct mm_struct *mm = task->mm;
 
 	if (!mm) {
-		s->map_count = 0;
+		s->map_count = s->lock_seq = 0;
 		s->start_brk = s->brk = s->total_vm = s->stack_vm = 0;
 		return;
 	}
+	/* The sequence first: the count is then of that change or a later one, never older. */
+	s->lock_seq = mm_lock_seq(mm);
+	asm volatile("" ::: "memory");
 	s->map_count = mm->map_count;
 	s->start_brk = mm->start_brk;
 	s->brk = mm->brk;

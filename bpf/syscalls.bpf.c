@@ -279,6 +279,25 @@ static __always_inline __u32 ustack_weight(long ret, __u32 map_count)
 	return bpf_get_prandom_u32() % every == 0 ? every : 0;
 }
 
+/*
+ * A plain record is as long as the VMAs it carries (vmatrace.h): none for a munmap or a
+ * failed call, one for a call whose range one VMA holds (nearly every mmap), two otherwise.
+ * The VMAs are looked up first, into the stack, so that the size is known at the reserve.
+ */
+static __always_inline void *reserve_plain(int nvma, __u32 tgid, __u32 *flags)
+{
+	if (nvma == 0) {
+		*flags = VMT_F_NO_VMA;
+		return rec_reserve(VMT_SYSCALL_SIZE_NO_VMA, tgid);
+	}
+	if (nvma == 1) {
+		*flags = VMT_F_ONE_VMA;
+		return rec_reserve(VMT_SYSCALL_SIZE_ONE_VMA, tgid);
+	}
+	*flags = 0;
+	return rec_reserve(sizeof(struct vmt_syscall_rec), tgid);
+}
+
 static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_sys sys,
 				enum vma_lookup lookup, int addr_arg, int len_arg)
 {
@@ -288,11 +307,13 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	struct vmt_syscall_rec *rec;
 	struct vmt_syscall_stack_rec *srec = NULL;
 	struct vmt_syscall_ustack_rec *urec = NULL;
-	__u32 weight = 0;
+	__u32 weight = 0, size_flags = 0;
 	struct pt_regs *regs;
 	struct vmt_mm_state mm;
+	struct vmt_vma vma[2];
 	__u64 args[VMT_MAX_ARGS];
 	__u64 lo = 0, hi = 0;
+	int nvma = 0;
 	long ret;
 
 	if (!is_traced(tgid))
@@ -313,35 +334,6 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	ret = ctx->ret;
 
 	mm_state_read(task, &mm);
-	if (ustack_window && (weight = ustack_weight(ret, mm.map_count))) {
-		__u32 cpu = bpf_get_smp_processor_id();
-
-		urec = bpf_map_lookup_elem(&ustack_scratch, &cpu);
-		if (!urec)
-			return 0;
-		rec = &urec->rec;
-	} else if (capture_stack) {
-		srec = rec_reserve(sizeof(*srec), tgid);
-		if (!srec)
-			return 0;
-		rec = &srec->rec;
-	} else {
-		rec = rec_reserve(sizeof(*rec), tgid);
-		if (!rec)
-			return 0;
-	}
-
-	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
-	rec->sys = sys;
-	rec->nstack = 0;
-	rec->map_count = mm.map_count;
-	rec->ret = ret;
-	for (int i = 0; i < VMT_MAX_ARGS; i++)
-		rec->args[i] = args[i];
-	rec->start_brk = mm.start_brk;
-	rec->brk = mm.brk;
-	rec->total_vm = mm.total_vm;
-	rec->stack_vm = mm.stack_vm;
 
 	/*
 	 * Failed calls (-4095..-1) changed nothing worth looking up, except range calls
@@ -369,14 +361,62 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 		break;
 	}
 	if (hi > lo) {
-		vma_lookup(task, lookup == LOOKUP_BRK ? hi - 1 : lo, &rec->vma[0]);
-		if (rec->vma[0].valid && rec->vma[0].end < hi)
-			vma_lookup(task, hi - 1, &rec->vma[1]);
-		else
-			__builtin_memset(&rec->vma[1], 0, sizeof(rec->vma[1]));
-	} else {
-		__builtin_memset(rec->vma, 0, sizeof(rec->vma));
+		vma_lookup(task, lookup == LOOKUP_BRK ? hi - 1 : lo, &vma[0]);
+		nvma = 1;
+		if (vma[0].valid && vma[0].end < hi) {
+			vma_lookup(task, hi - 1, &vma[1]);
+			nvma = 2;
+		}
 	}
+
+	if (ustack_window && (weight = ustack_weight(ret, mm.map_count))) {
+		__u32 cpu = bpf_get_smp_processor_id();
+
+		urec = bpf_map_lookup_elem(&ustack_scratch, &cpu);
+		if (!urec)
+			return 0;
+		rec = &urec->rec;
+	} else if (capture_stack) {
+		srec = rec_reserve(sizeof(*srec), tgid);
+		if (!srec)
+			return 0;
+		rec = &srec->rec;
+	} else {
+		rec = reserve_plain(nvma, tgid, &size_flags);
+		if (!rec)
+			return 0;
+	}
+
+	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
+	rec->hdr.flags = size_flags;
+	rec->hdr.mm_seq = mm.lock_seq;
+	rec->sys = sys;
+	rec->nstack = 0;
+	rec->map_count = mm.map_count;
+	rec->ret = ret;
+	for (int i = 0; i < VMT_MAX_ARGS; i++)
+		rec->args[i] = args[i];
+	rec->start_brk = mm.start_brk;
+	rec->brk = mm.brk;
+	rec->total_vm = mm.total_vm;
+	rec->stack_vm = mm.stack_vm;
+
+	if (size_flags == VMT_F_NO_VMA) {
+		rec_submit(rec, VMT_SYSCALL_SIZE_NO_VMA);
+		return 0;
+	}
+	if (nvma >= 1)
+		rec->vma[0] = vma[0];
+	else
+		__builtin_memset(&rec->vma[0], 0, sizeof(rec->vma[0]));
+	if (size_flags == VMT_F_ONE_VMA) {
+		rec_submit(rec, VMT_SYSCALL_SIZE_ONE_VMA);
+		return 0;
+	}
+	if (nvma == 2)
+		rec->vma[1] = vma[1];
+	else
+		__builtin_memset(&rec->vma[1], 0, sizeof(rec->vma[1]));
 
 	if (srec) {
 		long n = bpf_get_stack(ctx, srec->stack, sizeof(srec->stack), BPF_F_USER_STACK);

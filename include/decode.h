@@ -10,8 +10,17 @@
 
 /* The size of a whole record of this type; a bare header's for a type we do not know. */
 size_t decode_rec_size(unsigned int type);
-/* Does a record of `size` bytes hold its header and its whole type? (any bytes) */
+/*
+ * Does a record of `size` bytes hold its header and its whole type? (any bytes) A short
+ * syscall record (VMT_F_NO_VMA, VMT_F_ONE_VMA) never does: widen it first.
+ */
 bool decode_rec_fits(const void *rec, size_t size);
+/*
+ * A short syscall record of exactly its flag's size, as a whole one in buf (the VMAs it lacks
+ * zero, its size flag off; *size becomes the whole size); any other record as it is (one that
+ * is short at another size stays short, and decode_rec_fits refuses it).
+ */
+const void *decode_rec_widen(const void *rec, size_t *size, struct vmt_syscall_rec *buf);
 
 const char *decode_sys_name(unsigned int sys);
 /* Our syscall id for a name ("mmap" -> VMT_SYS_MMAP), or -1. */

@@ -122,8 +122,9 @@ struct model_proc {
 	uint64_t start_brk, brk, brk_hwm, first_brk;
 	uint64_t bytes[VK__COUNT];
 	uint32_t count[VK__COUNT];
-	uint32_t kernel_count;	  /* mm->map_count from the newest event (by its time) */
+	uint32_t kernel_count;	  /* mm->map_count from the newest event (model_rec_newer) */
 	uint64_t kernel_count_ns; /* that event's time */
+	uint32_t kernel_seq;	  /* and its mmap-lock sequence (vmt_hdr.mm_seq; 0: none known) */
 	uint64_t stack_end;	  /* end of the grows-down stack VMA (it only moves down) */
 	uint64_t events, failures, resyncs;
 	struct model_fail *fails; /* by first occurrence; NULL until the first failure */

@@ -50,6 +50,15 @@ enum vmt_stat_idx {
 #define VMT_F_HAS_STACK (1u << 1)  /* syscall: user stack follows */
 #define VMT_F_TRACED_NEW (1u << 2) /* fork: child added to the traced set */
 #define VMT_F_HAS_USTACK (1u << 3) /* syscall: user registers and a stack window follow */
+/*
+ * Syscall records without a stack are as long as the VMAs they carry: NO_VMA ends before
+ * vma[] (a munmap, a failed call: 144 bytes), ONE_VMA after vma[0] (192), neither is the
+ * whole struct (240). Each flag means that exact size; the ring's bytes per munmap fell by
+ * 40%. Userspace widens a short record to the whole struct, vma[] zero (invalid), flags off,
+ * before anything else reads it (decode_rec_widen), so journals hold whole records.
+ */
+#define VMT_F_NO_VMA (1u << 4)
+#define VMT_F_ONE_VMA (1u << 5)
 
 struct vmt_hdr {
 	__u32 type; /* enum vmt_record_type */
@@ -59,7 +68,13 @@ struct vmt_hdr {
 	__u32 tid;
 	char comm[VMT_COMM_LEN];
 	__u32 uid; /* real uid of the task that made the record (alerts are limited per uid) */
-	__u32 pad;
+	/*
+	 * Syscall records: the mm's mmap-lock sequence count when the record was made, which
+	 * every write lock of the map advances, so records of two CPUs can be put in the order
+	 * the kernel changed the map in; 0 where the kernel has none (before 6.4, or without
+	 * CONFIG_PER_VMA_LOCK). 0 in other records.
+	 */
+	__u32 mm_seq;
 };
 
 /* One VMA as bpf_find_vma() (or the exec walk) saw it. */
@@ -86,6 +101,9 @@ struct vmt_syscall_rec {
 	__u64 stack_vm;	       /* pages of the grows-down stack: tells where it starts now */
 	struct vmt_vma vma[2]; /* resulting VMA at the start and at the end of the range */
 };
+
+#define VMT_SYSCALL_SIZE_NO_VMA __builtin_offsetof(struct vmt_syscall_rec, vma[0])
+#define VMT_SYSCALL_SIZE_ONE_VMA __builtin_offsetof(struct vmt_syscall_rec, vma[1])
 
 struct vmt_syscall_stack_rec {
 	struct vmt_syscall_rec rec;

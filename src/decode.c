@@ -54,10 +54,46 @@ size_t decode_rec_size(unsigned int type)
 								     sizeof(struct vmt_hdr);
 }
 
+/* A short syscall record's exact size (vmatrace.h), 0 for one that claims to be both. */
+static size_t short_syscall_size(__u32 flags)
+{
+	switch (flags & (VMT_F_NO_VMA | VMT_F_ONE_VMA)) {
+	case VMT_F_NO_VMA:
+		return VMT_SYSCALL_SIZE_NO_VMA;
+	case VMT_F_ONE_VMA:
+		return VMT_SYSCALL_SIZE_ONE_VMA;
+	default:
+		return 0;
+	}
+}
+
+static bool is_short_syscall(const struct vmt_hdr *h)
+{
+	return h->type == VMT_REC_SYSCALL && (h->flags & (VMT_F_NO_VMA | VMT_F_ONE_VMA));
+}
+
 bool decode_rec_fits(const void *rec, size_t size)
 {
-	return size >= sizeof(struct vmt_hdr) &&
-	       size >= decode_rec_size(((const struct vmt_hdr *)rec)->type);
+	const struct vmt_hdr *h = rec;
+
+	/* A short syscall record is read only once widened (decode_rec_widen). */
+	return size >= sizeof(struct vmt_hdr) && !is_short_syscall(h) &&
+	       size >= decode_rec_size(h->type);
+}
+
+const void *decode_rec_widen(const void *rec, size_t *size, struct vmt_syscall_rec *buf)
+{
+	const struct vmt_hdr *h = rec;
+
+	/* Exactly its size, and never with a stack (which follows a whole record). */
+	if (*size < sizeof(*h) || !is_short_syscall(h) || *size != short_syscall_size(h->flags) ||
+	    (h->flags & (VMT_F_HAS_STACK | VMT_F_HAS_USTACK)))
+		return rec;
+	memcpy(buf, rec, *size);
+	memset((char *)buf + *size, 0, sizeof(*buf) - *size);
+	buf->hdr.flags &= ~(VMT_F_NO_VMA | VMT_F_ONE_VMA);
+	*size = sizeof(*buf);
+	return buf;
 }
 
 const char *decode_sys_name(unsigned int sys)

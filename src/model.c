@@ -233,6 +233,20 @@ static void follow_stack(struct model_proc *p, uint64_t stack_pages)
 }
 
 /*
+ * Was this record made after the newest one so far? By the mm's mmap-lock sequence where the
+ * kernel has one: each CPU reads it with map_count, after the call dropped the lock, so the
+ * pair is the map's state at one moment whatever order the CPUs' records were reserved in
+ * (their times are read later, at the reserve, and a record of another CPU can slip between).
+ * By time where it has none (Debian 12's 6.1) or none is known since the last read.
+ */
+static bool rec_newer(const struct model_proc *p, const struct vmt_syscall_rec *r)
+{
+	if (r->hdr.mm_seq && p->kernel_seq)
+		return (int32_t)(r->hdr.mm_seq - p->kernel_seq) >= 0;
+	return r->hdr.ts_ns >= p->kernel_count_ns;
+}
+
+/*
  * Is the model's count consistent with the kernel's? Records of two threads can reach us in
  * another order than the kernel changed the map in (each CPU writes its own record after it
  * dropped mmap_lock, and a record that copies a stack window is written later still), so
@@ -265,6 +279,8 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 	uint64_t ts = r->hdr.ts_ns;
 	size_t vmas0 = model_vma_count(p);
 	uint64_t bytes0 = model_mapped_bytes(p);
+	uint32_t judge;
+	bool newest;
 	int rc = 0;
 
 	p->call.measured = false;
@@ -419,22 +435,28 @@ done:
 	/* Unsigned, then signed: a hostile record's VMAs may span nearly 2^64 bytes. */
 	p->call.bytes = (int64_t)(model_mapped_bytes(p) - bytes0);
 	p->call.measured = !rc;
-	if (ts >= p->kernel_count_ns) {
+	newest = rec_newer(p, r);
+	if (newest) {
 		p->kernel_count = r->map_count;
 		p->kernel_count_ns = ts;
+		p->kernel_seq = r->hdr.mm_seq;
 	}
 	if (ts < p->settle_ns && !p->need_resync)
 		return; /* may be a replay of what the read already showed: do not judge */
-	if (!p->need_resync && count_explained(p, r->map_count, ts))
+	/*
+	 * A record overtaken by a newer one (by the lock sequence) carries a count the map has
+	 * left behind: the model, with this call now in, is judged by the newest count.
+	 */
+	judge = newest || !r->hdr.mm_seq ? r->map_count : p->kernel_count;
+	if (!p->need_resync && count_explained(p, judge, ts))
 		return;
-	if (p->need_resync || model_vma_count(p) != r->map_count) {
+	if (p->need_resync || model_vma_count(p) != judge) {
 		log_debug("resync %u after %s(%#llx, %#llx, %#llx, %#llx) = %#llx: model %zu VMAs, "
 			  "kernel %u%s",
 			  p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
 			  (unsigned long long)r->args[1], (unsigned long long)r->args[2],
 			  (unsigned long long)r->args[3], (unsigned long long)r->ret,
-			  model_vma_count(p), r->map_count,
-			  p->need_resync ? " (event not followed)" : "");
+			  model_vma_count(p), judge, p->need_resync ? " (event not followed)" : "");
 		model_resync(m, p);
 	}
 }
@@ -534,6 +556,7 @@ static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 	model_set_brk(c, r->start_brk, r->brk);
 	c->kernel_count = r->map_count;
 	c->kernel_count_ns = r->hdr.ts_ns;
+	c->kernel_seq = 0; /* a new mm, with its own sequence */
 	/* VMAs marked MADV_DONTFORK are not inherited: the count tells. */
 	if (model_vma_count(c) != r->map_count)
 		model_resync(m, c);

@@ -44,6 +44,7 @@ struct model_proc *model_seed_begin(struct model *m, uint32_t tgid, const char *
 	model_set_brk(p, start_brk, brk);
 	p->kernel_count = map_count;
 	p->kernel_count_ns = m->walk_start_ns;
+	p->kernel_seq = 0; /* the read has none: the next record is the newest by time */
 	p->exec_pending = false;
 	p->need_resync = false;
 	p->suspect_ns = 0;

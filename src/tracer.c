@@ -245,8 +245,12 @@ static int ringbuf_consume(struct tracer *t)
 				goto out; /* reserved, not yet submitted: the rest waits for it */
 			cons += ((len & ~(RB_BUSY | RB_DISCARD)) + RB_HDR + 7) & ~7ul;
 			if (!(len & RB_DISCARD)) {
-				t->opts.on_record(t->opts.ctx, (char *)hdr + RB_HDR,
-						  len & ~(RB_BUSY | RB_DISCARD));
+				struct vmt_syscall_rec whole;
+				size_t size = len & ~(RB_BUSY | RB_DISCARD);
+				const void *rec =
+					decode_rec_widen((char *)hdr + RB_HDR, &size, &whole);
+
+				t->opts.on_record(t->opts.ctx, (void *)rec, size);
 				n++;
 			}
 			if (++since_publish == RB_PUBLISH_EVERY) {

@@ -47,11 +47,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = want < size - 2 ? want : size - 2;
 		uint8_t *rec = malloc(len ? len : 1);
 		const struct vmt_hdr *h = (const void *)rec;
+		struct vmt_syscall_rec whole;
+		const void *wrec;
+		size_t wlen;
 
 		memcpy(rec, data + 2, len);
 		data += 2 + len;
 		size -= 2 + len;
-		daemon_on_record(d, rec, len);
+		/* As the tracer passes it on: a short syscall record widened. */
+		wlen = len;
+		wrec = decode_rec_widen(rec, &wlen, &whole);
+		daemon_on_record(d, (void *)wrec, wlen);
 		summary_add(&sum, rec, len, &ex.prev_brk, &ex.prev_brk_known);
 		if (decode_rec_fits(rec, len)) {
 			if (h->type == VMT_REC_EXIT && model_proc_get(m, h->tgid))

@@ -413,3 +413,57 @@ Test(decode, every_syscall_has_args_table)
 			cr_assert_not_null(args[j].name);
 	}
 }
+
+/* A short syscall record is widened at exactly its size, with its VMAs invalid, and read only so. */
+static void check_widen(struct vmt_syscall_rec *r, size_t size, bool widened)
+{
+	struct vmt_syscall_rec whole;
+	size_t got = size;
+	const struct vmt_syscall_rec *w = decode_rec_widen(r, &got, &whole);
+
+	cr_assert_not(decode_rec_fits(r, size), "a short record is read only once widened");
+	if (!widened) {
+		cr_assert_eq(w, r, "flags %#x, %zu bytes: left as it is", r->hdr.flags, size);
+		cr_assert_eq(got, size);
+		return;
+	}
+	cr_assert_eq(w, &whole, "flags %#x, %zu bytes: widened", r->hdr.flags, size);
+	cr_assert_eq(got, sizeof(whole));
+	cr_assert(decode_rec_fits(w, got), "the widened record is a whole one");
+	cr_assert_eq(w->hdr.flags, r->hdr.flags & ~(VMT_F_NO_VMA | VMT_F_ONE_VMA));
+	cr_assert_eq(w->args[5], r->args[5]);
+	cr_assert_eq(w->stack_vm, r->stack_vm);
+	cr_assert_eq(w->vma[0].valid, size > VMT_SYSCALL_SIZE_NO_VMA ? r->vma[0].valid : 0);
+	cr_assert_eq(w->vma[0].start, size > VMT_SYSCALL_SIZE_NO_VMA ? r->vma[0].start : 0);
+	cr_assert_eq(w->vma[1].valid, 0);
+	cr_assert_eq(w->vma[1].end, 0);
+}
+
+Test(decode, short_syscall_records)
+{
+	struct vmt_syscall_rec r;
+
+	cr_assert_eq(VMT_SYSCALL_SIZE_NO_VMA, 144);
+	cr_assert_eq(VMT_SYSCALL_SIZE_ONE_VMA, 192);
+	cr_assert_eq(sizeof(r), 240);
+	memset(&r, 0xab, sizeof(r));
+	r.hdr.type = VMT_REC_SYSCALL;
+	r.hdr.flags = VMT_F_NO_VMA;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, true);
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA - 8, false);
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, false);
+	check_widen(&r, sizeof(r), false);
+	r.hdr.flags = VMT_F_ONE_VMA;
+	r.vma[0].valid = 1;
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, true);
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	/* Both flags, or a stack after a short record: malformed. */
+	r.hdr.flags = VMT_F_NO_VMA | VMT_F_ONE_VMA;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	check_widen(&r, VMT_SYSCALL_SIZE_ONE_VMA, false);
+	r.hdr.flags = VMT_F_NO_VMA | VMT_F_HAS_USTACK;
+	check_widen(&r, VMT_SYSCALL_SIZE_NO_VMA, false);
+	/* A whole record is passed on as it is. */
+	r.hdr.flags = 0;
+	cr_assert(decode_rec_fits(&r, sizeof(r)));
+}

@@ -242,6 +242,43 @@ Test(model_resync, two_threads_out_of_order_need_no_resync)
 	cr_assert_eq(reseeds, 0);
 }
 
+/*
+ * The records' times are read at the reserve, after the map's count: a record of another CPU
+ * can take a later time than one made after it. The mmap-lock sequence they carry is read
+ * with the count, and orders them as the kernel changed the map.
+ */
+Test(model_resync, records_are_ordered_by_the_lock_sequence_not_their_time)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec first, second, stale;
+	struct model_proc *p;
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW));
+	first = sysrec(k, VMT_SYS_MMAP, B, ARGS(0, P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	first.hdr.mm_seq = 2;
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(C, C + P, RW));
+	second = sysrec(k, VMT_SYS_MMAP, C, ARGS(0, P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	second.hdr.mm_seq = 4;
+	second.hdr.tid = TGID + 1;
+	first.hdr.ts_ns = second.hdr.ts_ns + 1000; /* thread 1 reserved after thread 2 */
+	apply(&second, sizeof(second));
+	apply(&first, sizeof(first));
+	cr_assert_eq(reseeds, 0);
+	p = model_proc_get(m, TGID);
+	cr_assert_eq(p->kernel_count, 3, "the newest count is the one of the later change");
+	/* Another record made before the second change, reaching us last: its count is stale. */
+	stale = sysrec(k, VMT_SYS_MADVISE, 0, ARGS(A, P, 4 /* MADV_DONTNEED */));
+	stale.map_count = 2;
+	stale.hdr.mm_seq = 2;
+	stale.hdr.ts_ns = first.hdr.ts_ns + 1000;
+	apply(&stale, sizeof(stale));
+	model_tick(m, now() + 2 * MODEL_SUSPECT_NS);
+	cr_assert_eq(reseeds, 0, "an overtaken record's count is no reason to resync");
+	expect_model(k);
+}
+
 Test(model_resync, a_thread_whose_records_keep_coming_late_needs_no_resync)
 {
 	struct kernel *k = kernel_new(TGID);
