@@ -74,5 +74,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	model_free(m);
 	alert_free(d->alerts);
 	model_free(d->model);
+	free(d->container_names); /* made by the first process whose container is read */
 	return 0;
 }
