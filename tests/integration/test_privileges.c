@@ -156,8 +156,11 @@ static void run_hook_as(const char *user_flag, const char *expect_uid)
 	cr_assert_eq(h_sh("%s >/dev/null", h_path("workloads/vma_explode")), 0);
 	snprintf(needle, sizeof(needle), "uid=%s ", expect_uid);
 	/* The daemon takes vma_explode's 196,000 records first: slower under ASan. */
-	cr_assert(h_wait_for_line(out, needle, H_TIMEOUT(20)), "the hook did not run as uid %s",
-		  expect_uid);
+	if (!h_wait_for_line(out, needle, H_TIMEOUT(20))) {
+		h_sh("echo '--- hook output:'; cat %s; echo '--- daemon log:'; tail -20 %s", out,
+		     dmn.log);
+		cr_assert_fail("the hook did not run as uid %s", expect_uid);
+	}
 	cr_assert(h_wait_for_line(out, "groups=1", 1), "supplementary groups kept");
 	cr_assert(h_wait_for_line(out, "CapEff:\t0000000000000000", 1));
 	cr_assert(h_wait_for_line(out, "CapPrm:\t0000000000000000", 1));
