@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tree_fixture.h"
 #include "cgroup.h"
 
 static char root[] = "/tmp/vmatrace-cgroup-XXXXXX";
@@ -20,13 +21,9 @@ static struct cgroup_fs fs;
 static void put(const char *dir, const char *rel, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s%s", dir, rel);
-	f = fopen(path, "w");
-	cr_assert(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
+	tree_put(path, text);
 }
 
 static void mkdirs(const char *dir, const char *rel)
@@ -60,11 +57,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd))
-		fprintf(stderr, "cannot remove %s\n", root);
+	tree_remove(root);
 }
 
 TestSuite(cgroup, .init = setup, .fini = teardown);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tree_fixture.h"
 #include "container_read.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -23,18 +24,9 @@ static char proc[128], docker[128], podman[128];
 static void put(const char *rel, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *s = strchr(path + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	f = fopen(path, "w");
-	cr_assert(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
+	tree_put(path, text);
 }
 
 static void setup(void)
@@ -48,11 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	if (system(cmd))
-		fprintf(stderr, "cannot remove %s\n", root);
+	tree_remove(root);
 }
 
 TestSuite(container_read, .init = setup, .fini = teardown);

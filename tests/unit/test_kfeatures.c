@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tree_fixture.h"
 #include "jsonw.h"
 #include "kfeatures.h"
 #include "strbuf.h"
@@ -21,17 +22,10 @@ static char root[64];
 
 static void touch_tp(const char *cat, const char *name)
 {
-	char path[256], cmd[400];
-	FILE *f;
+	char path[256];
 
-	snprintf(path, sizeof(path), "%s/events/%s/%s", root, cat, name);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
-	cr_assert_eq(system(cmd), 0);
-	strcat(path, "/id");
-	f = fopen(path, "w");
-	cr_assert(f);
-	fputs("1\n", f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", root, cat, name);
+	tree_put(path, "1\n");
 }
 
 static void setup_root(void)
@@ -42,10 +36,7 @@ static void setup_root(void)
 
 static void teardown_root(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
+	tree_remove(root);
 }
 
 TestSuite(kfeatures, .init = setup_root, .fini = teardown_root);
