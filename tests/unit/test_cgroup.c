@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tree_fixture.h"
 #include "cgroup.h"
+#include "tree_fixture.h"
 
 static char root[] = "/tmp/vmatrace-cgroup-XXXXXX";
 static char proc[128], v1[128], v2[128];

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tree_fixture.h"
 #include "jsonw.h"
 #include "kfeatures.h"
 #include "strbuf.h"
+#include "tree_fixture.h"
 #include "vmatrace.h"
 
 static char root[64];
