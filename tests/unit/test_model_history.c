@@ -110,6 +110,20 @@ Test(model_history, the_first_interval_starts_at_the_first_value_not_zero)
 	cr_assert_eq(a->vmas_max, 2);
 }
 
+/* The exec's VMA records: the first n of the kernel's VMAs, at ts. */
+static void send_exec_vmas(const struct kernel *k, uint64_t ts, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct vmt_vma_rec v = {
+			.hdr = { .type = VMT_REC_VMA, .ts_ns = ts, .tgid = TGID },
+			.index = i,
+			.vma = k->v[i],
+		};
+
+		apply(&v, sizeof(v));
+	}
+}
+
 Test(model_history, an_exec_starts_its_timeline_with_its_vmas_in)
 {
 	struct kernel *k = start();
@@ -126,15 +140,7 @@ Test(model_history, an_exec_starts_its_timeline_with_its_vmas_in)
 	e.map_count = 3;
 	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "newimage");
 	apply(&e, sizeof(e));
-	for (uint32_t i = 0; i < 3; i++) {
-		struct vmt_vma_rec v = {
-			.hdr = { .type = VMT_REC_VMA, .ts_ns = t0 + 3 * SEC, .tgid = TGID },
-			.index = i,
-			.vma = k->v[i],
-		};
-
-		apply(&v, sizeof(v));
-	}
+	send_exec_vmas(k, t0 + 3 * SEC, 3);
 	model_tick(m, t0 + 5 * SEC);
 	p = model_proc_get(m, TGID);
 	cr_assert_eq(p->tl_len, 2);
@@ -207,15 +213,7 @@ Test(model_history, an_exec_into_the_same_figures_is_still_a_new_series)
 	e.hdr.ts_ns = t0 + 3 * SEC;
 	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "same");
 	apply(&e, sizeof(e));
-	for (uint32_t i = 0; i < 2; i++) {
-		struct vmt_vma_rec v = {
-			.hdr = { .type = VMT_REC_VMA, .ts_ns = t0 + 3 * SEC, .tgid = TGID },
-			.index = i,
-			.vma = k->v[i],
-		};
-
-		apply(&v, sizeof(v));
-	}
+	send_exec_vmas(k, t0 + 3 * SEC, 2);
 	model_tick(m, t0 + 5 * SEC);
 	p = model_proc_get(m, TGID);
 	cr_assert_eq(p->tl_len, 2, "the new image's first point was dropped as unchanged");
