@@ -644,11 +644,12 @@ Test(trace, in_a_pid_namespace_never_itself_and_p_takes_its_pids)
 		self += strstr(l.v[i], own) != NULL;
 	cr_assert_eq(self, 0, "%d calls of vmatrace itself in its own trace", self);
 	h_free_lines(&l);
-	/* The workload is pid 2 in the namespace, a larger one on the host. */
+	/* The workload is pid 2 in the namespace, a larger one on the host; it starts once
+	 * vmatrace says it attached (loading takes seconds under QEMU's TCG). */
 	cr_assert_eq(
-		h_sh("unshare -pf --mount-proc sh -c 'sh -c \"sleep 1.5; exec %s >/dev/null\" & "
-		     "%s trace -p $! > %s 2>> %s'",
-		     h_path("workloads/deb_two_sites"), h_path("vmatrace"), one, err),
+		h_sh("unshare -pf --mount-proc sh -c 'sh -c \"until grep -q attached %s; do sleep 0.1; "
+		     "done; exec %s >/dev/null\" & %s trace -p $! > %s 2>> %s'",
+		     err, h_path("workloads/deb_two_sites"), h_path("vmatrace"), one, err),
 		0);
 	cr_assert_eq(h_read_lines(one, &l), 0);
 	for (size_t i = 0; i < l.n; i++)
