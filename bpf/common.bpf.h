@@ -14,6 +14,7 @@
 extern struct events_map events SEC(".maps");
 extern struct stats_map stats SEC(".maps");
 extern struct ustack_scratch_map ustack_scratch SEC(".maps");
+extern struct cpu_state_map cpu_state_map SEC(".maps");
 extern __u64 traced_bits[VMT_TGID_WORDS];  /* the traced set, a bit per tgid */
 extern __u64 follow_bits[VMT_TGID_WORDS];  /* and whether a fork adds the child */
 extern __u64 lost_bits[VMT_TGID_WORDS];	   /* processes whose records were dropped */
@@ -24,6 +25,46 @@ extern const volatile __u32 ustack_window; /* bytes of user stack for DWARF unwi
 extern __u32 ustack_every;     /* a window for one call in this many, at random (1: all) */
 extern __u32 ustack_all_above; /* and for every call of a process with more VMAs (0: off) */
 extern const volatile __u64 wakeup_backlog; /* wake the consumer only past this many bytes */
+extern const volatile bool regs_cast;	    /* task_regs() may cast (bpf_rdonly_cast) */
+extern __u64 regs_off;			    /* task_regs(): regs - stack, 0 until learnt */
+
+/*
+ * Every helper call is a call and a return through the kernel's return thunk (AMD's SRSO
+ * mitigation, retpolines): ~25-50 ns each on this design's hosts, as much as the rest of a
+ * munmap record's work. What a plain load or a few ALU operations can do does not call one
+ * (docs/BENCHMARKS.md, "Helper calls").
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak __ksym;
+
+/* This CPU's state; a per-CPU array lookup is inlined by the verifier. */
+static __always_inline struct vmt_cpu_state *cpu_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state_map, &zero);
+}
+
+/*
+ * A pseudo-random 32 bits: xorshift64 on this CPU's state, seeded by the kernel's generator
+ * at the CPU's first draw. For choosing which calls get a stack window: unbiased enough, and
+ * no helper call per record.
+ */
+static __always_inline __u32 rng_next(void)
+{
+	struct vmt_cpu_state *s = cpu_state();
+	__u64 x;
+
+	if (!s)
+		return bpf_get_prandom_u32();
+	x = s->rng;
+	if (!x)
+		x = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32() | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	s->rng = x;
+	return x >> 32;
+}
 
 static __always_inline void stat_inc(__u32 idx)
 {
@@ -94,30 +135,42 @@ static __always_inline void *rec_reserve(__u64 size, __u32 tgid)
 	return rec;
 }
 
-/*
- * Submit without waking the consumer, except for the one record that takes
- * the backlog past wakeup_backlog: userspace polls on a short timer, and a
- * wakeup per record (an irq_work, an IPI on a VM) costs more than the rest of
- * the program. Waking on every record above the mark was a storm.
- */
-static __always_inline __u64 wake_flags(__u64 size)
-{
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+/* A CPU looks at the backlog once per this many of its records. */
+#define WAKE_CHECK_EVERY 64
+/* and wakes the consumer when the backlog is between wakeup_backlog and this much above it. */
+#define WAKE_WINDOW (64 << 10)
 
-	if (avail >= wakeup_backlog && avail < wakeup_backlog + size + 16)
+/*
+ * Submit without waking the consumer: userspace polls on a short timer, and a wakeup per
+ * record (an irq_work, an IPI on a VM) costs more than the rest of the program. Only when
+ * the backlog passes wakeup_backlog (a flood on many CPUs can fill the ring between two
+ * polls) is it woken: each CPU looks at the backlog once per WAKE_CHECK_EVERY of its records
+ * (the query is a helper call) and wakes it while the backlog is inside a window above the
+ * mark. Above the window the consumer is already reading without a pause (tracer.c), and
+ * waking it on every look would be a storm.
+ */
+static __always_inline __u64 wake_flags(void)
+{
+	struct vmt_cpu_state *s = cpu_state();
+	__u64 avail;
+
+	if (s && ++s->nrec % WAKE_CHECK_EVERY)
+		return BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail >= wakeup_backlog && avail < wakeup_backlog + WAKE_WINDOW)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void rec_submit(void *rec, __u64 size)
+static __always_inline void rec_submit(void *rec)
 {
-	bpf_ringbuf_submit(rec, wake_flags(size));
+	bpf_ringbuf_submit(rec, wake_flags());
 }
 
 /* A record built elsewhere (the per-CPU scratch), copied into the ring; a loss is counted. */
 static __always_inline void rec_output(void *rec, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, rec, size, wake_flags(size)))
+	if (bpf_ringbuf_output(&events, rec, size, wake_flags()))
 		rec_lost(((struct vmt_hdr *)rec)->tgid);
 }
 
@@ -130,7 +183,8 @@ static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task
 	h->ts_ns = bpf_ktime_get_ns();
 	h->tgid = tgid;
 	h->tid = tid;
-	h->uid = (__u32)bpf_get_current_uid_gid();
+	/* What bpf_get_current_uid_gid() returns (the uid in the initial namespace), by loads. */
+	h->uid = task->cred->uid.val;
 	h->mm_seq = 0;
 	/*
 	 * Two plain loads rather than bpf_get_current_comm()'s call and string
@@ -139,6 +193,26 @@ static __always_inline void hdr_fill(struct vmt_hdr *h, struct task_struct *task
 	 * userspace prints only up to the first NUL, like the helper's.
 	 */
 	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+}
+
+/*
+ * The current task's saved user registers. bpf_task_pt_regs() is a helper call; the registers
+ * sit at a fixed offset from the task's kernel stack (the top of it, the same for every task
+ * of this kernel), learnt from the helper at the first call and cast to after that (6.2+).
+ * The cast gives an untrusted pointer: its loads are checked (a fault reads 0), never trusted.
+ */
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	__u64 stack = (__u64)task->stack, off = regs_off;
+	struct pt_regs *regs;
+
+	if (regs_cast && off)
+		return bpf_rdonly_cast((void *)(stack + off),
+				       bpf_core_type_id_kernel(struct pt_regs));
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (regs_cast)
+		regs_off = (__u64)regs - stack;
+	return regs;
 }
 
 struct vmt_mm_state {

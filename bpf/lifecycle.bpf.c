@@ -46,7 +46,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	rec->pad = 0;
 	rec->start_brk = mm.start_brk;
 	rec->brk = mm.brk;
-	rec_submit(rec, sizeof(*rec));
+	rec_submit(rec);
 	return 0;
 }
 
@@ -76,7 +76,7 @@ static __always_inline __u32 send_exec_vmas(struct task_struct *task, __u32 tgid
 		rec->index = n;
 		rec->pad = 0;
 		vma_fill_probe(&rec->vma, vma);
-		rec_submit(rec, sizeof(*rec));
+		rec_submit(rec);
 		n++;
 	}
 	bpf_iter_task_vma_destroy(&it);
@@ -112,7 +112,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	/* The record announces how many VMA records to expect; it goes first. */
 	if (exec_walk_vmas)
 		rec->nvmas = mm.map_count;
-	rec_submit(rec, sizeof(*rec));
+	rec_submit(rec);
 	send_exec_vmas(p, tgid, tid);
 	return 0;
 }
@@ -147,6 +147,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	rec->start_brk = mm.start_brk;
 	rec->brk = mm.brk;
 	rec->total_vm = mm.total_vm;
-	rec_submit(rec, sizeof(*rec));
+	rec_submit(rec);
 	return 0;
 }

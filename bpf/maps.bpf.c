@@ -5,6 +5,7 @@
 struct events_map events SEC(".maps");
 struct stats_map stats SEC(".maps");
 struct ustack_scratch_map ustack_scratch SEC(".maps");
+struct cpu_state_map cpu_state_map SEC(".maps");
 
 /* Load-time settings (rodata), set by userspace between open and load. */
 const volatile bool trace_all = false;
@@ -16,6 +17,10 @@ __u32 self_tgid = 0;
 __u32 ustack_every; /* 0 or 1: every call */
 __u32 ustack_all_above;
 const volatile __u64 wakeup_backlog = 1 << 20;
+/* Set by userspace when the kernel has bpf_rdonly_cast (6.2): see task_regs(). */
+const volatile bool regs_cast = true;
+/* The offset of a task's saved user registers from its kernel stack, learnt at the first call. */
+__u64 regs_off;
 
 /* The traced set (vmatrace.h), written by userspace through the mmapped .bss. */
 __u64 traced_bits[VMT_TGID_WORDS];

@@ -22,6 +22,20 @@ struct stats_map {
 	__type(value, __u64);
 };
 
+/* What each CPU keeps between its records: see cpu_state() in common.bpf.h. */
+struct vmt_cpu_state {
+	__u64 rng;  /* xorshift64 state, 0 until the CPU's first draw seeds it */
+	__u32 nrec; /* records this CPU submitted, for the sampled wakeup check */
+	__u32 pad;
+};
+
+struct cpu_state_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vmt_cpu_state);
+};
+
 /* One record under construction per CPU for records with a stack window (too big for the stack). */
 struct ustack_scratch_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -50,6 +50,6 @@ int on_mark_victim(struct trace_event_raw_mark_victim *ctx)
 		rec->oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
 		rec->present |= VMT_OOM_HAS_SCORE_ADJ;
 	}
-	rec_submit(rec, sizeof(*rec));
+	rec_submit(rec);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Exit tracepoints of every syscall that can create, split, merge, resize or
  * remove a VMA, or move the heap break (the rows of vmt_syscalls.h). Arguments
- * are read from the task's saved user registers at exit (bpf_task_pt_regs), so
+ * are read from the task's saved user registers at exit (task_regs()), so
  * there is one program per syscall and no entry/exit map.
  */
 #include "common.bpf.h"
@@ -42,7 +42,6 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *d
  * checks it once per program, not once per call site and tree level (inlined
  * with a plain loop it took ~60 ms per program to load, ~1 s for all of them).
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak __ksym;
 extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
@@ -276,7 +275,7 @@ static __always_inline __u32 ustack_weight(long ret, __u32 map_count)
 	if (every <= 1 || (ret < 0 && ret >= -4095) ||
 	    (ustack_all_above && map_count >= ustack_all_above))
 		return 1;
-	return bpf_get_prandom_u32() % every == 0 ? every : 0;
+	return rng_next() % every == 0 ? every : 0;
 }
 
 /*
@@ -301,9 +300,8 @@ static __always_inline void *reserve_plain(int nvma, __u32 tgid, __u32 *flags)
 static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_sys sys,
 				enum vma_lookup lookup, int addr_arg, int len_arg)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	struct task_struct *task;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
 	struct vmt_syscall_rec *rec;
 	struct vmt_syscall_stack_rec *srec = NULL;
 	struct vmt_syscall_ustack_rec *urec = NULL;
@@ -319,8 +317,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	if (!is_traced(tgid))
 		return 0;
 
-	task = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_regs(task);
 	args[0] = regs->di;
 	args[1] = regs->si;
 	args[2] = regs->dx;
@@ -387,7 +384,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 			return 0;
 	}
 
-	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, (__u32)pid_tgid);
+	hdr_fill(&rec->hdr, task, VMT_REC_SYSCALL, tgid, task->pid);
 	rec->hdr.flags = size_flags;
 	rec->hdr.mm_seq = mm.lock_seq;
 	rec->sys = sys;
@@ -402,7 +399,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	rec->stack_vm = mm.stack_vm;
 
 	if (size_flags == VMT_F_NO_VMA) {
-		rec_submit(rec, VMT_SYSCALL_SIZE_NO_VMA);
+		rec_submit(rec);
 		return 0;
 	}
 	if (nvma >= 1)
@@ -410,7 +407,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	else
 		__builtin_memset(&rec->vma[0], 0, sizeof(rec->vma[0]));
 	if (size_flags == VMT_F_ONE_VMA) {
-		rec_submit(rec, VMT_SYSCALL_SIZE_ONE_VMA);
+		rec_submit(rec);
 		return 0;
 	}
 	if (nvma == 2)
@@ -437,7 +434,7 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 		rec_output(urec, sizeof(urec->rec) + sizeof(urec->us) + len);
 		return 0;
 	}
-	rec_submit(rec, srec ? sizeof(*srec) : sizeof(*rec));
+	rec_submit(rec);
 	return 0;
 }
 

@@ -21,6 +21,9 @@ X(VMA_WALK, "vma_walk",									\
   "lockless VMA lookups (bpf_rdonly_cast, bpf_iter_num, mm_struct.mm_lock_seq)",	\
   "VMAs are looked up with bpf_find_vma() under mmap_lock, retried while another "	\
   "thread's writer holds it")								\
+X(REGS_CAST, "regs_cast",								\
+  "a syscall's registers read by a cast from the task's stack (bpf_rdonly_cast)",	\
+  "each record reads them through bpf_task_pt_regs(), a helper call")		\
 X(EXEC_VMAS, "exec_vmas",								\
   "the open-coded VMA iterator (bpf_iter_task_vma_new)",				\
   "an exec'd process's new address space is read from /proc/PID/maps")		\

@@ -124,6 +124,7 @@ void kfeatures_probe(struct kfeatures *kf, const struct btf *vmlinux, const char
 	kf->has[KF_VMA_WALK] = has_func(vmlinux, "bpf_rdonly_cast") &&
 			       has_func(vmlinux, "bpf_iter_num_new") &&
 			       has_member(vmlinux, "mm_struct", "mm_lock_seq.sequence");
+	kf->has[KF_REGS_CAST] = has_func(vmlinux, "bpf_rdonly_cast");
 	kf->has[KF_EXEC_VMAS] = has_func(vmlinux, "bpf_iter_task_vma_new");
 	kf->has[KF_OOM_TRACEPOINT] = root && kfeatures_tracepoint(one, "oom", "mark_victim");
 	kf->has[KF_OOM_SIZES] = kf->has[KF_OOM_TRACEPOINT] &&

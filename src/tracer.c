@@ -514,6 +514,8 @@ struct tracer *tracer_new(const struct tracer_opts *opts)
 			  "lookups take mmap_lock");
 		t->skel->rodata->vma_walk = false;
 	}
+	/* Without the cast, the registers are read through a helper call (common.bpf.h). */
+	t->skel->rodata->regs_cast = t->kf.has[KF_REGS_CAST];
 	/* Without the open-coded VMA iterator, exec does not send the new address space. */
 	if (!t->kf.has[KF_EXEC_VMAS]) {
 		log_warn("this kernel lacks bpf_iter_task_vma_new: VMAs of exec'd processes are "
