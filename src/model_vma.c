@@ -168,6 +168,18 @@ int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b)
 
 	if (b <= a)
 		return 0;
+	/*
+	 * The common cases in one lookup rather than three: nothing there (a new mapping's
+	 * range), or exactly one entry (a munmap of a whole mapping). The entry that can
+	 * overlap the range's end is the one starting at or below its last byte.
+	 */
+	e = vmamap_floor(p->map, b - 1);
+	if (!e || e->end <= a)
+		return 0;
+	if (e->start == a && e->end == b) {
+		model_ent_del(p, e);
+		return 0;
+	}
 	if ((err = model_split_at(p, a)) || (err = model_split_at(p, b)))
 		return err;
 	while ((e = vmamap_ceil(p->map, a)) && e->start < b)
