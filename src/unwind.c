@@ -206,16 +206,25 @@ static uint64_t load_base(const struct unwind_input *in, const struct unwind_map
 /* Report each file of the sample once, at its load base. */
 static void report_maps(struct space *s, const struct unwind_input *in)
 {
+	const struct unwind_map *prev = NULL;
+	uint64_t base = 0;
 	bool begun = false;
 
 	for (size_t i = 0; i < in->nmaps; i++) {
 		const struct unwind_map *m = &in->maps[i];
-		uint64_t base;
 		struct reported *r;
 
 		if (!m->path || m->path[0] != '/')
 			continue;
-		base = load_base(in, m);
+		/*
+		 * The next segment of the file the last one was of (the maps are in address
+		 * order) has that one's base: one string compare rather than load_base()'s
+		 * look at every map, which took a tenth of the daemon's time at one sampled
+		 * call in 1024.
+		 */
+		if (!prev || prev->pgoff > m->pgoff || strcmp(prev->path, m->path))
+			base = load_base(in, m);
+		prev = m;
 		if (reported_find(s, m->path, base))
 			continue;
 		if (s->nmods == s->cap) {
