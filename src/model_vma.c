@@ -180,6 +180,11 @@ int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b)
 		model_ent_del(p, e);
 		return 0;
 	}
+	/* Its tail (a munmap of what the kernel had merged onto a neighbour): the key stays. */
+	if (e->start < a && e->end == b) {
+		ent_set_end(p, e, a);
+		return 0;
+	}
 	if ((err = model_split_at(p, a)) || (err = model_split_at(p, b)))
 		return err;
 	while ((e = vmamap_ceil(p->map, a)) && e->start < b)
@@ -202,9 +207,10 @@ struct vma_entry model_entry_from_vmt(struct model *m, const struct vmt_vma *v)
 /* The kernel says [start, end) is one VMA with these attributes: make it so. */
 int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v)
 {
-	struct vma_entry e, *old = vmamap_floor(p->map, v->start);
+	struct vma_entry e, *old = vmamap_floor(p->map, v->start), *first = NULL;
 	struct vmamap_iter it;
 	bool stack_hint = false;
+	unsigned int overlaps = 0;
 	int err;
 
 	if (!v->valid)
@@ -215,12 +221,32 @@ int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vm
 	 * mprotect of its guard hands us the kernel's view of it.
 	 */
 	vmamap_iter_init(p->map, &it, old ? old->start : v->start);
-	while ((old = vmamap_iter_next(&it)) && old->start < v->end)
-		if (old->end > v->start && !old->file && (old->flags & VF_STACKHINT))
+	while ((old = vmamap_iter_next(&it)) && old->start < v->end) {
+		if (old->end <= v->start)
+			continue;
+		if (!overlaps++)
+			first = old;
+		if (!old->file && (old->flags & VF_STACKHINT))
 			stack_hint = true;
+	}
 	e = model_entry_from_vmt(m, v);
 	if (stack_hint && !e.file)
 		e.flags |= VF_STACKHINT;
+	if (!overlaps)
+		return model_ent_add(p, e);
+	/*
+	 * One entry with the same start and nothing past the VMA's end: the kernel grew it (a
+	 * merge with the call's new range) or changed it. Replaced in place, the key stays.
+	 */
+	if (overlaps == 1 && first->start == e.start && first->end <= e.end && e.end > e.start) {
+		model_account(p, first, -1);
+		e.kind = model_classify(p, &e);
+		*first = e;
+		model_account(p, first, +1);
+		if (e.flags & VF_GROWSDOWN)
+			p->stack_end = e.end;
+		return 0;
+	}
 	err = model_range_unmap(p, v->start, v->end);
 	if (err)
 		return err;

@@ -56,6 +56,55 @@ Test(model, mmap_next_to_a_vma_that_the_kernel_merged)
 	expect_followed(k);
 }
 
+/*
+ * The shortcuts of range unmaps and of the kernel's view (model_vma.c): a new mapping merged
+ * onto the one below it (same start: replaced in place), its tail unmapped again (the end
+ * moves), a whole mapping unmapped, and a mapping where nothing was.
+ */
+Test(model, merged_mmap_then_its_tail_unmapped_then_the_whole_vma)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A, A + P, RW), anon(A + 4 * P, A + 6 * P, RO));
+	seed(k);
+	KSET(k, anon(A, A + 3 * P, RW), anon(A + 4 * P, A + 6 * P, RO));
+	CALL(k, VMT_SYS_MMAP, A + P, A + P, 2 * P, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	expect_followed(k);
+	KSET(k, anon(A, A + 2 * P, RW), anon(A + 4 * P, A + 6 * P, RO));
+	CALL(k, VMT_SYS_MUNMAP, 0, A + 2 * P, P);
+	expect_followed(k);
+	KSET(k, anon(A + 4 * P, A + 6 * P, RO));
+	CALL(k, VMT_SYS_MUNMAP, 0, A, 2 * P);
+	expect_followed(k);
+	KSET(k, anon(A, A + P, RO), anon(A + 4 * P, A + 6 * P, RO));
+	CALL(k, VMT_SYS_MMAP, A, 0, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+	expect_followed(k);
+	/* Over a hole and the head of a mapping: the split-and-walk way. */
+	KSET(k, anon(A, A + P, RO), anon(A + 5 * P, A + 6 * P, RO));
+	CALL(k, VMT_SYS_MUNMAP, 0, A + P, 4 * P);
+	expect_followed(k);
+}
+
+/* The kernel's view of one mapping changed whole (same start and end): its kind is kept. */
+Test(model, a_thread_stack_changed_whole_stays_a_thread_stack)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct model_proc *p;
+
+	seed(k);
+	KSET(k, anon(A, A + 64 * P, RW));
+	CALL(k, VMT_SYS_MMAP, A, 0, 64 * P, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
+	KSET(k, anon(A, A + 64 * P, RO));
+	CALL(k, VMT_SYS_MPROTECT, 0, A, 64 * P, PROT_READ);
+	KSET(k, anon(A, A + 64 * P, RW));
+	CALL(k, VMT_SYS_MPROTECT, 0, A, 64 * P, PROT_READ | PROT_WRITE);
+	p = expect_model(k);
+	cr_assert_eq(p->count[VK_THREAD_STACK], 1, "the stack lost its kind");
+	cr_assert_eq(reseeds, 0);
+}
+
 Test(model, mmap_stack_marks_a_thread_stack)
 {
 	struct kernel *k = kernel_new(TGID);
