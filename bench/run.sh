@@ -518,7 +518,7 @@ wl_calls()
 wl_modes()
 {
 	echo vmatrace daemon strace perf bpftrace
-	[[ $1 != mmap ]] || echo vmatrace-k vmatrace-fp strace-k daemon-nosites bpftrace-count
+	[[ $1 != mmap ]] || echo vmatrace-k vmatrace-fp strace-k daemon-nosites bpftrace-count floor
 }
 mode_speed()
 {
@@ -541,6 +541,7 @@ mode_label()
 	perf) echo "perf trace" ;;
 	bpftrace) echo "bpftrace" ;;
 	bpftrace-count) echo "bpftrace count()" ;;
+	floor) echo "empty programs (floor)" ;;
 	esac
 }
 
@@ -605,6 +606,11 @@ run_block()
 		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" bpftrace -o /dev/null \
 			-e "$([[ $mode == bpftrace ]] && echo "$BT_PROG" || echo "$BT_COUNT_PROG")" \
 			-c "$(echo ${pin[*]} ${cmd[*]})" || rc=$?
+		;;
+	floor)
+		# Empty programs on sys_exit_mmap and sys_exit_munmap: the floor of this design.
+		run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${tpin[@]}" "$BUILD/bench/bpf_floor" \
+			"${pin[@]}" "${cmd[@]}" || rc=$?
 		;;
 	daemon | daemon-nosites)
 		# The daemon samples call stacks by default (stack_window 16K, one call in
@@ -1285,6 +1291,17 @@ bench_bpf_stats()
 		"$TMP/stats.delta")
 	BPF_NS_ITER=$per_iter
 	BPF_MMAP_100=$(prog_ns exit_mmap) BPF_MUNMAP_100=$(prog_ns exit_munmap)
+	# The same loop under empty programs on the same two tracepoints: what bpf_stats counts
+	# for a program that does nothing (its own two clock reads and the call).
+	OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	run_bounded "$TIMEOUT" "$TMP/out" "$TMP/err" "${TRACER_PIN[@]}" "$BUILD/bench/bpf_floor" \
+		"${WORK_PIN[@]}" "$BUILD/bench/mmap_loop" -n "$n" || die "bpf_floor failed: $(cat "$TMP/err")"
+	sysctl -q -w kernel.bpf_stats_enabled="$OLD_BPF_STATS"
+	OLD_BPF_STATS=
+	BPF_FLOOR=$(sed -n 's/^bpf_floor: floor_munmap runs=\([0-9]*\) run_time_ns=\([0-9]*\)$/\1 \2/p' \
+		"$TMP/err" | awk '$1 > 0 { printf "%.0f", $2 / $1 }')
+	echo "an empty program on sys_exit_munmap (bench/bpf_floor) measures ${BPF_FLOOR:-nan} ns/run here"
 	# The same loop in a process holding VMA_COUNT VMAs: the lookup must not grow with the map.
 	v=$VMA_COUNT
 	((v + 1000 <= $(sysctl -n vm.max_map_count))) || v=$(($(sysctl -n vm.max_map_count) - 1000))
@@ -1306,9 +1323,9 @@ bench_bpf_stats()
 		"$extra" "$(calc "\"%.0f\", $extra - $per_iter")"
 	echo "(outside the programs: the syscall-exit tracepoint's slow path, ring-buffer wakeups and" \
 		"the consumer's cache and memory traffic; bpf_stats adds two clock reads to each run)"
-	summary "$(printf 'BPF time per munmap record: %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
+	summary "$(printf 'BPF time per munmap record: %s ns at 100 VMAs, %s ns at %d; target at most %d: %s (an empty program measures %s ns here)' \
 		"$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$v" "$T_BPF_MUNMAP" \
-		"$(both_met "$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$T_BPF_MUNMAP")")"
+		"$(both_met "$BPF_MUNMAP_100" "$BPF_MUNMAP_BIG" "$T_BPF_MUNMAP")" "${BPF_FLOOR:-nan}")"
 	summary "$(printf 'BPF time per mmap record (with its VMA): %s ns at 100 VMAs, %s ns at %d; target at most %d: %s' \
 		"$BPF_MMAP_100" "$BPF_MMAP_BIG" "$v" "$T_BPF_MMAP" \
 		"$(both_met "$BPF_MMAP_100" "$BPF_MMAP_BIG" "$T_BPF_MMAP")")"
@@ -1418,6 +1435,8 @@ rec_summary()
 		esac
 		v=RATIO_mmap_$mode
 		below=$(met "${!v:-nan}" "<" "$bt")
+		[[ $mode != daemon_nosites ]] || summary "$(printf 'issue 14: the floor, empty programs on the mmap and munmap exits: %.3fx (+%.0f ns/iteration) in the same run' \
+			"${RATIO_mmap_floor:-nan}" "${EXTRA_mmap_floor:-nan}")"
 		summary "$(printf 'issue 14: mmap+munmap loop under %s: %.3fx (+%.0f ns/iteration); target at most %.2fx: %s; below bpftrace count() (%.3fx): %s' \
 			"$label" "${!v:-nan}" "$(eval echo "\${EXTRA_mmap_$mode:-nan}")" "$limit" \
 			"$(met "${!v:-nan}" "<=" "$limit")" "$bt" "$below")"
