@@ -29,7 +29,7 @@ struct vmamap;
 
 /*
  * Pointers returned by floor/ceil/find/iter stay valid until the next insert/erase/clear/free;
- * callers may modify any field of an entry through them EXCEPT `start`.
+ * callers may modify any field of an entry through them EXCEPT `start` (vmamap_rekey()).
  */
 struct vmamap *vmamap_new(void);		     /* NULL on ENOMEM */
 void vmamap_free(struct vmamap *m);		     /* NULL-safe */
@@ -46,6 +46,13 @@ struct vma_entry *vmamap_find(struct vmamap *m, uint64_t addr);
 int vmamap_insert(struct vmamap *m, const struct vma_entry *e);
 /* 0, or -ENOENT if no entry has this start. */
 int vmamap_erase(struct vmamap *m, uint64_t start);
+/*
+ * Give the entry at start the start new_start where that keeps it in its place: no other
+ * entry's start, nor a separator of the tree, between the two (a VMA grown down into a free
+ * range, or cut at its head). 0; -ENOENT if no entry has this start; -ERANGE if it would move
+ * (nothing changes: erase and insert instead).
+ */
+int vmamap_rekey(struct vmamap *m, uint64_t start, uint64_t new_start);
 /* Remove every entry. */
 void vmamap_clear(struct vmamap *m);
 

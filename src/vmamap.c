@@ -611,3 +611,35 @@ int vmamap_erase(struct vmamap *m, uint64_t start)
 		leaf_underflow(m, &p);
 	return 0;
 }
+
+int vmamap_rekey(struct vmamap *m, uint64_t start, uint64_t new_start)
+{
+	uint64_t lo = 0, hi = UINT64_MAX; /* the separators around the leaf: lo <= key < hi */
+	void *node = m->root;
+	struct leaf *l;
+	unsigned int i;
+
+	if (!node)
+		return -ENOENT;
+	for (unsigned int lvl = m->height; lvl > 0; lvl--) {
+		struct inner *n = node;
+		unsigned int c = inner_slot(n, start);
+
+		if (c > 0)
+			lo = n->key[c - 1];
+		if (c + 1 < n->count)
+			hi = n->key[c];
+		node = n->child[c];
+	}
+	l = node;
+	i = leaf_lower(l, start);
+	if (i == l->count || l->e[i].start != start)
+		return -ENOENT;
+	if (new_start < lo || new_start >= hi || (i > 0 && l->e[i - 1].start >= new_start) ||
+	    (i + 1 < l->count && l->e[i + 1].start <= new_start))
+		return -ERANGE;
+	l->e[i].start = new_start;
+	if (i && i % SCAN_GROUP == 0)
+		l->fence[i / SCAN_GROUP - 1] = new_start;
+	return 0;
+}

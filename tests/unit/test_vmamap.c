@@ -304,6 +304,52 @@ Test(vmamap, floor_across_leaves)
 	vmamap_free(m);
 }
 
+/*
+ * A key moved in place (vmamap_rekey), down and then up, across a tree of several levels:
+ * allowed wherever no other start and no separator lies between, refused (-ERANGE, nothing
+ * changed) where one does, and every lookup sees the new keys.
+ */
+Test(vmamap, rekey_in_place_or_refused)
+{
+	const uint64_t n = 20000;
+	struct vmamap *m = vmamap_new();
+	uint64_t moved = 0, refused = 0;
+	static uint64_t key[20001];
+
+	for (uint64_t i = 1; i <= n; i++)
+		insert_ok(m, i * 16);
+	cr_assert_eq(vmamap_rekey(m, 17, 8), -ENOENT);
+	cr_assert_eq(vmamap_rekey(m, 32, 16), -ERANGE, "onto its neighbour's start");
+	cr_assert_eq(vmamap_rekey(m, 32, 48), -ERANGE, "onto its neighbour's start");
+	for (uint64_t i = 1; i <= n; i++) {
+		int err = vmamap_rekey(m, i * 16, i * 16 - (i % 2 ? 8 : 4));
+
+		cr_assert(err == 0 || err == -ERANGE, "rekey %llu: %d", (unsigned long long)i, err);
+		key[i] = err ? i * 16 : i * 16 - (i % 2 ? 8 : 4);
+		moved += !err;
+		refused += !!err;
+	}
+	assert_valid(m);
+	cr_assert_gt(moved, n * 9 / 10);
+	cr_assert_gt(refused, 0, "no key sat at a separator: the test proves nothing");
+	for (uint64_t i = 1; i <= n; i++) {
+		struct vma_entry *e = vmamap_floor(m, key[i]);
+		struct vma_entry want = entry_for(i * 16);
+
+		cr_assert(e && e->start == key[i], "floor(%#llx)", (unsigned long long)key[i]);
+		want.start = key[i];
+		cr_assert(memcmp(e, &want, sizeof(want)) == 0, "entry %llu", (unsigned long long)i);
+		cr_assert_eq(vmamap_ceil(m, key[i] - 1), e);
+		/* and back up again, to its own start */
+		cr_assert_eq(vmamap_rekey(m, key[i], i * 16), 0, "back up %llu",
+			     (unsigned long long)i);
+	}
+	assert_valid(m);
+	for (uint64_t i = 1; i <= n; i++)
+		assert_entry(vmamap_find(m, i * 16), i * 16);
+	vmamap_free(m);
+}
+
 Test(vmamap, clone_is_independent)
 {
 	struct vmamap *m = vmamap_new();
