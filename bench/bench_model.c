@@ -44,11 +44,14 @@ static void record(struct vmt_syscall_rec *r, unsigned sys, uint64_t addr, uint3
 }
 
 /*
- * merge: the kernel merges each filled hole with the page left of it (same flags, adjacent
- * anonymous memory), as it does for most anonymous mmaps next to another: the record's VMA
- * is the two pages, the count does not change, and the munmap trims the merged VMA's tail.
+ * merge: the kernel merges each filled hole with the page below it (MERGE_BELOW) or above it
+ * (MERGE_ABOVE: top-down placement, the usual case), as it does for most anonymous mmaps next
+ * to another: the record's VMA is the two pages, the count does not change, and the munmap
+ * trims the merged VMA's tail or head.
  */
-static void run(unsigned long n, bool merge)
+enum { SEPARATE, MERGE_BELOW, MERGE_ABOVE };
+
+static void run(unsigned long n, int merge)
 {
 	struct model_config cfg = { 0 };
 	struct model *m;
@@ -84,9 +87,11 @@ static void run(unsigned long n, bool merge)
 		uint64_t hole = BASE + (2 * (random() % n) + 1) * PG;
 
 		record(&recs[2 * i], VMT_SYS_MMAP, hole, merge ? n : n + 1, 0);
-		if (merge) {
+		if (merge == MERGE_BELOW) {
 			recs[2 * i].vma[0].start -= PG;
 			recs[2 * i].vma[0].pgoff--;
+		} else if (merge == MERGE_ABOVE) {
+			recs[2 * i].vma[0].end += PG;
 		}
 		record(&recs[2 * i + 1], VMT_SYS_MUNMAP, hole, n, 0);
 	}
@@ -100,16 +105,18 @@ static void run(unsigned long n, bool merge)
 	t1 = (clock_mono_ns() / 1e9);
 	printf("model %s VMAs=%-8lu bytes/VMA=%.1f (model accounting)  rss/VMA=%.1f  apply=%.0f ns/event  "
 	       "resyncs=%llu  vmas_after=%zu\n",
-	       merge ? "merging " : "separate", n, (double)bytes / n, (rss1 - rss0) * 1024.0 / n,
-	       (t1 - t0) * 1e9 / events, (unsigned long long)m->st.resyncs,
-	       model_vma_count(model_proc_get(m, 4242)));
+	       merge == SEPARATE    ? "separate   " :
+	       merge == MERGE_BELOW ? "merge-below" :
+				      "merge-above",
+	       n, (double)bytes / n, (rss1 - rss0) * 1024.0 / n, (t1 - t0) * 1e9 / events,
+	       (unsigned long long)m->st.resyncs, model_vma_count(model_proc_get(m, 4242)));
 	free(recs);
 	model_free(m);
 }
 
 int main(void)
 {
-	for (int merge = 0; merge < 2; merge++) {
+	for (int merge = SEPARATE; merge <= MERGE_ABOVE; merge++) {
 		run(1000, merge);
 		run(100000, merge);
 		run(1000000, merge);

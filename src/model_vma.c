@@ -145,6 +145,23 @@ static void ent_set_end(struct model_proc *p, struct vma_entry *e, uint64_t end)
 	model_account(p, e, +1);
 }
 
+/* Change an entry's start within the free range below it or its own (the map keeps its place). */
+static int ent_set_start(struct model_proc *p, struct vma_entry *e, uint64_t start)
+{
+	uint64_t old = e->start;
+	int err;
+
+	model_account(p, e, -1);
+	err = vmamap_rekey(p->map, old, start); /* e is the same slot: its start is now start */
+	if (!err) {
+		/* A file's offset moves with the start (the kernel's vm_pgoff does too). */
+		e->pgoff += (int64_t)(start - old) / (int64_t)MODEL_PAGE_SIZE;
+		e->kind = model_classify(p, e);
+	}
+	model_account(p, e, +1);
+	return err;
+}
+
 /* Make addr a VMA boundary: split the entry that contains it. */
 int model_split_at(struct model_proc *p, uint64_t addr)
 {
@@ -185,6 +202,9 @@ int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b)
 		ent_set_end(p, e, a);
 		return 0;
 	}
+	/* Its head (what the kernel had merged onto the mapping above it): the start moves. */
+	if (e->start == a && e->end > b && !ent_set_start(p, e, b))
+		return 0;
 	if ((err = model_split_at(p, a)) || (err = model_split_at(p, b)))
 		return err;
 	while ((e = vmamap_ceil(p->map, a)) && e->start < b)
@@ -235,10 +255,11 @@ int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vm
 	if (!overlaps)
 		return model_ent_add(p, e);
 	/*
-	 * One entry with the same start and nothing past the VMA's end: the kernel grew it (a
-	 * merge with the call's new range) or changed it. Replaced in place, the key stays.
+	 * One entry inside the VMA: the kernel grew it (merged the call's new range onto it,
+	 * above or below) or changed it. Replaced in place, its key moved down where it must.
 	 */
-	if (overlaps == 1 && first->start == e.start && first->end <= e.end && e.end > e.start) {
+	if (overlaps == 1 && first->start >= e.start && first->end <= e.end && e.end > e.start &&
+	    (first->start == e.start || !ent_set_start(p, first, e.start))) {
 		model_account(p, first, -1);
 		e.kind = model_classify(p, &e);
 		*first = e;

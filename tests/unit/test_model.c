@@ -86,6 +86,32 @@ Test(model, merged_mmap_then_its_tail_unmapped_then_the_whole_vma)
 	expect_followed(k);
 }
 
+/* Top-down placement: the new page merges onto the mapping above it, and its munmap cuts the head. */
+Test(model, mmap_merged_below_a_mapping_then_its_head_unmapped)
+{
+	struct kernel *k = kernel_new(TGID);
+
+	KSET(k, anon(A - 8 * P, A - 7 * P, RO), anon(A, A + 2 * P, RW),
+	     file(B, B + 4 * P, RO, 5, 0));
+	seed(k);
+	for (int i = 0; i < 3; i++) {
+		KSET(k, anon(A - 8 * P, A - 7 * P, RO), anon(A - P, A + 2 * P, RW),
+		     file(B, B + 4 * P, RO, 5, 0));
+		CALL(k, VMT_SYS_MMAP, A - P, 0, P, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS);
+		expect_followed(k);
+		KSET(k, anon(A - 8 * P, A - 7 * P, RO), anon(A, A + 2 * P, RW),
+		     file(B, B + 4 * P, RO, 5, 0));
+		CALL(k, VMT_SYS_MUNMAP, 0, A - P, P);
+		expect_followed(k);
+	}
+	/* A file mapping's head: its offset moves with its start. */
+	KSET(k, anon(A - 8 * P, A - 7 * P, RO), anon(A, A + 2 * P, RW),
+	     file(B + P, B + 4 * P, RO, 5, 1));
+	CALL(k, VMT_SYS_MUNMAP, 0, B, P);
+	expect_followed(k);
+}
+
 /* The kernel's view of one mapping changed whole (same start and end): its kind is kept. */
 Test(model, a_thread_stack_changed_whole_stays_a_thread_stack)
 {
