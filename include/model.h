@@ -121,6 +121,7 @@ struct model_proc {
 	 */
 	uint64_t start_brk, brk, brk_hwm, first_brk;
 	uint64_t bytes[VK__COUNT];
+	uint64_t mapped; /* the sum of bytes[], kept with them (model_account) */
 	uint32_t count[VK__COUNT];
 	uint32_t kernel_count;	  /* mm->map_count from the newest event (model_rec_newer) */
 	uint64_t kernel_count_ns; /* that event's time */
@@ -208,6 +209,8 @@ struct model_stats {
 struct model {
 	struct model_config cfg;
 	struct hmap procs; /* tgid -> struct model_proc */
+	/* The process of the last model_proc_get(): a record is looked up several times. */
+	struct model_proc *last_proc;
 	struct model_stats st;
 	/*
 	 * File identities (dev, inode), shared by all processes. Paths are not kept: an

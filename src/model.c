@@ -50,6 +50,8 @@ static void proc_free(struct model *m, struct model_proc *p)
 {
 	if (!p)
 		return;
+	if (m->last_proc == p)
+		m->last_proc = NULL;
 	m->st.detail_bytes -=
 		(uint64_t)p->tl_cap * sizeof(*p->tl) + (uint64_t)p->fr_cap * sizeof(*p->fr);
 	vmamap_free(p->map);
@@ -91,7 +93,14 @@ struct model_proc *model_proc_new(struct model *m, uint32_t tgid)
 
 struct model_proc *model_proc_get(struct model *m, uint32_t tgid)
 {
-	return hmap_get(&m->procs, tgid);
+	struct model_proc *p = m->last_proc;
+
+	if (p && p->tgid == tgid)
+		return p;
+	p = hmap_get(&m->procs, tgid);
+	if (p)
+		m->last_proc = p;
+	return p;
 }
 
 void model_proc_drop(struct model *m, uint32_t tgid)
@@ -549,6 +558,7 @@ static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 			vmamap_free(c->map);
 			c->map = copy;
 			memcpy(c->bytes, parent->bytes, sizeof(c->bytes));
+			c->mapped = parent->mapped;
 			memcpy(c->count, parent->count, sizeof(c->count));
 			c->seeded = parent->seeded;
 		}
