@@ -455,8 +455,8 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t li
 
 	if (!limit || (!c->n_alert_thresholds && !c->n_alert_vma_counts))
 		return;
-	/* Cheap exit for the common case: below every threshold and nothing raised. */
-	s = hmap_get(&ae->state, p->tgid);
+	/* Cheap exit for the common case: below every threshold and nothing raised (no state). */
+	s = ae->state.len ? hmap_get(&ae->state, p->tgid) : NULL;
 	if (!s && (!c->n_alert_thresholds || 100.0 * vmas / limit < c->alert_thresholds[0]) &&
 	    (!c->n_alert_vma_counts || vmas < c->alert_vma_counts[0]))
 		return;
