@@ -23,6 +23,13 @@ void sb_puts(struct strbuf *sb, const char *s);
 void sb_putn(struct strbuf *sb, const char *s, size_t n);
 /* Append untrusted text (at most n bytes, to NUL) for a text line: see untrusted.h. */
 void sb_printable(struct strbuf *sb, const char *s, size_t n);
+/*
+ * Numbers as printf's %llu, %lld and %#llx would print them ("0" for a zero in hex, no 0x),
+ * without its format parsing: a trace line has a dozen, and printf was most of its cost.
+ */
+void sb_dec(struct strbuf *sb, unsigned long long v);
+void sb_sdec(struct strbuf *sb, long long v);
+void sb_hex(struct strbuf *sb, unsigned long long v);
 /* Human size: 4096 -> "4KiB", 1572864 -> "1.5MiB". */
 void sb_size(struct strbuf *sb, unsigned long long bytes);
 int sb_write(const struct strbuf *sb, FILE *f);

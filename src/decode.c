@@ -360,19 +360,19 @@ void decode_arg(struct strbuf *sb, const struct arg_desc *d, unsigned long long 
 	switch (d->kind) {
 	case ARG_ADDR:
 		if (v)
-			sb_printf(sb, "%#llx", v);
+			sb_hex(sb, v);
 		else
 			sb_puts(sb, "NULL");
 		break;
 	case ARG_LEN:
-		sb_printf(sb, "%llu", v);
+		sb_dec(sb, v);
 		break;
 	case ARG_INT:
 	case ARG_FD:
-		sb_printf(sb, "%d", (int)v);
+		sb_sdec(sb, (int)v);
 		break;
 	case ARG_HEX:
-		sb_printf(sb, "%#llx", v);
+		sb_hex(sb, v);
 		break;
 	case ARG_PROT:
 		decode_prot(sb, v);

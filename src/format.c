@@ -30,11 +30,29 @@ void format_ts(struct strbuf *sb, const struct format_opts *fo, unsigned long lo
 		sb_printf(sb, "%lld.%06ld", (long long)sec, usec);
 		return;
 	}
-	if (fo->utc)
-		gmtime_r(&sec, &tm);
-	else
-		localtime_r(&sec, &tm);
-	sb_printf(sb, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	/* The clock time of the last second seen: localtime_r per line was a tenth of a line's cost. */
+	static __thread time_t last_sec = -1;
+	static __thread bool last_utc;
+	static __thread char hms[16];
+	char frac[8];
+
+	if (sec != last_sec || fo->utc != last_utc) {
+		if (fo->utc)
+			gmtime_r(&sec, &tm);
+		else
+			localtime_r(&sec, &tm);
+		snprintf(hms, sizeof(hms), "%02u:%02u:%02u", (unsigned)tm.tm_hour % 100u,
+			 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+		last_sec = sec;
+		last_utc = fo->utc;
+	}
+	sb_putn(sb, hms, 8);
+	if (usec < 0)
+		usec = 0; /* a time before the epoch: not from a real record */
+	frac[0] = '.';
+	for (int i = 6; i >= 1; i--, usec /= 10)
+		frac[i] = (char)('0' + usec % 10);
+	sb_putn(sb, frac, 7);
 }
 
 /* Common text prefix: "TS comm[tgid/tid] ". */
@@ -43,7 +61,11 @@ static void prefix(struct strbuf *sb, const struct format_opts *fo, const struct
 	format_ts(sb, fo, h->ts_ns);
 	sb_putc(sb, ' ');
 	sb_printable(sb, h->comm, sizeof(h->comm));
-	sb_printf(sb, "[%u/%u] ", h->tgid, h->tid);
+	sb_putc(sb, '[');
+	sb_dec(sb, h->tgid);
+	sb_putc(sb, '/');
+	sb_dec(sb, h->tid);
+	sb_puts(sb, "] ");
 }
 
 /* Common JSON members: {"ts":..,"pid":..,"tid":..,"comm":..,"event":.. (the object stays open). */
@@ -188,7 +210,8 @@ static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 		return;
 	}
 	prefix(sb, fo, &r->hdr);
-	sb_printf(sb, "%s(", decode_sys_name(r->sys));
+	sb_puts(sb, decode_sys_name(r->sys));
+	sb_putc(sb, '(');
 	for (int i = 0; i < nargs; i++) {
 		if (!arg_shown(r, &args[i]))
 			continue;
@@ -205,11 +228,14 @@ static void format_syscall(struct strbuf *sb, const struct format_opts *fo,
 		else
 			sb_printf(sb, "E%d", err);
 	} else if (decode_sys_returns_addr(r->sys)) {
-		sb_printf(sb, "%#llx", (unsigned long long)r->ret);
+		sb_hex(sb, (unsigned long long)r->ret);
 	} else {
-		sb_printf(sb, "%lld", (long long)r->ret);
+		sb_sdec(sb, (long long)r->ret);
 	}
-	sb_printf(sb, "  vmas=%u/%lu", r->map_count, ex->max_map_count);
+	sb_puts(sb, "  vmas=");
+	sb_dec(sb, r->map_count);
+	sb_putc(sb, '/');
+	sb_dec(sb, ex->max_map_count);
 	if (r->sys == VMT_SYS_BRK) {
 		heap_note(sb, fo, r, ex);
 	} else if (r->vma[0].valid && !err) {

@@ -99,6 +99,46 @@ void sb_putn(struct strbuf *sb, const char *s, size_t n)
 	sb->buf[sb->len] = 0;
 }
 
+void sb_dec(struct strbuf *sb, unsigned long long v)
+{
+	char buf[20];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_putn(sb, buf + i, sizeof(buf) - i);
+}
+
+void sb_sdec(struct strbuf *sb, long long v)
+{
+	if (v < 0) {
+		sb_putc(sb, '-');
+		sb_dec(sb, 0ull - (unsigned long long)v); /* LLONG_MIN too */
+		return;
+	}
+	sb_dec(sb, (unsigned long long)v);
+}
+
+void sb_hex(struct strbuf *sb, unsigned long long v)
+{
+	char buf[18];
+	size_t i = sizeof(buf);
+
+	if (!v) {
+		sb_putc(sb, '0');
+		return;
+	}
+	while (v) {
+		buf[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	}
+	buf[--i] = 'x';
+	buf[--i] = '0';
+	sb_putn(sb, buf + i, sizeof(buf) - i);
+}
+
 void sb_printable(struct strbuf *sb, const char *s, size_t n)
 {
 	ut_append(sb, s, n, UT_TEXT);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The growable string buffer and human sizes (src/strbuf.c). */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,5 +136,50 @@ Test(strbuf, write)
 	cr_assert_eq(outlen, sb.len);
 	cr_assert_str_eq(out, "line one\nline two\n");
 	free(out);
+	sb_free(&sb);
+}
+
+/* sb_dec, sb_sdec and sb_hex print what printf's %llu, %lld and %#llx print. */
+Test(strbuf, numbers_as_printf_prints_them)
+{
+	const unsigned long long edge[] = { 0,
+					    1,
+					    9,
+					    10,
+					    15,
+					    16,
+					    4095,
+					    4096,
+					    0x7f0000001000ull,
+					    1ull << 63,
+					    ~0ull,
+					    ~0ull - 1,
+					    (unsigned long long)LLONG_MIN };
+	unsigned long long x = 0x9e3779b97f4a7c15ull;
+	struct strbuf sb;
+	char want[64];
+
+	sb_init(&sb);
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 1000; i++) {
+		unsigned long long v = i < sizeof(edge) / sizeof(edge[0]) ? edge[i] : x;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i % 3 == 1)
+			v >>= (x & 63); /* short numbers too */
+		sb_reset(&sb);
+		sb_dec(&sb, v);
+		snprintf(want, sizeof(want), "%llu", v);
+		cr_assert_str_eq(sb.buf, want);
+		sb_reset(&sb);
+		sb_sdec(&sb, (long long)v);
+		snprintf(want, sizeof(want), "%lld", (long long)v);
+		cr_assert_str_eq(sb.buf, want);
+		sb_reset(&sb);
+		sb_hex(&sb, v);
+		snprintf(want, sizeof(want), "%#llx", v);
+		cr_assert_str_eq(sb.buf, want);
+	}
 	sb_free(&sb);
 }
