@@ -90,8 +90,17 @@ void ut_append(struct strbuf *sb, const char *s, size_t n, enum ut_output out)
 
 	n = strnlen(s, n);
 	while (i < n) {
-		size_t len = ut_char_len((const unsigned char *)s + i, n - i);
+		size_t len = ut_char_len((const unsigned char *)s + i, n - i), run = i;
 
+		/* A run of characters that stand for themselves goes in at once (a comm, a path). */
+		while (len && (len > 1 || !escape_of(s[i], out))) {
+			i += len;
+			len = i < n ? ut_char_len((const unsigned char *)s + i, n - i) : 0;
+		}
+		if (i > run)
+			sb_putn(sb, s + run, i - run);
+		if (i == n)
+			break;
 		if (len) {
 			put_plain(sb, s + i, len, out);
 			i += len;
