@@ -140,8 +140,13 @@ static void run_hook_as(const char *user_flag, const char *expect_uid)
 	const char *dir = h_tmpdir(), *hook = h_tmpfile("hook.sh");
 	char out[300], args[700], needle[64];
 
-	/* The hook user must reach the hook and a place to write. */
-	snprintf(out, sizeof(out), "%s/out/hook.out", dir);
+	/*
+	 * The hook user must reach the hook and a place to write: a file of its own per run. A
+	 * hook of an earlier run can still be writing after its daemon stopped (one alert's hook
+	 * started just before), and a file it recreated as another user was not writable to this
+	 * run's user: the test failed now and then on "Permission denied".
+	 */
+	snprintf(out, sizeof(out), "%s/out/hook-%s.out", dir, expect_uid);
 	cr_assert_eq(h_sh("chmod 0755 %s && mkdir -p %s/out && chmod 1777 %s/out", dir, dir, dir),
 		     0);
 	cr_assert_eq(
@@ -171,7 +176,6 @@ static void run_hook_as(const char *user_flag, const char *expect_uid)
 Test(privileges, hook_runs_as_the_configured_user_without_capabilities)
 {
 	run_hook_as("", "65534"); /* the default, nobody */
-	h_sh("rm -f %s/out/hook.out", h_tmpdir());
 	run_hook_as("--hook-user 12345", "12345");
 }
 
