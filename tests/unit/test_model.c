@@ -112,16 +112,24 @@ Test(model, mmap_merged_below_a_mapping_then_its_head_unmapped)
 	expect_followed(k);
 }
 
-/* The kernel's view of one mapping changed whole (same start and end): its kind is kept. */
-Test(model, a_thread_stack_changed_whole_stays_a_thread_stack)
+/* A thread stack as glibc maps one with MAP_STACK (read-write), at A. */
+static struct kernel *thread_stack_mapped(void)
 {
 	struct kernel *k = kernel_new(TGID);
-	struct model_proc *p;
 
 	seed(k);
 	KSET(k, anon(A, A + 64 * P, RW));
 	CALL(k, VMT_SYS_MMAP, A, 0, 64 * P, PROT_READ | PROT_WRITE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
+	return k;
+}
+
+/* The kernel's view of one mapping changed whole (same start and end): its kind is kept. */
+Test(model, a_thread_stack_changed_whole_stays_a_thread_stack)
+{
+	struct kernel *k = thread_stack_mapped();
+	struct model_proc *p;
+
 	KSET(k, anon(A, A + 64 * P, RO));
 	CALL(k, VMT_SYS_MPROTECT, 0, A, 64 * P, PROT_READ);
 	KSET(k, anon(A, A + 64 * P, RW));
@@ -133,13 +141,9 @@ Test(model, a_thread_stack_changed_whole_stays_a_thread_stack)
 
 Test(model, mmap_stack_marks_a_thread_stack)
 {
-	struct kernel *k = kernel_new(TGID);
+	struct kernel *k = thread_stack_mapped();
 	struct model_proc *p;
 
-	seed(k);
-	KSET(k, anon(A, A + 64 * P, RW));
-	CALL(k, VMT_SYS_MMAP, A, 0, 64 * P, PROT_READ | PROT_WRITE,
-	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
 	p = expect_model(k);
 	cr_assert_eq(p->count[VK_THREAD_STACK], 1);
 }
