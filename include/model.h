@@ -127,6 +127,11 @@ struct model_proc {
 	uint64_t kernel_count_ns; /* that event's time */
 	uint32_t kernel_seq;	  /* and its mmap-lock sequence (vmt_hdr.mm_seq; 0: none known) */
 	uint64_t stack_end;	  /* end of the grows-down stack VMA (it only moves down) */
+	/*
+	 * mm->stack_vm (pages) the model's stack last agreed with: follow_stack() skips its
+	 * lookup while records carry the same size. 0 again whenever a grows-down entry changes.
+	 */
+	uint64_t stack_pages_seen;
 	uint64_t events, failures, resyncs;
 	struct model_fail *fails; /* by first occurrence; NULL until the first failure */
 	uint32_t nfails;

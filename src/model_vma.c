@@ -113,6 +113,8 @@ void model_account(struct model_proc *p, const struct vma_entry *e, int sign)
 	p->bytes[e->kind] += sign > 0 ? len : -len;
 	p->mapped += sign > 0 ? len : -len;
 	p->count[e->kind] += sign;
+	if (e->flags & VF_GROWSDOWN)
+		p->stack_pages_seen = 0; /* follow_stack() looks again */
 }
 
 int model_ent_add(struct model_proc *p, struct vma_entry e)

@@ -222,6 +222,10 @@ static inline struct vmt_syscall_rec sysrec(const struct kernel *k, enum vmt_sys
 
 	memcpy(r.args, args, sizeof(r.args));
 	snprintf(r.hdr.comm, sizeof(r.hdr.comm), "test");
+	/* mm->stack_vm: the pages of grows-down VMAs, as every record carries it. */
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].vm_flags & VMT_VM_GROWSDOWN)
+			r.stack_vm += (k->v[i].end - k->v[i].start) / P;
 	if (ret < 0 && ret >= -4095 && !(ret == -ENOMEM && how == L_ARG_RANGE))
 		how = L_NONE;
 	if (how == L_RET_LEN) {

@@ -168,6 +168,52 @@ Test(model, thread_stack_stays_one_after_its_guard_on_kernels_without_the_mark)
 	cr_assert_eq(p->count[VK_GUARD], 1);
 }
 
+/*
+ * The main stack grows on page faults, which no syscall reports: each record's stack size
+ * (mm->stack_vm) moves its start. The size is looked at only when it changes, so: growth seen
+ * after records of the same size, a split of the stack (two grows-down VMAs) and its merge,
+ * and growth again after them.
+ */
+#define ST 0x7ffd00000000ull /* the main stack's end */
+Test(model, main_stack_follows_the_records_stack_size)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct model_proc *p;
+
+	KSET(k, anon(A, A + P, RW), anon(ST - 4 * P, ST, RW | VMT_VM_GROWSDOWN));
+	seed(k);
+	for (int i = 0; i < 2; i++) {
+		KSET(k, anon(A, A + 2 * P, RW), anon(ST - 4 * P, ST, RW | VMT_VM_GROWSDOWN));
+		CALL(k, VMT_SYS_MMAP, A + P, A + P, P, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+		expect_followed(k);
+		KSET(k, anon(A, A + P, RW), anon(ST - 4 * P, ST, RW | VMT_VM_GROWSDOWN));
+		CALL(k, VMT_SYS_MUNMAP, 0, A + P, P);
+		expect_followed(k);
+	}
+	/* Faults took it down by two pages; the next record says so. */
+	KSET(k, anon(A, A + 2 * P, RW), anon(ST - 6 * P, ST, RW | VMT_VM_GROWSDOWN));
+	CALL(k, VMT_SYS_MMAP, A + P, A + P, P, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	expect_followed(k);
+	p = model_proc_get(m, TGID);
+	/* A page in the middle read-only and back: split in three, merged again. */
+	KSET(k, anon(A, A + 2 * P, RW), anon(ST - 6 * P, ST - 3 * P, RW | VMT_VM_GROWSDOWN),
+	     anon(ST - 3 * P, ST - 2 * P, RO | VMT_VM_GROWSDOWN),
+	     anon(ST - 2 * P, ST, RW | VMT_VM_GROWSDOWN));
+	CALL(k, VMT_SYS_MPROTECT, 0, ST - 3 * P, P, PROT_READ);
+	expect_followed(k);
+	KSET(k, anon(A, A + 2 * P, RW), anon(ST - 6 * P, ST, RW | VMT_VM_GROWSDOWN));
+	CALL(k, VMT_SYS_MPROTECT, 0, ST - 3 * P, P, PROT_READ | PROT_WRITE);
+	expect_followed(k);
+	/* And down again by faults, by one page. */
+	KSET(k, anon(A, A + P, RW), anon(ST - 7 * P, ST, RW | VMT_VM_GROWSDOWN));
+	CALL(k, VMT_SYS_MUNMAP, 0, A + P, P);
+	expect_followed(k);
+	p = model_proc_get(m, TGID);
+	cr_assert_eq(p->count[VK_STACK], 1);
+}
+
 /* ---- mremap ------------------------------------------------------------------------------------
  */
 
