@@ -45,6 +45,8 @@ void model_resync(struct model *m, struct model_proc *p);
 void model_tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool call, bool failed);
 void model_tl_close(struct model *m, struct model_proc *p);
 void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev);
+/* The flight recorder's next slot, for the caller to fill (NULL: none, counted as lost). */
+struct fr_event *model_fr_next(struct model *m, struct model_proc *p);
 /* The i-th closed timeline point, oldest first (i < p->tl_len). */
 const struct tl_point *model_tl_at(const struct model_proc *p, uint32_t i);
 

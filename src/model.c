@@ -593,6 +593,7 @@ void model_apply(struct model *m, const void *rec, size_t size)
 	switch (h->type) {
 	case VMT_REC_SYSCALL: {
 		const struct vmt_syscall_rec *r = rec;
+		struct fr_event *slot;
 		bool failed;
 		int err;
 
@@ -625,9 +626,11 @@ void model_apply(struct model *m, const void *rec, size_t size)
 		if (failed)
 			count_failure(p, r->sys, err);
 		p->last_ns = h->ts_ns;
-		fr_from_syscall(&ev, r);
-		ev.mapped = model_mapped_bytes(p);
-		model_fr_push(m, p, &ev);
+		slot = model_fr_next(m, p);
+		if (slot) {
+			fr_from_syscall(slot, r);
+			slot->mapped = model_mapped_bytes(p);
+		}
 		model_tl_record(m, p, h->ts_ns, true, failed);
 		break;
 	}

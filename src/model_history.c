@@ -171,7 +171,14 @@ void model_tick(struct model *m, uint64_t now_ns)
 	}
 }
 
-void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev)
+/* i + d for a ring index i < cap and d <= cap, wrapped without a division (one per record). */
+static inline uint32_t ring_add(uint32_t i, uint32_t d, uint32_t cap)
+{
+	i += d;
+	return i >= cap ? i - cap : i;
+}
+
+struct fr_event *model_fr_next(struct model *m, struct model_proc *p)
 {
 	if (p->fr_len == p->fr_cap)
 		ring_grow(m, (void **)&p->fr, sizeof(*p->fr), &p->fr_cap, &p->fr_head, p->fr_len,
@@ -179,16 +186,23 @@ void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event 
 	if (!p->fr_cap) {
 		p->fr_lost++;
 		m->st.fr_lost++;
-		return;
+		return NULL;
 	}
 	if (p->fr_len == p->fr_cap) {
-		p->fr_head = (p->fr_head + 1) % p->fr_cap;
+		p->fr_head = ring_add(p->fr_head, 1, p->fr_cap);
 		p->fr_len--;
 		p->fr_lost++;
 		m->st.fr_lost++;
 	}
-	p->fr[(p->fr_head + p->fr_len) % p->fr_cap] = *ev;
-	p->fr_len++;
+	return &p->fr[ring_add(p->fr_head, p->fr_len++, p->fr_cap)];
+}
+
+void model_fr_push(struct model *m, struct model_proc *p, const struct fr_event *ev)
+{
+	struct fr_event *slot = model_fr_next(m, p);
+
+	if (slot)
+		*slot = *ev;
 }
 
 const struct tl_point *model_tl_at(const struct model_proc *p, uint32_t i)
