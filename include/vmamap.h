@@ -63,6 +63,12 @@ struct vmamap_iter {
 };
 /* Position at the first entry with start >= from. */
 void vmamap_iter_init(struct vmamap *m, struct vmamap_iter *it, uint64_t from);
+/*
+ * Position at the entry with the greatest start <= addr (the one that may hold addr), or at
+ * the first entry if every start is above addr: vmamap_floor() and vmamap_iter_init() from
+ * its start, in one descent.
+ */
+void vmamap_iter_floor(struct vmamap *m, struct vmamap_iter *it, uint64_t addr);
 /* The current entry and advance, or NULL at the end. */
 struct vma_entry *vmamap_iter_next(struct vmamap_iter *it);
 

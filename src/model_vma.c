@@ -230,7 +230,7 @@ struct vma_entry model_entry_from_vmt(struct model *m, const struct vmt_vma *v)
 /* The kernel says [start, end) is one VMA with these attributes: make it so. */
 int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v)
 {
-	struct vma_entry e, *old = vmamap_floor(p->map, v->start), *first = NULL;
+	struct vma_entry e, *old, *first = NULL;
 	struct vmamap_iter it;
 	bool stack_hint = false;
 	unsigned int overlaps = 0;
@@ -243,7 +243,7 @@ int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vm
 	 * model's own mark from the mmap is all there is: a thread stack stays one when glibc's
 	 * mprotect of its guard hands us the kernel's view of it.
 	 */
-	vmamap_iter_init(p->map, &it, old ? old->start : v->start);
+	vmamap_iter_floor(p->map, &it, v->start);
 	while ((old = vmamap_iter_next(&it)) && old->start < v->end) {
 		if (old->end <= v->start)
 			continue;

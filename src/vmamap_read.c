@@ -80,6 +80,30 @@ void vmamap_iter_init(struct vmamap *m, struct vmamap_iter *it, uint64_t from)
 	it->idx = i;
 }
 
+void vmamap_iter_floor(struct vmamap *m, struct vmamap_iter *it, uint64_t addr)
+{
+	struct leaf *l;
+	unsigned int i;
+
+	it->leaf = NULL;
+	it->idx = 0;
+	if (!m->root)
+		return;
+	l = descend(m, addr);
+	i = leaf_upper(l, addr);
+	if (!i && l->prev) {
+		/* As in vmamap_floor(): the greatest start below this leaf ends the previous one. */
+		l = l->prev;
+		i = l->count;
+	}
+	if (i) {
+		it->leaf = l;
+		it->idx = i - 1;
+	} else if (l->count) {
+		it->leaf = l; /* every start is > addr: from the first */
+	}
+}
+
 struct vma_entry *vmamap_iter_next(struct vmamap_iter *it)
 {
 	struct leaf *l = it->leaf;

@@ -122,6 +122,8 @@ Test(vmamap, empty)
 	cr_assert_eq(vmamap_erase(m, 0), -ENOENT);
 	vmamap_iter_init(m, &it, 0);
 	cr_assert_null(vmamap_iter_next(&it));
+	vmamap_iter_floor(m, &it, 0x1000);
+	cr_assert_null(vmamap_iter_next(&it));
 	assert_valid(m);
 
 	c = vmamap_clone(m);
@@ -281,9 +283,23 @@ Test(vmamap, floor_across_leaves)
 	for (uint64_t addr = 0; addr < (n + 2) * 16; addr += 5) {
 		uint64_t want = addr / 16;
 		struct vma_entry *e = vmamap_floor(m, addr);
+		struct vmamap_iter it;
 
 		while (want > n || (want && want % 3 == 0))
 			want--;
+		/* The iterator from the floor: there, or at the first entry when none is below. */
+		vmamap_iter_floor(m, &it, addr);
+		{
+			uint64_t first = want ? want : 1, next = first + 1;
+
+			if (next % 3 == 0)
+				next++;
+			assert_entry(vmamap_iter_next(&it), first * 16);
+			if (next <= n)
+				assert_entry(vmamap_iter_next(&it), next * 16);
+			else
+				cr_assert_null(vmamap_iter_next(&it));
+		}
 		if (!want) {
 			cr_assert_null(e, "floor(%#llx)", (unsigned long long)addr);
 			continue;
@@ -674,12 +690,21 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 			cr_assert_eq(vmamap_erase(m, k), had ? 0 : -ENOENT, "op %zu erase", op);
 			erases += had;
 		} else if (what < 70) {
+			struct vmamap_iter it;
+
 			got = vmamap_floor(m, addr);
 			i = ref_lower(&r, addr + 1);
 			if (!i)
 				cr_assert_null(got, "op %zu floor", op);
 			else
 				assert_entry(got, r.keys[i - 1]);
+			/* The iterator from the floor, or from the first key when none is below. */
+			vmamap_iter_floor(m, &it, addr);
+			got = vmamap_iter_next(&it);
+			if (!r.n)
+				cr_assert_null(got, "op %zu iter_floor", op);
+			else
+				assert_entry(got, r.keys[i ? i - 1 : 0]);
 		} else if (what < 85) {
 			got = vmamap_ceil(m, addr);
 			i = ref_lower(&r, addr);
