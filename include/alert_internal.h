@@ -66,6 +66,12 @@ struct alert_engine {
 	uint64_t suppressed[ALERT__COUNT]; /* in all, since the start */
 	alert_summary_fn summary;
 	void *summary_ctx;
+	/*
+	 * The fewest VMAs at which the lowest share-of-the-limit threshold is reached, for
+	 * quiet_limit (alert_check_vmas: no division per record while every process is below).
+	 */
+	uint32_t quiet_limit, quiet_below;
+	const struct config *quiet_cfg;
 };
 
 /* An alert's own members, written once for the alert and once for its incident. */

@@ -143,6 +143,7 @@ void alert_reconfigure(struct alert_engine *ae, const struct config *cfg)
 	void *v;
 
 	ae->cfg = cfg;
+	ae->quiet_cfg = NULL; /* quiet_below() from the new thresholds */
 	if (strcmp(ae->log_path, cfg->alert_log))
 		open_log(ae);
 	/* Thresholds may have changed: levels are recomputed from the next counts. */
@@ -445,6 +446,35 @@ static void threshold_alert(struct alert_engine *ae, struct model_proc *p, uint3
 	sb_free(&sum);
 }
 
+/*
+ * Below how many VMAs a process is under every threshold of limit: the lowest share's count
+ * (exactly where 100.0 * vmas / limit reaches it) and the lowest absolute count. Kept for the
+ * last limit and configuration seen.
+ */
+static uint32_t quiet_below(struct alert_engine *ae, uint32_t limit)
+{
+	const struct config *c = ae->cfg;
+	uint64_t v = UINT32_MAX;
+
+	if (ae->quiet_cfg == c && ae->quiet_limit == limit)
+		return ae->quiet_below;
+	if (c->n_alert_thresholds) {
+		double t = c->alert_thresholds[0];
+
+		v = t <= 0 ? 0 : (uint64_t)(t * limit / 100.0);
+		while (v > 0 && 100.0 * (v - 1) / limit >= t)
+			v--;
+		while (v < UINT32_MAX && 100.0 * v / limit < t)
+			v++;
+	}
+	if (c->n_alert_vma_counts && c->alert_vma_counts[0] < v)
+		v = c->alert_vma_counts[0];
+	ae->quiet_cfg = c;
+	ae->quiet_limit = limit;
+	ae->quiet_below = v;
+	return v;
+}
+
 void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t limit, uint64_t now,
 		      long long off)
 {
@@ -457,8 +487,7 @@ void alert_check_vmas(struct alert_engine *ae, struct model_proc *p, uint32_t li
 		return;
 	/* Cheap exit for the common case: below every threshold and nothing raised (no state). */
 	s = ae->state.len ? hmap_get(&ae->state, p->tgid) : NULL;
-	if (!s && (!c->n_alert_thresholds || 100.0 * vmas / limit < c->alert_thresholds[0]) &&
-	    (!c->n_alert_vma_counts || vmas < c->alert_vma_counts[0]))
+	if (!s && vmas < quiet_below(ae, limit))
 		return;
 	s = s ? s : alert_state_get(ae, p->tgid);
 	if (!s)

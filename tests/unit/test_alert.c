@@ -196,6 +196,46 @@ Test(alert_docs, threshold_alert_and_its_incident, .init = docs_setup, .fini = d
 	json_decref(inc);
 }
 
+/*
+ * The quiet check (no state, below every threshold: no alert work) against the share: the
+ * first count at the lowest threshold alerts and the one below it does not, at two limits,
+ * and again after a reload lowers the thresholds.
+ */
+static bool alerts_at(uint32_t pid, unsigned int vmas, uint32_t limit)
+{
+	struct model_proc *p = proc_with(pid, "db", vmas);
+
+	got = 0;
+	alert_check_vmas(ae, p, limit, 1000000000ull, 0);
+	return got > 0;
+}
+
+Test(alert_docs, the_lowest_threshold_is_reached_exactly_where_its_share_is, .init = docs_setup,
+     .fini = docs_teardown)
+{
+	static struct config lowered;
+
+	/* 80% of 65,530 is 52,424 exactly; of 1,000,003, 800,002.4. */
+	cr_assert_not(alerts_at(101, 52423, 65530));
+	cr_assert(alerts_at(102, 52424, 65530));
+	cr_assert_not(alerts_at(103, 52423, 1000003), "the same count, a larger limit");
+	cr_assert_not(alerts_at(104, 800002, 1000003));
+	cr_assert(alerts_at(105, 800003, 1000003));
+	lowered = acfg;
+	lowered.alert_thresholds[0] = 2;
+	alert_reconfigure(ae, &lowered);
+	/* 2% of 65,530 is 1,310.6. */
+	cr_assert_not(alerts_at(106, 1310, 65530));
+	cr_assert(alerts_at(107, 1311, 65530));
+	/* A new configuration where the old one was (the allocator may reuse it): 1% is 655.3. */
+	lowered.alert_thresholds[0] = 1;
+	alert_reconfigure(ae, &lowered);
+	cr_assert_not(alerts_at(109, 655, 65530));
+	cr_assert(alerts_at(110, 656, 65530));
+	alert_reconfigure(ae, &acfg);
+	cr_assert_not(alerts_at(108, 656, 65530), "back to 80%%");
+}
+
 Test(alert_docs, oom_alert_members_and_context, .init = docs_setup, .fini = docs_teardown)
 {
 	struct model_proc *p = proc_with(88, "hog", 3);
