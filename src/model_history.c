@@ -81,10 +81,11 @@ void model_tl_close(struct model *m, struct model_proc *p)
 void model_tl_record(struct model *m, struct model_proc *p, uint64_t ts, bool call, bool failed)
 {
 	uint64_t res = m->cfg.timeline_resolution_ns;
-	uint64_t slot = ts - ts % res;
+	struct tl_point *c = &p->tl_cur;
+	/* Nearly every record falls in the open interval: no division for those. */
+	uint64_t slot = p->tl_open && ts >= c->t_ns && ts - c->t_ns < res ? c->t_ns : ts - ts % res;
 	uint32_t vmas = model_vma_count(p);
 	uint64_t mapped = model_mapped_bytes(p), heap = model_heap_size(p);
-	struct tl_point *c = &p->tl_cur;
 
 	/*
 	 * A series never goes back in time: a record older than the last interval (queued
