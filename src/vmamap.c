@@ -29,15 +29,16 @@
 #include "vmamap.h"
 #include "vmamap_node.h"
 
-/* Overridden by tests that make allocations fail; a weak function is never inlined. */
-__attribute__((weak)) int vmamap_fail_alloc(void)
+int (*vmamap_fail_alloc)(void);
+
+static inline bool alloc_fails(void)
 {
-	return 0;
+	return vmamap_fail_alloc && vmamap_fail_alloc();
 }
 
 static void *node_alloc(struct vmamap *m, size_t size)
 {
-	void *p = vmamap_fail_alloc() ? NULL : malloc(size);
+	void *p = alloc_fails() ? NULL : malloc(size);
 
 	if (p)
 		m->node_bytes += size;
@@ -76,7 +77,7 @@ static inline __attribute__((always_inline)) struct leaf *descend_path(const str
 
 struct vmamap *vmamap_new(void)
 {
-	if (vmamap_fail_alloc()) {
+	if (alloc_fails()) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -2,7 +2,7 @@
 /*
  * The VMA map: small cases, a randomized run against a sorted array with the tree's own
  * invariant check (vmamap_check()), memory bounds, and allocation failures injected through
- * vmamap_fail_alloc(). VMAMAP_TEST_QUICK=1 shrinks the large tests for valgrind runs.
+ * vmamap_fail_alloc. VMAMAP_TEST_QUICK=1 shrinks the large tests for valgrind runs.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -480,8 +480,8 @@ static long alloc_budget = -1;
 /* Allocations the map attempted. */
 static long alloc_calls;
 
-/* Overrides the library's weak definition (see vmamap.h). */
-int vmamap_fail_alloc(void)
+/* The map's fault injection (vmamap.h), installed for the whole test program. */
+static int fail_alloc(void)
 {
 	alloc_calls++;
 	if (alloc_budget < 0)
@@ -490,6 +490,11 @@ int vmamap_fail_alloc(void)
 		return 1;
 	alloc_budget--;
 	return 0;
+}
+
+__attribute__((constructor)) static void fail_alloc_install(void)
+{
+	vmamap_fail_alloc = fail_alloc;
 }
 
 /* Heap bytes in use. glibc counts freed chunks parked in its per-thread cache as in use. */
