@@ -50,6 +50,14 @@ struct vmamap {
 	unsigned int height; /* inner levels above the leaves; 0: the root is a leaf */
 	size_t count;
 	size_t node_bytes;
+	/*
+	 * The finger: the leaf the last lookup ended in, and the range of keys its way down
+	 * bounds (finger_lo <= key < finger_hi), so that the next lookup inside that range
+	 * starts there. Lookups of one process cluster (a call's unmap, its new VMA, its
+	 * neighbour's key). NULL whenever nodes split, merge, borrow or go (vmamap.c).
+	 */
+	void *finger;
+	uint64_t finger_lo, finger_hi;
 };
 
 /* The way down to a leaf. Level 0 is the leaves; node[l] is the inner node at level l. */
@@ -139,13 +147,40 @@ static inline unsigned int inner_slot(const struct inner *node, uint64_t key)
 	return (unsigned int)(base - node->key) + (*base <= key);
 }
 
-/* The leaf whose range holds key; the map must not be empty. */
-static inline struct leaf *descend(const struct vmamap *m, uint64_t key)
+/*
+ * The leaf whose range holds key; the map must not be empty. From the finger when key is in
+ * its range, else from the root, leaving the finger there. *lo and *hi (if not NULL) get
+ * the range: the separators around the leaf, lo <= key < hi.
+ */
+static inline struct leaf *descend(struct vmamap *m, uint64_t key, uint64_t *lo, uint64_t *hi)
 {
+	uint64_t l = 0, h = UINT64_MAX;
 	void *node = m->root;
 
-	for (unsigned int lvl = m->height; lvl > 0; lvl--)
-		node = ((struct inner *)node)->child[inner_slot(node, key)];
+	if (m->finger && key >= m->finger_lo && key < m->finger_hi) {
+		node = m->finger;
+		l = m->finger_lo;
+		h = m->finger_hi;
+	} else if (m->height) {
+		for (unsigned int lvl = m->height; lvl > 0; lvl--) {
+			struct inner *n = node;
+			unsigned int c = inner_slot(n, key);
+
+			/* Each level's separators lie within the one above's: the last are tightest. */
+			if (c > 0)
+				l = n->key[c - 1];
+			if (c + 1 < n->count)
+				h = n->key[c];
+			node = n->child[c];
+		}
+		m->finger = node;
+		m->finger_lo = l;
+		m->finger_hi = h;
+	}
+	if (lo)
+		*lo = l;
+	if (hi)
+		*hi = h;
 	return node;
 }
 

@@ -45,8 +45,15 @@ static void *node_alloc(struct vmamap *m, size_t size)
 	return p;
 }
 
+/* The finger's leaf or range is about to change (descend()). */
+static inline void finger_drop(struct vmamap *m)
+{
+	m->finger = NULL;
+}
+
 static void node_free(struct vmamap *m, void *p, size_t size)
 {
+	finger_drop(m);
 	free(p);
 	m->node_bytes -= size;
 }
@@ -99,6 +106,7 @@ static void subtree_free(struct vmamap *m, void *node, unsigned int lvl)
 
 void vmamap_clear(struct vmamap *m)
 {
+	finger_drop(m);
 	if (m->root)
 		subtree_free(m, m->root, m->height);
 	m->root = NULL;
@@ -301,6 +309,7 @@ static void spare_free(struct vmamap *m, struct spare *sp)
 static int leaf_overflow(struct vmamap *m, struct path *p, unsigned int pos,
 			 const struct vma_entry *e)
 {
+	finger_drop(m); /* leaves split or share out, separators move */
 	struct inner *parent = m->height ? p->node[1] : NULL;
 	unsigned int pi = m->height ? p->idx[1] : 0;
 	struct leaf *left = NULL, *right = NULL, *fresh;
@@ -525,6 +534,7 @@ static void leaf_underflow(struct vmamap *m, struct path *p)
 	unsigned int lo = pi >= 2 ? pi - 2 : 0, hi = pi + 2 < n ? pi + 2 : n - 1;
 	unsigned int c[5], self, best, best_total, cnt[2], i;
 
+	finger_drop(m); /* leaves merge or borrow, separators move */
 	for (i = lo; i <= hi; i++)
 		c[i - lo] = leaf_count_at(parent, i);
 	self = c[pi - lo];
@@ -615,24 +625,13 @@ int vmamap_erase(struct vmamap *m, uint64_t start)
 
 int vmamap_rekey(struct vmamap *m, uint64_t start, uint64_t new_start)
 {
-	uint64_t lo = 0, hi = UINT64_MAX; /* the separators around the leaf: lo <= key < hi */
-	void *node = m->root;
+	uint64_t lo, hi; /* the separators around the leaf: lo <= key < hi */
 	struct leaf *l;
 	unsigned int i;
 
-	if (!node)
+	if (!m->root)
 		return -ENOENT;
-	for (unsigned int lvl = m->height; lvl > 0; lvl--) {
-		struct inner *n = node;
-		unsigned int c = inner_slot(n, start);
-
-		if (c > 0)
-			lo = n->key[c - 1];
-		if (c + 1 < n->count)
-			hi = n->key[c];
-		node = n->child[c];
-	}
-	l = node;
+	l = descend(m, start, &lo, &hi);
 	i = leaf_lower(l, start);
 	if (i == l->count || l->e[i].start != start)
 		return -ENOENT;

@@ -24,7 +24,7 @@ struct vma_entry *vmamap_floor(struct vmamap *m, uint64_t addr)
 
 	if (!m->root)
 		return NULL;
-	l = descend(m, addr);
+	l = descend(m, addr, NULL, NULL);
 	i = leaf_upper(l, addr);
 	if (i)
 		return &l->e[i - 1];
@@ -45,7 +45,7 @@ struct vma_entry *vmamap_ceil(struct vmamap *m, uint64_t addr)
 
 	if (!m->root)
 		return NULL;
-	l = descend(m, addr);
+	l = descend(m, addr, NULL, NULL);
 	i = leaf_lower(l, addr);
 	if (i < l->count)
 		return &l->e[i];
@@ -70,7 +70,7 @@ void vmamap_iter_init(struct vmamap *m, struct vmamap_iter *it, uint64_t from)
 	it->idx = 0;
 	if (!m->root)
 		return;
-	l = descend(m, from);
+	l = descend(m, from, NULL, NULL);
 	i = leaf_lower(l, from);
 	if (i == l->count) {
 		l = l->next;
@@ -89,7 +89,7 @@ void vmamap_iter_floor(struct vmamap *m, struct vmamap_iter *it, uint64_t addr)
 	it->idx = 0;
 	if (!m->root)
 		return;
-	l = descend(m, addr);
+	l = descend(m, addr, NULL, NULL);
 	i = leaf_upper(l, addr);
 	if (!i && l->prev) {
 		/* As in vmamap_floor(): the greatest start below this leaf ends the previous one. */

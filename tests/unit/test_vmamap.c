@@ -640,6 +640,40 @@ static bool ref_erase(struct ref *r, uint64_t k)
 	return true;
 }
 
+/*
+ * The finger (vmamap_node.h) on a leaf whose keys then go, with no lookup between: runs of
+ * keys erased at and around it make it merge with or borrow from its neighbours (separators
+ * move, leaves are freed), and every lookup after must still find the right entry.
+ */
+Test(vmamap, lookups_after_erases_under_the_finger)
+{
+	for (uint64_t start = 900; start < 1000; start += 5)
+		for (uint64_t n = 10; n < 80; n += 10) {
+			struct vmamap *m = vmamap_new();
+
+			for (uint64_t i = 0; i < 2000; i++)
+				insert_ok(m, i * 0x1000);
+			vmamap_floor(m, (start + n) * 0x1000);
+			for (uint64_t j = 0; j < n; j++)
+				cr_assert_eq(vmamap_erase(m, (start + j) * 0x1000), 0);
+			for (uint64_t q = start + n + 60; q > start - 100; q--) {
+				uint64_t want = q >= start && q < start + n ? start - 1 : q;
+
+				assert_entry(vmamap_floor(m, q * 0x1000 + 5), want * 0x1000);
+			}
+			assert_valid(m);
+			vmamap_free(m);
+		}
+}
+
+/* The key below k in r, which holds k (0: none, and no map key is 0 here). */
+static uint64_t prev_key(const struct ref *r, uint64_t k)
+{
+	size_t i = ref_lower(r, k);
+
+	return i ? r->keys[i - 1] : 0;
+}
+
 static void assert_same_order(struct vmamap *m, const struct ref *r)
 {
 	struct vmamap_iter it;
@@ -662,7 +696,10 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 	struct vmamap *m = vmamap_new();
 	struct ref r = { .keys = malloc((slots + 2) * sizeof(uint64_t)) };
 	size_t inserts = 0, erases = 0;
+	uint64_t last = base;
 
+	/* Freed nodes are overwritten: a lookup that reaches one (a stale finger) goes wrong. */
+	mallopt(M_PERTURB, 0x5a);
 	rng_state = 0x9e3779b97f4a7c15ULL;
 	/* Half the slots live: ~50,000 keys, with gaps between them for floor/find to land in. */
 	while (r.n < slots / 2) {
@@ -679,6 +716,18 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 		/* Queries also land between and inside entries, and outside the key range. */
 		uint64_t addr = k + rng() % 0x1000;
 		unsigned int what = rng() % 100;
+
+		/*
+		 * Half of the operations near the last one, as a process's are: the finger
+		 * (vmamap_node.h) is then often on the leaf that has just split or merged.
+		 */
+		if (rng() % 2) {
+			k = last + (rng() % 16) * 0x1000 - 0x8000;
+			if (k < base - 0x1000 || k > base + slots * 0x1000)
+				k = base;
+			addr = k + rng() % 0x1000;
+		}
+		last = k;
 		struct vma_entry *got;
 		size_t i;
 
@@ -717,7 +766,7 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 				cr_assert_null(got, "op %zu ceil", op);
 			else
 				assert_entry(got, r.keys[i]);
-		} else {
+		} else if (what < 95) {
 			got = vmamap_find(m, addr);
 			i = ref_lower(&r, addr + 1);
 			if (i && addr < entry_for(r.keys[i - 1]).end)
@@ -725,6 +774,30 @@ Test(vmamap, randomized_against_sorted_array, .timeout = 120)
 			else
 				cr_assert_null(got, "op %zu find(%#llx)", op,
 					       (unsigned long long)addr);
+		} else if (r.n) {
+			/*
+			 * A key moved by less than a page and back. Up, no key and no separator
+			 * (page-aligned: keys, or keys that were) can lie between: always allowed.
+			 * Down, the separator at the key itself refuses it when it starts a leaf.
+			 */
+			uint64_t key = r.keys[rng() % r.n], d = 1 + rng() % 0xfff;
+			uint64_t to = what % 2 ? key + d : key - d;
+			int err = vmamap_rekey(m, key, to);
+
+			if (to > key)
+				cr_assert_eq(err, 0, "op %zu rekey up", op);
+			else
+				cr_assert(err == 0 || err == -ERANGE, "op %zu rekey down", op);
+			if (!err) {
+				got = vmamap_floor(m, to);
+				cr_assert(got && got->start == to, "op %zu floor of the new key",
+					  op);
+				got = vmamap_floor(m, key);
+				cr_assert(got && got->start == (to < key ? to : prev_key(&r, key)),
+					  "op %zu floor after rekey", op);
+				cr_assert_eq(vmamap_rekey(m, to, key), 0, "op %zu rekey back", op);
+			}
+			assert_entry(vmamap_floor(m, key), key);
 		}
 		cr_assert_eq(vmamap_count(m), r.n);
 		if (op % 2000 == 0)
