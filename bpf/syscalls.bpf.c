@@ -68,15 +68,22 @@ static __always_inline unsigned int meta_end(struct maple_node *node, unsigned i
 	return (unsigned long)node->slot[(off - 8) / 8 & 31] & 0xff;
 }
 
-__noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
+/*
+ * The caller's task, a trusted pointer (6.8+; a lookup used to cost a bpf_get_current_task_btf()
+ * call of its own). Older kernels ignore the tag and take it for plain memory: they never
+ * call this (vma_walk is off before 6.13, and the callers test it first).
+ */
+#define __arg_trusted __attribute__((btf_decl_tag("arg:trusted")))
+
+__noinline int vma_walk_lookup(struct task_struct *task __arg_trusted, __u64 addr,
+			       struct vmt_vma *out)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 node_id = bpf_core_type_id_kernel(struct maple_node);
 	__u32 vma_id = bpf_core_type_id_kernel(struct vm_area_struct);
 	int t_leaf = bpf_core_enum_value(enum maple_type, maple_leaf_64);
 	int t_range = bpf_core_enum_value(enum maple_type, maple_range_64);
 	int t_arange = bpf_core_enum_value(enum maple_type, maple_arange_64);
-	struct mm_struct *mm = task->mm;
+	struct mm_struct *mm;
 	struct vm_area_struct *vma;
 	struct maple_node *node;
 	struct bpf_iter_num it;
@@ -84,7 +91,10 @@ __noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 	unsigned int seq;
 	bool leaf = false;
 
-	if (!out || !vma_walk || !mm || !bpf_core_field_exists(mm->mm_lock_seq.sequence))
+	if (!out || !vma_walk || !task)
+		return false;
+	mm = task->mm;
+	if (!mm || !bpf_core_field_exists(mm->mm_lock_seq.sequence))
 		return false;
 	seq = mm->mm_lock_seq.sequence;
 	if (seq & 1)
@@ -141,7 +151,8 @@ __noinline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
 	return out->start <= addr && addr < out->end;
 }
 #else
-static __always_inline int vma_walk_lookup(__u64 addr, struct vmt_vma *out)
+static __always_inline int vma_walk_lookup(struct task_struct *task, __u64 addr,
+					   struct vmt_vma *out)
 {
 	return false;
 }
@@ -168,7 +179,7 @@ static long walk_try_cb(__u64 i, void *ctx)
 {
 	struct walk_try *t = ctx;
 
-	if (vma_walk_lookup(t->addr, t->out)) {
+	if (vma_walk && vma_walk_lookup(t->task, t->addr, t->out)) {
 		t->found = true;
 		return 1;
 	}
@@ -192,7 +203,7 @@ static __always_inline void vma_lookup(struct task_struct *task, __u64 addr, str
 {
 	struct walk_try t = { .addr = addr, .out = out, .task = task };
 
-	if (vma_walk_lookup(addr, out))
+	if (vma_walk && vma_walk_lookup(task, addr, out))
 		return;
 	if (vma_walk) {
 		bpf_loop(VMA_WALK_TRIES, walk_try_cb, &t, 0);
