@@ -69,6 +69,46 @@ static __always_inline unsigned int meta_end(struct maple_node *node, unsigned i
 }
 
 /*
+ * One level of the walk: *entry, a node, is replaced by its slot that holds addr. 1: that was a
+ * leaf, *entry is the VMA there (0: a gap); 0: go on down; -1: not a node the walk reads.
+ */
+static __always_inline int walk_level(unsigned long *entry, __u64 addr, __u32 node_id, int t_leaf,
+				      int t_range, int t_arange)
+{
+	int type = (*entry >> MT_TYPE_SHIFT) & MT_TYPE_MASK;
+	struct maple_node *node;
+	unsigned long *pivots;
+	void **slots;
+	unsigned int end, npivots, off = 0;
+
+	if (*entry < 4096)
+		return -1;
+	node = bpf_rdonly_cast((void *)(*entry & ~MT_NODE_MASK), node_id);
+	if (type == t_arange) {
+		pivots = node->ma64.pivot;
+		slots = node->ma64.slot;
+		npivots = 9;
+		end = meta_end(node, bpf_core_field_offset(struct maple_arange_64, meta));
+	} else if (type == t_range || type == t_leaf) {
+		pivots = node->mr64.pivot;
+		slots = node->mr64.slot;
+		npivots = 15;
+		/* the last pivot set means a full node; zero, the end is in the metadata */
+		end = pivots[14] ?
+			      15 :
+			      meta_end(node, bpf_core_field_offset(struct maple_range_64, meta));
+	} else {
+		return -1;
+	}
+	if (end > npivots)
+		return -1;
+	while (off < end && off < 15 && pivots[off] < addr)
+		off++;
+	*entry = (unsigned long)slots[off & 15];
+	return type == t_leaf;
+}
+
+/*
  * The caller's task, a trusted pointer (6.8+; a lookup used to cost a bpf_get_current_task_btf()
  * call of its own). Older kernels ignore the tag and take it for plain memory: they never
  * call this (vma_walk is off before 6.13, and the callers test it first).
@@ -85,11 +125,10 @@ __noinline int vma_walk_lookup(struct task_struct *task __arg_trusted, __u64 add
 	int t_arange = bpf_core_enum_value(enum maple_type, maple_arange_64);
 	struct mm_struct *mm;
 	struct vm_area_struct *vma;
-	struct maple_node *node;
 	struct bpf_iter_num it;
 	unsigned long entry;
 	unsigned int seq;
-	bool leaf = false;
+	int level;
 
 	if (!out || !vma_walk || !task)
 		return false;
@@ -103,45 +142,23 @@ __noinline int vma_walk_lookup(struct task_struct *task __arg_trusted, __u64 add
 	entry = (unsigned long)mm->mm_mt.ma_root;
 	if ((entry & 3) != 2 || entry < 4096)
 		return false; /* the root is not a node: an empty or single-entry tree */
-	bpf_iter_num_new(&it, 0, MT_MAX_HEIGHT);
-	while (bpf_iter_num_next(&it)) {
-		int type = (entry >> MT_TYPE_SHIFT) & MT_TYPE_MASK;
-		unsigned long *pivots;
-		void **slots;
-		unsigned int end, npivots, off = 0;
-
-		if (entry < 4096)
-			break;
-		node = bpf_rdonly_cast((void *)(entry & ~MT_NODE_MASK), node_id);
-		if (type == t_arange) {
-			pivots = node->ma64.pivot;
-			slots = node->ma64.slot;
-			npivots = 9;
-			end = meta_end(node, bpf_core_field_offset(struct maple_arange_64, meta));
-		} else if (type == t_range || type == t_leaf) {
-			pivots = node->mr64.pivot;
-			slots = node->mr64.slot;
-			npivots = 15;
-			/* the last pivot set means a full node; zero, the end is in the metadata */
-			end = pivots[14] ?
-				      15 :
-				      meta_end(node,
-					       bpf_core_field_offset(struct maple_range_64, meta));
-		} else {
-			break;
+	/*
+	 * The first two levels without the iterator: its kfuncs are calls too (~20 ns each), and
+	 * a tree of up to ~150 VMAs has no more. Deeper trees go on with it.
+	 */
+	level = walk_level(&entry, addr, node_id, t_leaf, t_range, t_arange);
+	if (!level)
+		level = walk_level(&entry, addr, node_id, t_leaf, t_range, t_arange);
+	if (!level) {
+		bpf_iter_num_new(&it, 0, MT_MAX_HEIGHT - 2);
+		while (bpf_iter_num_next(&it)) {
+			level = walk_level(&entry, addr, node_id, t_leaf, t_range, t_arange);
+			if (level)
+				break;
 		}
-		if (end > npivots)
-			break;
-		while (off < end && off < 15 && pivots[off] < addr)
-			off++;
-		entry = (unsigned long)slots[off & 15];
-		if (type == t_leaf) {
-			leaf = true;
-			break;
-		}
+		bpf_iter_num_destroy(&it);
 	}
-	bpf_iter_num_destroy(&it);
-	if (!leaf || !entry)
+	if (level != 1 || !entry)
 		return false; /* a gap: let the locked way say so */
 	vma = bpf_rdonly_cast((void *)entry, vma_id);
 	vma_fill(out, vma);
