@@ -135,6 +135,13 @@ static void status_json(struct daemon *d, struct strbuf *out, struct model_proc 
 	jw_kuint(&w, "resyncs", m->st.resyncs);
 	jw_kuint(&w, "resync_failures", m->st.resync_failures);
 	jw_kuint(&w, "resyncs_gone", m->st.resyncs_gone);
+	/*
+	 * Records sent without the VMA they should carry (each makes the model read the process
+	 * again): the lookup lost to another thread holding mmap_lock. And lookups that took
+	 * the locked way at all.
+	 */
+	jw_kuint(&w, "vma_lookups_lost", st[VMT_STAT_FIND_VMA_BUSY]);
+	jw_kuint(&w, "vma_walk_misses", st[VMT_STAT_VMA_WALK_MISS]);
 	jw_kuint(&w, "drop_repairs", m->st.repairs);
 	jw_kuint(&w, "seeds", m->st.seeds);
 	jw_kuint(&w, "model_bytes", model_memory(m));
@@ -250,11 +257,12 @@ static void status_text(struct daemon *d, struct strbuf *out, struct model_proc 
 		  d->max_map_count, (now - d->started_ns) / 1e9);
 	sb_printf(out,
 		  "tracer: %llu events, %llu dropped (%llu processes read again), %llu resyncs "
-		  "(%llu failed, %llu of exited processes, not read), %llu seeds, model ",
+		  "(%llu failed, %llu of exited processes, not read; %llu VMA lookups lost to a "
+		  "writer), %llu seeds, model ",
 		  (unsigned long long)m->st.events, st[VMT_STAT_DROPS],
 		  (unsigned long long)m->st.repairs, (unsigned long long)m->st.resyncs,
 		  (unsigned long long)m->st.resync_failures, (unsigned long long)m->st.resyncs_gone,
-		  (unsigned long long)m->st.seeds);
+		  st[VMT_STAT_FIND_VMA_BUSY], (unsigned long long)m->st.seeds);
 	sb_size(out, model_memory(m));
 	sb_printf(out, ", rss %ld KiB, cpu %.1f s\n", sys_self_rss_kib(), cpu_seconds());
 	sb_printf(out, "alerts: %llu vma_threshold, %llu alloc_failure, %llu oom_kill",

@@ -247,6 +247,9 @@ Test(model, timeline_and_status)
 	cr_assert(query(line, sizeof(line), "status --json"));
 	cr_assert(h_json_has(line, "processes"), "%s", line);
 	cr_assert(h_json_num(line, "drops", &drops) && drops == 0, "%s", line);
+	/* One thread: no writer of another to lose a lookup to. */
+	cr_assert(h_json_num(line, "vma_lookups_lost", &drops) && drops == 0, "%s", line);
+	cr_assert(h_json_has(line, "vma_walk_misses"), "%s", line);
 	cr_assert_neq(h_sh("%s timeline -p 999999999 --socket %s 2>/dev/null", h_path("vmatrace"),
 			   daemon_.socket),
 		      0, "an unknown pid is an error");
