@@ -38,6 +38,12 @@ void model_proc_clear_map(struct model_proc *p);
 /* model.c: processes. */
 struct model_proc *model_proc_new(struct model *m, uint32_t tgid);
 
+/*
+ * A MAP_STACK mapping over [a, b): its anonymous entries inside the range are a thread's stack
+ * (and its guard, which stays one by its protection). Before 6.7 only the call says so.
+ */
+void model_mark_thread_stack(struct model_proc *p, uint64_t a, uint64_t b);
+
 /* model_seed.c: read the process's VMAs from the kernel again (counted). */
 void model_resync(struct model *m, struct model_proc *p);
 

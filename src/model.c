@@ -301,8 +301,12 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 
 	p->call.measured = false;
 	/* Already in the address space read from the kernel after it. */
-	if (ts < p->skip_before_ns)
+	if (ts < p->skip_before_ns) {
+		/* All but its MAP_STACK mark, which before 6.7 only the call itself carries. */
+		if (r->sys == VMT_SYS_MMAP && !err && (r->args[3] & MAP_STACK))
+			model_mark_thread_stack(p, (uint64_t)r->ret, (uint64_t)r->ret + len);
 		return;
+	}
 	if (p->exec_pending) {
 		/*
 		 * The exec's VMA records are reserved inside the exec, before the new image
@@ -338,16 +342,8 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 		if (!rc && r->vma[0].valid) {
 			rc = model_apply_truth(m, p, &r->vma[0]);
 			/* MAP_STACK marks thread stacks even where the kernel leaves no flag. */
-			if (!rc && (r->args[3] & MAP_STACK) && !r->vma[0].ino) {
-				struct vma_entry *cur = vmamap_find(p->map, r->vma[0].start);
-
-				if (cur) {
-					model_account(p, cur, -1);
-					cur->flags |= VF_STACKHINT;
-					cur->kind = model_classify(p, cur);
-					model_account(p, cur, +1);
-				}
-			}
+			if (!rc && (r->args[3] & MAP_STACK) && !r->vma[0].ino)
+				model_mark_thread_stack(p, r->vma[0].start, r->vma[0].end);
 			if (!rc)
 				rc = model_apply_truth(m, p, &r->vma[1]);
 		} else if (!rc) {

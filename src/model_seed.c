@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "clock.h"
@@ -93,10 +94,52 @@ void model_seeder_end(struct model_seeder *s)
 	s->p = NULL;
 }
 
+/*
+ * The ranges the model marked as thread stacks (MAP_STACK), which a read from the kernel does not
+ * show before 6.7 (no VM_NOHUGEPAGE mark): kept across a resync for the VMAs read inside them.
+ */
+struct stack_marks {
+	uint64_t (*r)[2];
+	size_t n;
+};
+
+static void stack_marks_take(struct model_proc *p, struct stack_marks *sm)
+{
+	struct vmamap_iter it;
+	struct vma_entry *e;
+	size_t cap = 0;
+
+	sm->r = NULL;
+	sm->n = 0;
+	vmamap_iter_init(p->map, &it, 0);
+	while ((e = vmamap_iter_next(&it))) {
+		if (!(e->flags & VF_STACKHINT) || e->file)
+			continue;
+		if (sm->n == cap) {
+			void *g = realloc(sm->r, (cap = cap ? 2 * cap : 16) * sizeof(*sm->r));
+
+			if (!g)
+				return; /* fewer marks kept: those stacks count as anonymous memory */
+			sm->r = g;
+		}
+		sm->r[sm->n][0] = e->start;
+		sm->r[sm->n++][1] = e->end;
+	}
+}
+
+static void stack_marks_give(struct model *m, uint32_t tgid, struct stack_marks *sm)
+{
+	struct model_proc *p = model_proc_get(m, tgid);
+
+	for (size_t i = 0; p && i < sm->n; i++)
+		model_mark_thread_stack(p, sm->r[i][0], sm->r[i][1]);
+	free(sm->r);
+}
+
 void model_resync(struct model *m, struct model_proc *p)
 {
 	uint32_t tgid = p->tgid;
-
+	struct stack_marks sm;
 	int err;
 
 	m->st.resyncs++;
@@ -112,10 +155,15 @@ void model_resync(struct model *m, struct model_proc *p)
 		return;
 	}
 	m->in_reseed = true;
+	stack_marks_take(p, &sm);
 	model_seed_walk_begin(m);
 	err = m->cfg.reseed(m->cfg.reseed_ctx, tgid);
 	model_seed_walk_end(m);
 	m->in_reseed = false;
+	if (!err)
+		stack_marks_give(m, tgid, &sm);
+	else
+		free(sm.r);
 	p = model_proc_get(m, tgid);
 	if (err == -ESRCH || err == -ENOENT) {
 		m->st.resyncs_gone++;

@@ -298,6 +298,23 @@ int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned l
 	return 0;
 }
 
+void model_mark_thread_stack(struct model_proc *p, uint64_t a, uint64_t b)
+{
+	struct vma_entry *e = vmamap_ceil(p->map, a);
+
+	while (e && e->end <= b) {
+		uint64_t next = e->end;
+
+		if (!e->file && !(e->flags & VF_STACKHINT)) {
+			model_account(p, e, -1);
+			e->flags |= VF_STACKHINT;
+			e->kind = model_classify(p, e);
+			model_account(p, e, +1);
+		}
+		e = vmamap_ceil(p->map, next);
+	}
+}
+
 void model_proc_clear_map(struct model_proc *p)
 {
 	vmamap_clear(p->map);

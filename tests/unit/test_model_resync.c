@@ -35,6 +35,52 @@ static void expect_resync_without_vmas(const struct kernel *k, struct vmt_syscal
 	expect_model(k);
 }
 
+/*
+ * A thread's stack mapped just before a read of the kernel (the read of an exec's VMAs on 6.1,
+ * for one): the read holds the VMAs, so the call's record is skipped, but not its MAP_STACK
+ * mark, which before 6.7 only the call carries.
+ */
+Test(model_resync, a_thread_stack_mapped_before_a_read_is_still_one)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+	struct model_proc *p;
+
+	KSET(k, anon(B, B + 4 * P, RW));
+	seed(k);
+	/* glibc's allocate_stack: all PROT_NONE with MAP_STACK, then the stack above the guard. */
+	KSET(k, anon(A, A + P, 0), anon(A + P, A + 64 * P, RW), anon(B, B + 4 * P, RW));
+	r = sysrec(k, VMT_SYS_MMAP, A,
+		   ARGS(0, 64 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK));
+	model_resync(m, model_proc_get(m, TGID));
+	cr_assert_eq(reseeds, 1);
+	apply(&r, sizeof(r));
+	p = expect_model(k);
+	cr_assert_eq(p->count[VK_THREAD_STACK], 1, "the stack read from the kernel lost its mark");
+	cr_assert_eq(p->count[VK_GUARD], 1);
+	cr_assert_eq(p->count[VK_ANON], 1, "only the MAP_STACK range is marked");
+}
+
+/* A read of the kernel keeps the thread stacks the model knew (the read cannot tell them before 6.7). */
+Test(model_resync, a_resync_keeps_the_thread_stacks)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct model_proc *p;
+
+	KSET(k, anon(B, B + 4 * P, RW));
+	seed(k);
+	KSET(k, anon(A, A + 64 * P, 0), anon(B, B + 4 * P, RW));
+	CALL(k, VMT_SYS_MMAP, A, 0, 64 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
+	/* Not yet the stack above the guard: the kernel has both pieces already when it is read. */
+	KSET(k, anon(A, A + P, 0), anon(A + P, A + 64 * P, RW), anon(B, B + 4 * P, RW));
+	model_resync(m, model_proc_get(m, TGID));
+	cr_assert_eq(reseeds, 1);
+	p = expect_model(k);
+	cr_assert_eq(p->count[VK_THREAD_STACK], 1, "the read lost the thread stack");
+	cr_assert_eq(p->count[VK_GUARD], 1);
+	cr_assert_eq(p->count[VK_ANON], 1);
+}
+
 Test(model_resync, mmap_whose_vma_lookup_failed_resyncs)
 {
 	struct kernel *k = kernel_new(TGID);
