@@ -17,25 +17,39 @@ size_t vmamap_memory(const struct vmamap *m)
 	return sizeof(*m) + m->node_bytes;
 }
 
-struct vma_entry *vmamap_floor(struct vmamap *m, uint64_t addr)
+/* Where the entry with the greatest start <= addr is: its leaf and index; false if none. */
+static bool floor_slot(struct vmamap *m, uint64_t addr, struct leaf **lp, unsigned int *ip)
 {
 	struct leaf *l;
 	unsigned int i;
 
 	if (!m->root)
-		return NULL;
+		return false;
 	l = descend(m, addr, NULL, NULL);
 	i = leaf_upper(l, addr);
-	if (i)
-		return &l->e[i - 1];
-	/*
-	 * addr is below this leaf's first start. Whenever the descent turned right of a separator,
-	 * that separator is <= addr and bounds every start to its left, so the greatest start
-	 * below this leaf is the last entry of the previous leaf; non-root leaves are never empty.
-	 * Without a previous leaf, every start in the map is > addr.
-	 */
-	l = l->prev;
-	return l ? &l->e[l->count - 1] : NULL;
+	if (!i) {
+		/*
+		 * addr is below this leaf's first start. Whenever the descent turned right of a
+		 * separator, that separator is <= addr and bounds every start to its left, so the
+		 * greatest start below this leaf is the last entry of the previous leaf; non-root
+		 * leaves are never empty. Without a previous leaf, every start in the map is > addr.
+		 */
+		l = l->prev;
+		if (!l)
+			return false;
+		i = l->count;
+	}
+	*lp = l;
+	*ip = i - 1;
+	return true;
+}
+
+struct vma_entry *vmamap_floor(struct vmamap *m, uint64_t addr)
+{
+	struct leaf *l;
+	unsigned int i;
+
+	return floor_slot(m, addr, &l, &i) ? &l->e[i] : NULL;
 }
 
 struct vma_entry *vmamap_ceil(struct vmamap *m, uint64_t addr)
@@ -85,23 +99,12 @@ void vmamap_iter_floor(struct vmamap *m, struct vmamap_iter *it, uint64_t addr)
 	struct leaf *l;
 	unsigned int i;
 
-	it->leaf = NULL;
-	it->idx = 0;
-	if (!m->root)
+	if (!floor_slot(m, addr, &l, &i)) {
+		vmamap_iter_init(m, it, addr); /* every start is > addr: from the first */
 		return;
-	l = descend(m, addr, NULL, NULL);
-	i = leaf_upper(l, addr);
-	if (!i && l->prev) {
-		/* As in vmamap_floor(): the greatest start below this leaf ends the previous one. */
-		l = l->prev;
-		i = l->count;
 	}
-	if (i) {
-		it->leaf = l;
-		it->idx = i - 1;
-	} else if (l->count) {
-		it->leaf = l; /* every start is > addr: from the first */
-	}
+	it->leaf = l;
+	it->idx = i;
 }
 
 struct vma_entry *vmamap_iter_next(struct vmamap_iter *it)
