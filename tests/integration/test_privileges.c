@@ -137,18 +137,20 @@ Test(privileges, reload_waits_for_the_answer_and_fails_when_rejected)
 /* The hook's identity as it saw it: "uid=U gid=G groups=N CapEff:\tX CapBnd..." */
 static void run_hook_as(const char *user_flag, const char *expect_uid)
 {
-	const char *dir = h_tmpdir(), *hook = h_tmpfile("hook.sh");
-	char out[300], args[700], needle[64];
+	const char *dir = h_tmpdir();
+	char run[256], hook[300], out[300], args[700], needle[64];
 
 	/*
-	 * The hook user must reach the hook and a place to write: a file of its own per run. A
-	 * hook of an earlier run can still be writing after its daemon stopped (one alert's hook
-	 * started just before), and a file it recreated as another user was not writable to this
-	 * run's user: the test failed now and then on "Permission denied".
+	 * Each run has a directory of its own, with its own hook and output file. A hook of an
+	 * earlier run can still start after its daemon stopped (an alert's hook forked just
+	 * before): when the runs shared hook.sh, such a straggler ran the next run's script as
+	 * the earlier user and created the next run's output file as that user, which the next
+	 * run's user then could not write ("Permission denied"; seen in CI).
 	 */
-	snprintf(out, sizeof(out), "%s/out/hook-%s.out", dir, expect_uid);
-	cr_assert_eq(h_sh("chmod 0755 %s && mkdir -p %s/out && chmod 1777 %s/out", dir, dir, dir),
-		     0);
+	snprintf(run, sizeof(run), "%s/run-%s", dir, expect_uid);
+	snprintf(hook, sizeof(hook), "%s/hook.sh", run);
+	snprintf(out, sizeof(out), "%s/hook.out", run);
+	cr_assert_eq(h_sh("chmod 0755 %s && mkdir -p %s && chmod 1777 %s", dir, run, run), 0);
 	cr_assert_eq(
 		h_sh("printf '#!/bin/sh\\n{ echo \"uid=$(id -u) gid=$(id -g) "
 		     "groups=$(id -G | wc -w)\"; grep -E \"^(CapEff|CapPrm|CapBnd|NoNewPrivs)\" "
