@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "hmap.h"
+#include "log.h"
 #include "model.h"
 #include "model_internal.h"
 
@@ -136,9 +137,55 @@ static void stack_marks_give(struct model *m, uint32_t tgid, struct stack_marks 
 	free(sm->r);
 }
 
+/*
+ * -v: where the model and the kernel's read disagreed, the first few entries that differ, so
+ * that a resync says which VMAs the records did not explain (a debugging aid: a copy of the
+ * map per resync, taken only when debug messages are on).
+ */
+static void log_entry(uint32_t tgid, const char *who, const struct vma_entry *e)
+{
+	log_debug("resync %u: %s %#llx-%#llx flags %#x pgoff %#llx file %u", tgid, who,
+		  (unsigned long long)e->start, (unsigned long long)e->end, e->flags,
+		  (unsigned long long)e->pgoff, e->file);
+}
+
+static void log_resync_diff(uint32_t tgid, struct vmamap *before, struct vmamap *after)
+{
+	struct vmamap_iter a, b;
+	struct vma_entry *x, *y;
+	int shown = 0;
+
+	vmamap_iter_init(before, &a, 0);
+	vmamap_iter_init(after, &b, 0);
+	x = vmamap_iter_next(&a);
+	y = vmamap_iter_next(&b);
+	while ((x || y) && shown < 6) {
+		bool same_start = x && y && x->start == y->start, take_x, take_y;
+
+		if (same_start && x->end == y->end && x->flags == y->flags &&
+		    x->pgoff == y->pgoff && x->file == y->file) {
+			x = vmamap_iter_next(&a);
+			y = vmamap_iter_next(&b);
+			continue;
+		}
+		take_x = x && (same_start || !y || x->start < y->start);
+		take_y = y && (same_start || !x || y->start < x->start);
+		shown++;
+		if (take_x) {
+			log_entry(tgid, "the model had", x);
+			x = vmamap_iter_next(&a);
+		}
+		if (take_y) {
+			log_entry(tgid, "the kernel has", y);
+			y = vmamap_iter_next(&b);
+		}
+	}
+}
+
 void model_resync(struct model *m, struct model_proc *p)
 {
 	uint32_t tgid = p->tgid;
+	struct vmamap *before;
 	struct stack_marks sm;
 	int err;
 
@@ -156,6 +203,7 @@ void model_resync(struct model *m, struct model_proc *p)
 	}
 	m->in_reseed = true;
 	stack_marks_take(p, &sm);
+	before = log_enabled(LOG_LVL_DEBUG) ? vmamap_clone(p->map) : NULL;
 	model_seed_walk_begin(m);
 	err = m->cfg.reseed(m->cfg.reseed_ctx, tgid);
 	model_seed_walk_end(m);
@@ -165,6 +213,9 @@ void model_resync(struct model *m, struct model_proc *p)
 	else
 		free(sm.r);
 	p = model_proc_get(m, tgid);
+	if (before && p && !err)
+		log_resync_diff(tgid, before, p->map);
+	vmamap_free(before);
 	if (err == -ESRCH || err == -ENOENT) {
 		m->st.resyncs_gone++;
 		if (p)
