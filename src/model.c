@@ -241,6 +241,10 @@ static void follow_stack(struct model_proc *p, uint64_t stack_pages)
 			return;
 		moved = *stack;
 		moved.start = start;
+		/* The kernel's vm_pgoff moves with a grows-down VMA's start. */
+		moved.pgoff = start < stack->start ?
+				      stack->pgoff - (stack->start - start) / MODEL_PAGE_SIZE :
+				      stack->pgoff + (start - stack->start) / MODEL_PAGE_SIZE;
 		model_ent_del(p, stack);
 		if (model_ent_add(p, moved))
 			return;

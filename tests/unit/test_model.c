@@ -214,6 +214,29 @@ Test(model, main_stack_follows_the_records_stack_size)
 	cr_assert_eq(p->count[VK_STACK], 1);
 }
 
+Test(model, main_stack_grown_by_faults_keeps_its_offset_in_step)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_vma stack = anon(ST - 4 * P, ST, RW | VMT_VM_GROWSDOWN);
+	struct model_proc *p;
+	struct vma_entry *e;
+
+	stack.pgoff = (ST - 4 * P) / P; /* an anonymous VMA's offset is its address in pages */
+	KSET(k, anon(A, A + P, RW), stack);
+	seed(k);
+	/* Faults took it down by two pages: the kernel's vm_pgoff went down with its start. */
+	stack.start -= 2 * P;
+	stack.pgoff -= 2;
+	KSET(k, anon(A, A + 2 * P, RW), stack);
+	CALL(k, VMT_SYS_MMAP, A + P, A + P, P, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	p = expect_model(k);
+	e = vmamap_find(p->map, ST - P);
+	cr_assert(e);
+	cr_assert_eq(e->start, ST - 6 * P);
+	cr_assert_eq(e->pgoff, (ST - 6 * P) / P, "pgoff %#llx", (unsigned long long)e->pgoff);
+}
+
 /* ---- mremap ------------------------------------------------------------------------------------
  */
 
