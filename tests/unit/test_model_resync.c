@@ -325,6 +325,35 @@ Test(model_resync, records_are_ordered_by_the_lock_sequence_not_their_time)
 	expect_model(k);
 }
 
+/*
+ * With the lock sequence the first held count excuses nothing: a model one VMA short (of
+ * something no record told) agrees with it once the next call adds a VMA, and stayed short.
+ */
+Test(model_resync, a_model_one_off_is_not_excused_by_the_held_count_after_a_call)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec first, second;
+
+	KSET(k, anon(A, A + P, RW));
+	seed(k);
+	/* Something split the VMA at B behind the records' back. */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(B + P, B + 2 * P, RO));
+	first = sysrec(k, VMT_SYS_MMAP, B, ARGS(0, 2 * P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	first.vma[0] = anon(B, B + 2 * P, RW); /* the record does not tell */
+	first.vma[1] = (struct vmt_vma){ 0 };
+	first.hdr.mm_seq = 2;
+	apply(&first, sizeof(first)); /* the model 2, the kernel 3: held */
+	KSET(k, anon(A, A + P, RW), anon(B, B + P, RW), anon(B + P, B + 2 * P, RO),
+	     anon(C, C + P, RW));
+	second = sysrec(k, VMT_SYS_MMAP, C, ARGS(0, P, PROT_READ | PROT_WRITE, 0x22, -1, 0));
+	second.hdr.mm_seq = 4;
+	apply(&second, sizeof(second)); /* the model 3 = the held count, the kernel 4 */
+	cr_assert_eq(reseeds, 0, "held for a while yet");
+	model_tick(m, now() + 2 * MODEL_SUSPECT_NS);
+	cr_assert_eq(reseeds, 1, "the model is off: read the kernel");
+	expect_model(k);
+}
+
 Test(model_resync, a_thread_whose_records_keep_coming_late_needs_no_resync)
 {
 	struct kernel *k = kernel_new(TGID);
