@@ -361,11 +361,12 @@ static __always_inline int emit(struct trace_event_raw_sys_exit *ctx, enum vmt_s
 	mm_state_read(task, &mm);
 
 	/*
-	 * Failed calls (-4095..-1) changed nothing worth looking up, except range calls
-	 * failing with ENOMEM: mprotect, mlock and madvise act on the mapped part of a
-	 * range with holes before they report the hole.
+	 * Failed calls (-4095..-1) changed nothing worth looking up, except range calls:
+	 * mprotect, mlock and madvise act on the mapped part of a range with holes before
+	 * they report the hole (ENOMEM), and on its VMAs one by one before one of them fails
+	 * (EINVAL, EACCES, EBADF): the VMAs at the range's ends say what they did.
 	 */
-	if (ret < 0 && ret >= -4095 && !(ret == -12 && lookup == LOOKUP_ARG_RANGE))
+	if (ret < 0 && ret >= -4095 && lookup != LOOKUP_ARG_RANGE)
 		lookup = LOOKUP_NONE;
 	switch (lookup) {
 	case LOOKUP_RET_LEN:

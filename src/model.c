@@ -196,6 +196,26 @@ static bool partial_range(unsigned int sys)
 	}
 }
 
+/*
+ * Calls that act on their range one VMA after another and can fail at a later VMA after
+ * changing the earlier ones (split at the range's start, new flags, merged): madvise's
+ * advice checked per VMA (MADV_WIPEONFORK on a shared mapping: EINVAL), mprotect's per file
+ * (PROT_EXEC on a noexec mount: EACCES), an anonymous name on a file mapping (EBADF), mbind.
+ */
+static bool per_vma_range(unsigned int sys)
+{
+	return partial_range(sys) || sys == VMT_SYS_MBIND || sys == VMT_SYS_PRCTL_SET_VMA ||
+	       sys == VMT_SYS_SET_MEMPOLICY_HOME_NODE;
+}
+
+/* Whether [a, b) lies inside one entry: a call failing there failed before changing it. */
+static bool inside_one(struct model_proc *p, uint64_t a, uint64_t b)
+{
+	struct vma_entry *e = vmamap_find(p->map, a);
+
+	return e && b <= e->end;
+}
+
 /* The first address in [a, b) that no VMA covers, or b. */
 static uint64_t first_hole(struct model_proc *p, uint64_t a, uint64_t b)
 {
@@ -302,8 +322,10 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 	uint64_t ts = r->hdr.ts_ns;
 	size_t vmas0 = model_vma_count(p);
 	uint64_t bytes0 = model_mapped_bytes(p);
+	uint64_t rlo = 0, rhi = 0; /* a range call's range */
+	bool newest, strict = false;
+	uint64_t held;
 	uint32_t judge;
-	bool newest;
 	int rc = 0;
 
 	p->call.measured = false;
@@ -328,6 +350,28 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 		if (r->sys != VMT_SYS_MADVISE)
 			len = first_hole(p, a, a + len) - a;
 		err = 0;
+	}
+	if (err && per_vma_range(r->sys)) {
+		uint64_t ra = r->sys == VMT_SYS_PRCTL_SET_VMA ? r->args[2] : a;
+		uint64_t rl = r->sys == VMT_SYS_PRCTL_SET_VMA ? MODEL_PAGE_UP(r->args[3]) : len;
+
+		/*
+		 * Failed past its first VMA, it may have changed those before: split at the range's
+		 * start, merged what it changed. The record carries the kernel's VMAs at the range's
+		 * ends; the count must then agree at once, or the kernel is read.
+		 */
+		if (rl && !inside_one(p, MODEL_PAGE_DOWN(ra), ra + rl)) {
+			strict = true;
+			rlo = MODEL_PAGE_DOWN(ra), rhi = ra + rl;
+			if (r->vma[0].valid) {
+				rc = model_apply_truth(m, p, &r->vma[0]);
+				if (!rc)
+					rc = model_apply_truth(m, p, &r->vma[1]);
+			} else {
+				p->need_resync = true;
+			}
+			goto done;
+		}
 	}
 	if (err && r->sys == VMT_SYS_MREMAP && (r->args[3] & 2 /* MREMAP_FIXED */)) {
 		/*
@@ -383,6 +427,7 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 	}
 	case VMT_SYS_MPROTECT:
 	case VMT_SYS_PKEY_MPROTECT:
+		rlo = a, rhi = a + len;
 		rc = model_range_protect(p, a, a + len, r->args[2]);
 		if (!rc)
 			rc = model_apply_truth(m, p, &r->vma[0]);
@@ -405,6 +450,7 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 			a = r->args[2];
 			len = MODEL_PAGE_UP(r->args[3]);
 		}
+		rlo = a, rhi = a + len;
 		rc = model_split_at(p, a);
 		if (!rc)
 			rc = model_split_at(p, a + len);
@@ -467,8 +513,34 @@ done:
 	 * left behind: the model, with this call now in, is judged by the newest count.
 	 */
 	judge = newest || !r->hdr.mm_seq ? r->map_count : p->kernel_count;
-	if (!p->need_resync && count_explained(p, judge, ts))
+	/*
+	 * A range call's record carries the VMAs at its ends; those it changed between may have
+	 * merged with their neighbours too (mprotect over a row of VMAs): the count says how many.
+	 */
+	if (rhi > rlo && newest && !p->need_resync && model_vma_count(p) > judge &&
+	    model_merge_within(p, rlo, rhi, &r->vma[0], &r->vma[1], model_vma_count(p) - judge) > 0)
+		log_debug("%u: %s(%#llx, %#llx): merged inside its range, as the count says",
+			  p->tgid, decode_sys_name(r->sys), (unsigned long long)rlo,
+			  (unsigned long long)(rhi - rlo));
+	if (strict && !p->need_resync && model_vma_count(p) != judge) {
+		log_debug("%u: %s(%#llx, %#llx) failed across VMAs, and changed some: model %zu "
+			  "VMAs, kernel %u",
+			  p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
+			  (unsigned long long)r->args[1], model_vma_count(p), judge);
+		p->need_resync = true;
+	}
+	held = p->suspect_ns;
+	if (!p->need_resync && count_explained(p, judge, ts)) {
+		if (!held && p->suspect_ns)
+			log_debug(
+				"%u: held: model %zu VMAs, kernel %u after %s(%#llx, %#llx, %#llx, "
+				"%#llx) = %#llx",
+				p->tgid, model_vma_count(p), judge, decode_sys_name(r->sys),
+				(unsigned long long)r->args[0], (unsigned long long)r->args[1],
+				(unsigned long long)r->args[2], (unsigned long long)r->args[3],
+				(unsigned long long)r->ret);
 		return;
+	}
 	if (p->need_resync || model_vma_count(p) != judge) {
 		log_debug("resync %u after %s(%#llx, %#llx, %#llx, %#llx) = %#llx: model %zu VMAs, "
 			  "kernel %u%s",

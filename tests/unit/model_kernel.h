@@ -226,7 +226,8 @@ static inline struct vmt_syscall_rec sysrec(const struct kernel *k, enum vmt_sys
 	for (size_t i = 0; i < k->n; i++)
 		if (k->v[i].vm_flags & VMT_VM_GROWSDOWN)
 			r.stack_vm += (k->v[i].end - k->v[i].start) / P;
-	if (ret < 0 && ret >= -4095 && !(ret == -ENOMEM && how == L_ARG_RANGE))
+	/* Failed range calls are looked up too: they may have changed VMAs before failing. */
+	if (ret < 0 && ret >= -4095 && how != L_ARG_RANGE)
 		how = L_NONE;
 	if (how == L_RET_LEN) {
 		lo = ret;
