@@ -31,15 +31,6 @@ int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b);
 int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned long prot);
 /* The kernel says [start, end) is one VMA with these attributes (if valid): make it so. */
 int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v);
-/*
- * A call over [a, b) changed VMAs between the two the record carries (t0, t1), and the kernel
- * then merged some of them with their neighbours: want fewer entries than the model has.
- * When exactly want borders inside the range separate entries that nothing else tells apart
- * (same file, flags, contiguous offset), those went: merged, returning want. Otherwise 0,
- * nothing changed (the kernel must be read).
- */
-int model_merge_within(struct model_proc *p, uint64_t a, uint64_t b, const struct vmt_vma *t0,
-		       const struct vmt_vma *t1, size_t want);
 /* A new break (0: unknown, nothing changes); a new start_brk is a new heap. */
 void model_set_brk(struct model_proc *p, uint64_t start_brk, uint64_t brk);
 void model_proc_clear_map(struct model_proc *p);

@@ -216,6 +216,16 @@ static bool inside_one(struct model_proc *p, uint64_t a, uint64_t b)
 	return e && b <= e->end;
 }
 
+/* Whether the record's VMAs, one or two in a row, cover [a, b): it says all the call did. */
+static bool truth_covers(const struct vmt_syscall_rec *r, uint64_t a, uint64_t b)
+{
+	const struct vmt_vma *v0 = &r->vma[0], *v1 = &r->vma[1];
+
+	if (!v0->valid || v0->start > a)
+		return false;
+	return v0->end >= b || (v1->valid && v1->start == v0->end && v1->end >= b);
+}
+
 /* The first address in [a, b) that no VMA covers, or b. */
 static uint64_t first_hole(struct model_proc *p, uint64_t a, uint64_t b)
 {
@@ -358,7 +368,7 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 		/*
 		 * Failed past its first VMA, it may have changed those before: split at the range's
 		 * start, merged what it changed. The record carries the kernel's VMAs at the range's
-		 * ends; the count must then agree at once, or the kernel is read.
+		 * ends; the count must then agree at once, or the kernel is read (below).
 		 */
 		if (rl && !inside_one(p, MODEL_PAGE_DOWN(ra), ra + rl)) {
 			strict = true;
@@ -514,19 +524,18 @@ done:
 	 */
 	judge = newest || !r->hdr.mm_seq ? r->map_count : p->kernel_count;
 	/*
-	 * A range call's record carries the VMAs at its ends; those it changed between may have
-	 * merged with their neighbours too (mprotect over a row of VMAs): the count says how many.
+	 * A range call's record carries the kernel's VMAs at its ends. Between them the call can
+	 * only have changed flags and merged VMAs (mprotect over a row: two pieces of a file
+	 * mapping made alike again), which the model cannot tell from what it knows (the kernel
+	 * also weighs flags and anon_vma the model does not have): the count must agree at once.
 	 */
-	if (rhi > rlo && newest && !p->need_resync && model_vma_count(p) > judge &&
-	    model_merge_within(p, rlo, rhi, &r->vma[0], &r->vma[1], model_vma_count(p) - judge) > 0)
-		log_debug("%u: %s(%#llx, %#llx): merged inside its range, as the count says",
-			  p->tgid, decode_sys_name(r->sys), (unsigned long long)rlo,
-			  (unsigned long long)(rhi - rlo));
+	if (rhi > rlo && !truth_covers(r, rlo, rhi))
+		strict = true;
 	if (strict && !p->need_resync && model_vma_count(p) != judge) {
-		log_debug("%u: %s(%#llx, %#llx) failed across VMAs, and changed some: model %zu "
+		log_debug("%u: %s(%#llx, %#llx) changed VMAs its record does not carry: model %zu "
 			  "VMAs, kernel %u",
-			  p->tgid, decode_sys_name(r->sys), (unsigned long long)r->args[0],
-			  (unsigned long long)r->args[1], model_vma_count(p), judge);
+			  p->tgid, decode_sys_name(r->sys), (unsigned long long)rlo,
+			  (unsigned long long)(rhi - rlo), model_vma_count(p), judge);
 		p->need_resync = true;
 	}
 	held = p->suspect_ns;

@@ -277,59 +277,6 @@ int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vm
 	return model_ent_add(p, e);
 }
 
-/* Whether the kernel could have made x and y (x just below y) one VMA: nothing but the border. */
-static bool mergeable(const struct vma_entry *x, const struct vma_entry *y)
-{
-	return x->end == y->start && x->file == y->file && x->flags == y->flags &&
-	       !(x->flags & (VF_GROWSDOWN | VF_SPECIAL)) &&
-	       x->pgoff + (x->end - x->start) / MODEL_PAGE_SIZE == y->pgoff;
-}
-
-static bool truth_border(const struct vmt_vma *t, uint64_t addr)
-{
-	return t && t->valid && (t->start == addr || t->end == addr);
-}
-
-#define MERGE_MAX 64
-
-int model_merge_within(struct model_proc *p, uint64_t a, uint64_t b, const struct vmt_vma *t0,
-		       const struct vmt_vma *t1, size_t want)
-{
-	uint64_t borders[MERGE_MAX];
-	struct vma_entry *x, *y, *prev = NULL;
-	struct vmamap_iter it;
-	size_t n = 0;
-
-	if (!want || want > MERGE_MAX)
-		return 0;
-	vmamap_iter_floor(p->map, &it, a);
-	while ((y = vmamap_iter_next(&it)) && y->start < b) {
-		x = prev;
-		prev = y;
-		if (!x || y->start <= a || !mergeable(x, y) || truth_border(t0, y->start) ||
-		    truth_border(t1, y->start))
-			continue;
-		if (n == want)
-			return 0; /* more borders could have gone than did: which ones, only the kernel knows */
-		borders[n++] = y->start;
-	}
-	if (n != want)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t end;
-
-		y = vmamap_find(p->map, borders[i]);
-		x = vmamap_find(p->map, borders[i] - 1);
-		if (!x || !y || x == y)
-			return -EINVAL;
-		end = y->end;
-		model_ent_del(p, y);
-		x = vmamap_find(p->map, borders[i] - 1);
-		ent_set_end(p, x, end);
-	}
-	return (int)n;
-}
-
 /* Set the permission bits of every entry in [a, b) (mprotect), splitting at the ends. */
 int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned long prot)
 {
