@@ -300,18 +300,27 @@ int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned l
 
 void model_mark_thread_stack(struct model_proc *p, uint64_t a, uint64_t b)
 {
-	struct vma_entry *e = vmamap_ceil(p->map, a);
+	struct vmamap_iter it;
+	struct vma_entry *e;
 
-	while (e && e->end <= b) {
-		uint64_t next = e->end;
+	/*
+	 * The anonymous entries that are mostly inside the range: before 6.7 nothing tells a
+	 * stack's VMA from its anonymous neighbour's, and the kernel merges them (glibc's first
+	 * thread stack ends where ld.so's 12 KiB of anonymous memory starts: one VMA once the
+	 * stack is read-write). A read of the kernel then gives the merged VMA, which the range
+	 * of the MAP_STACK call does not hold whole.
+	 */
+	vmamap_iter_floor(p->map, &it, a);
+	while ((e = vmamap_iter_next(&it)) && e->start < b) {
+		uint64_t lo = e->start > a ? e->start : a, hi = e->end < b ? e->end : b;
 
-		if (!e->file && !(e->flags & VF_STACKHINT)) {
-			model_account(p, e, -1);
-			e->flags |= VF_STACKHINT;
-			e->kind = model_classify(p, e);
-			model_account(p, e, +1);
-		}
-		e = vmamap_ceil(p->map, next);
+		if (e->file || (e->flags & VF_STACKHINT) || e->end <= a ||
+		    (hi - lo) <= (e->end - e->start) / 2)
+			continue;
+		model_account(p, e, -1);
+		e->flags |= VF_STACKHINT;
+		e->kind = model_classify(p, e);
+		model_account(p, e, +1);
 	}
 }
 

@@ -61,6 +61,32 @@ Test(model_resync, a_thread_stack_mapped_before_a_read_is_still_one)
 	cr_assert_eq(p->count[VK_ANON], 1, "only the MAP_STACK range is marked");
 }
 
+/*
+ * Before 6.7 the kernel merges a thread stack with the anonymous memory just above it (glibc's
+ * first stack ends where ld.so's 12 KiB start): the read gives one VMA, larger than the
+ * MAP_STACK call's range, and it is still the thread's stack.
+ */
+Test(model_resync, a_thread_stack_merged_with_its_neighbour_before_a_read_is_still_one)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct vmt_syscall_rec r;
+	struct model_proc *p;
+
+	KSET(k, anon(A + 64 * P, A + 67 * P, RW), anon(B, B + 4 * P, RW));
+	seed(k);
+	KSET(k, anon(A, A + 64 * P, 0), anon(A + 64 * P, A + 67 * P, RW), anon(B, B + 4 * P, RW));
+	r = sysrec(k, VMT_SYS_MMAP, A,
+		   ARGS(0, 64 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK));
+	/* The stack above its guard made read-write: merged with the 12 KiB above. */
+	KSET(k, anon(A, A + P, 0), anon(A + P, A + 67 * P, RW), anon(B, B + 4 * P, RW));
+	model_resync(m, model_proc_get(m, TGID));
+	apply(&r, sizeof(r));
+	p = expect_model(k);
+	cr_assert_eq(p->count[VK_THREAD_STACK], 1, "the merged stack lost its mark");
+	cr_assert_eq(p->count[VK_GUARD], 1);
+	cr_assert_eq(p->count[VK_ANON], 1, "the mapping far away is not a stack");
+}
+
 /* A read of the kernel keeps the thread stacks the model knew (the read cannot tell them before 6.7). */
 Test(model_resync, a_resync_keeps_the_thread_stacks)
 {
