@@ -40,6 +40,7 @@ enum vma_kind {
 #define VF_GROWSDOWN (1u << 4)
 #define VF_SPECIAL (1u << 5)   /* no file, installed by the kernel (VM_DONTEXPAND/PFNMAP/IO...) */
 #define VF_STACKHINT (1u << 6) /* MAP_STACK (the kernel marks it VM_NOHUGEPAGE) */
+#define VF_DONTCOPY (1u << 7)  /* MADV_DONTFORK (VM_DONTCOPY): a child does not inherit it */
 
 #define VK_GUARD_MAX (64u << 10) /* PROT_NONE regions up to this size count as guards */
 
@@ -54,6 +55,7 @@ enum vma_kind {
 #define VMT_VM_GROWSDOWN 0x100ull
 #define VMT_VM_PFNMAP 0x400ull
 #define VMT_VM_IO 0x4000ull
+#define VMT_VM_DONTCOPY 0x20000ull
 #define VMT_VM_DONTEXPAND 0x40000ull
 #define VMT_VM_MIXEDMAP 0x10000000ull
 #define VMT_VM_NOHUGEPAGE 0x40000000ull

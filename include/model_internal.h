@@ -29,6 +29,10 @@ int model_split_at(struct model_proc *p, uint64_t addr);
 int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b);
 /* Set the permission bits (PROT_*) of [a, b), splitting at the ends. */
 int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned long prot);
+/* Set (on) or clear a VF_ flag on every entry that meets [a, b) (split at the ends first). */
+void model_range_flag(struct model_proc *p, uint64_t a, uint64_t b, uint16_t flag, bool on);
+/* Remove every entry with the flag (a child's copy of its parent: the VF_DONTCOPY ones). */
+void model_drop_flagged(struct model_proc *p, uint16_t flag);
 /* The kernel says [start, end) is one VMA with these attributes (if valid): make it so. */
 int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vma *v);
 /* A new break (0: unknown, nothing changes); a new start_brk is a new heap. */

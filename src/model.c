@@ -468,6 +468,10 @@ static void apply_syscall(struct model *m, struct model_proc *p, const struct vm
 			rc = model_apply_truth(m, p, &r->vma[0]);
 		if (!rc)
 			rc = model_apply_truth(m, p, &r->vma[1]);
+		/* What a fork leaves out, for the VMAs between the record's two as well. */
+		if (!rc && r->sys == VMT_SYS_MADVISE &&
+		    (r->args[2] == MADV_DONTFORK || r->args[2] == MADV_DOFORK))
+			model_range_flag(p, a, a + len, VF_DONTCOPY, r->args[2] == MADV_DONTFORK);
 		break;
 	case VMT_SYS_BRK: {
 		uint64_t nb = (uint64_t)r->ret;
@@ -652,13 +656,19 @@ static void apply_fork(struct model *m, const struct vmt_fork_rec *r)
 			c->mapped = parent->mapped;
 			memcpy(c->count, parent->count, sizeof(c->count));
 			c->seeded = parent->seeded;
+			/* MADV_DONTFORK regions stay with the parent. */
+			model_drop_flagged(c, VF_DONTCOPY);
 		}
 	}
 	model_set_brk(c, r->start_brk, r->brk);
 	c->kernel_count = r->map_count;
 	c->kernel_count_ns = r->hdr.ts_ns;
 	c->kernel_seq = 0; /* a new mm, with its own sequence */
-	/* VMAs marked MADV_DONTFORK are not inherited: the count tells. */
+	/*
+	 * The count tells whether the copy is the child's: the model knows MADV_DONTFORK regions
+	 * from the calls and the kernel's vm_flags, but not a region marked before we started
+	 * and never read since (the /proc fallback before "dc" in VmFlags, say).
+	 */
 	if (model_vma_count(c) != r->map_count)
 		model_resync(m, c);
 }

@@ -84,6 +84,8 @@ static uint16_t flags_from_vm(uint64_t vm)
 		f |= VF_SPECIAL;
 	if (vm & VMT_VM_NOHUGEPAGE)
 		f |= VF_STACKHINT;
+	if (vm & VMT_VM_DONTCOPY)
+		f |= VF_DONTCOPY;
 	return f;
 }
 
@@ -321,6 +323,40 @@ void model_mark_thread_stack(struct model_proc *p, uint64_t a, uint64_t b)
 		e->flags |= VF_STACKHINT;
 		e->kind = model_classify(p, e);
 		model_account(p, e, +1);
+	}
+}
+
+void model_range_flag(struct model_proc *p, uint64_t a, uint64_t b, uint16_t flag, bool on)
+{
+	struct vmamap_iter it;
+	struct vma_entry *e;
+
+	vmamap_iter_floor(p->map, &it, a);
+	while ((e = vmamap_iter_next(&it)) && e->start < b) {
+		if (e->end <= a)
+			continue;
+		model_account(p, e, -1);
+		e->flags = on ? e->flags | flag : e->flags & ~flag;
+		e->kind = model_classify(p, e);
+		model_account(p, e, +1);
+	}
+}
+
+void model_drop_flagged(struct model_proc *p, uint16_t flag)
+{
+	struct vmamap_iter it;
+	struct vma_entry *e;
+	uint64_t next = 0;
+
+	/* One at a time: an erase invalidates the iterator. */
+	for (;;) {
+		vmamap_iter_init(p->map, &it, next);
+		while ((e = vmamap_iter_next(&it)) && !(e->flags & flag))
+			;
+		if (!e)
+			return;
+		next = e->end;
+		model_ent_del(p, e);
 	}
 }
 

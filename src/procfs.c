@@ -50,7 +50,7 @@ static const struct {
 	{ "rd", VMT_VM_READ },	     { "wr", VMT_VM_WRITE },	  { "ex", VMT_VM_EXEC },
 	{ "ms", VMT_VM_MAYSHARE },   { "gd", VMT_VM_GROWSDOWN },  { "pf", VMT_VM_PFNMAP },
 	{ "io", VMT_VM_IO },	     { "de", VMT_VM_DONTEXPAND }, { "mm", VMT_VM_MIXEDMAP },
-	{ "nh", VMT_VM_NOHUGEPAGE },
+	{ "nh", VMT_VM_NOHUGEPAGE }, { "dc", VMT_VM_DONTCOPY },
 };
 
 static uint64_t parse_vmflags(const char *s)

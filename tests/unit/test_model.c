@@ -613,7 +613,7 @@ Test(model, fork_inherits_wipeonfork_vmas_without_a_resync)
 	expect_followed(k);
 }
 
-Test(model, fork_without_dontfork_vmas_resyncs_the_child)
+Test(model, fork_leaves_out_the_dontfork_vmas_without_a_resync)
 {
 	struct kernel *k = parent_with_advice(MADV_DONTFORK);
 	struct kernel *c = kernel_new(CHILD);
@@ -622,8 +622,30 @@ Test(model, fork_without_dontfork_vmas_resyncs_the_child)
 	c->tgid = CHILD;
 	KSET(c, anon(S, S + P, RW), anon(A, A + P, RW), anon(A + 2 * P, A + 4 * P, RW));
 	fork_rec(k, c);
+	expect_followed(c);
+	expect_model(k);
+	/* MADV_DOFORK gives it back to the next child. */
+	CALL(k, VMT_SYS_MADVISE, 0, A + P, P, MADV_DOFORK);
+	c = kernel_new(CHILD + 1);
+	*c = *k;
+	c->tgid = CHILD + 1;
+	fork_rec(k, c);
+	expect_followed(c);
+}
+
+Test(model, fork_of_a_dontfork_region_the_model_was_not_told_of_resyncs_the_child)
+{
+	struct kernel *k = kernel_new(TGID);
+	struct kernel *c = kernel_new(CHILD);
+
+	/* Marked before the model read it, by a reader that does not show the mark. */
+	KSET(k, anon(A, A + P, RW), anon(A + P, A + 2 * P, RW));
+	seed(k);
+	*c = *k;
+	c->tgid = CHILD;
+	KSET(c, anon(A, A + P, RW));
+	fork_rec(k, c);
 	cr_assert_eq(reseeds, 1);
 	cr_assert_eq(reseed_tgid, CHILD);
 	expect_model(c);
-	expect_model(k);
 }

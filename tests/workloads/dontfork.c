@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * A fork whose child's VMA count the model cannot know from the fork record: some regions
- * are MADV_DONTFORK, so the child lacks them and the model reads it from the kernel (a
- * resync). `dontfork [UID [PIDFILE]]`: runs as UID (when started as root), writes the
+ * A fork whose child lacks some of its parent's regions (MADV_DONTFORK: the model follows
+ * them from the madvise calls), and a child that the model must then read from the kernel:
+ * it makes a call the model cannot follow (a failed move to a fixed address: the model
+ * reads the kernel after any, as kernels before 6.x unmap the target before they check). `dontfork [UID [PIDFILE]]`: runs as UID (when started as root), writes the
  * child's pid to PIDFILE, and the child stops itself (SIGSTOP) until the test has compared
  * the daemon's snapshot of it with /proc; both exit when it is continued.
  */
@@ -44,6 +45,14 @@ int main(int argc, char **argv)
 	if (child < 0)
 		return 1;
 	if (child == 0) {
+		char *src = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		/* Onto itself: EINVAL, and the model cannot tell what a failed fixed move left. */
+		if (src == MAP_FAILED ||
+		    mremap(src, 2 * page, 2 * page, MREMAP_MAYMOVE | MREMAP_FIXED, src + page) !=
+			    MAP_FAILED)
+			_exit(1);
 		raise(SIGSTOP);
 		_exit(0);
 	}
