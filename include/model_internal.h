@@ -29,7 +29,7 @@ int model_split_at(struct model_proc *p, uint64_t addr);
 int model_range_unmap(struct model_proc *p, uint64_t a, uint64_t b);
 /* Set the permission bits (PROT_*) of [a, b), splitting at the ends. */
 int model_range_protect(struct model_proc *p, uint64_t a, uint64_t b, unsigned long prot);
-/* Set (on) or clear a VF_ flag on every entry that meets [a, b) (split at the ends first). */
+/* Set (on) or clear a VF_ flag on every entry that meets [a, b) (the caller split at a and b). */
 void model_range_flag(struct model_proc *p, uint64_t a, uint64_t b, uint16_t flag, bool on);
 /* Remove every entry with the flag (a child's copy of its parent: the VF_DONTCOPY ones). */
 void model_drop_flagged(struct model_proc *p, uint16_t flag);
@@ -38,6 +38,11 @@ int model_apply_truth(struct model *m, struct model_proc *p, const struct vmt_vm
 /* A new break (0: unknown, nothing changes); a new start_brk is a new heap. */
 void model_set_brk(struct model_proc *p, uint64_t start_brk, uint64_t brk);
 void model_proc_clear_map(struct model_proc *p);
+
+/* model_lifecycle.c: exec, its VMA records, fork. */
+void model_apply_exec(struct model *m, const struct vmt_exec_rec *r);
+void model_apply_vma(struct model *m, const struct vmt_vma_rec *r);
+void model_apply_fork(struct model *m, const struct vmt_fork_rec *r);
 
 /* model.c: processes. */
 struct model_proc *model_proc_new(struct model *m, uint32_t tgid);
